@@ -1,0 +1,131 @@
+"""Benchmark: the HTTP API against the raw warm converter and cold soffice, in one run.
+
+Prints latency (p50/p95) and documents per second for the 行政处罚决定书 through
+the API at 1 and 2 concurrent clients, the warm-converter ceiling on the same
+DOCX, and a cold ``soffice --convert-to pdf`` per document, then the ratios
+the targets are stated in. Absolute times move between runs on a shared
+machine; the ratios, measured side by side, are what to compare.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from serving import Server  # noqa: E402  (the same real server the tests use)
+from docgen.catalogue import Catalogue  # noqa: E402
+from docgen.config import PACKAGE_DIR, PROJECT_DIR, load_agency  # noqa: E402
+from docgen.conversion import ConverterPool  # noqa: E402
+from docgen.rendering import RenderContext, render_docx  # noqa: E402
+
+TEMPLATE = "penalty-decision"
+
+
+def run(task: Callable[[int], None], count: int, clients: int) -> dict[str, float]:
+    """Run ``task`` ``count`` times from ``clients`` threads; latency and throughput."""
+    latencies: list[float] = []
+
+    def timed(index: int) -> None:
+        start = time.perf_counter()
+        task(index)
+        latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as executor:
+        list(executor.map(timed, range(count)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000,
+        "docs_per_s": count / elapsed,
+    }
+
+
+def bench_api(data: dict, count: int, work: Path) -> dict[str, dict[str, float]]:
+    server = Server(work / "api-data", DOCGEN_CONVERTERS="2")
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            def issue(_: int) -> None:
+                response = client.post("/v1/documents", json={"template": TEMPLATE, "data": data})
+                response.raise_for_status()
+                client.get(response.json()["links"]["pdf"]).raise_for_status()
+
+            run(issue, 6, 2)  # warm-up: first conversions of a fresh profile are slow
+            return {"api_1_client": run(issue, count, 1), "api_2_clients": run(issue, count, 2)}
+    finally:
+        server.stop()
+
+
+def bench_converter(docx: bytes, count: int, work: Path) -> dict[str, dict[str, float]]:
+    with ConverterPool(2, work / "pool") as pool:
+        run(lambda _: pool.convert(docx), 6, 2)
+        return {"converter_1_caller": run(lambda _: pool.convert(docx), count, 1),
+                "converter_2_callers": run(lambda _: pool.convert(docx), count, 2)}
+
+
+def bench_cold(docx: bytes, count: int, work: Path) -> dict[str, float]:
+    source = work / "cold" / "decision.docx"
+    source.parent.mkdir()
+    source.write_bytes(docx)
+    profile = (work / "cold-profile").as_uri()
+    env = {**os.environ, "FONTCONFIG_FILE": str(PACKAGE_DIR / "fonts.conf")}
+    pdf_filter = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+
+    def convert(_: int) -> None:
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to",
+                        pdf_filter, "--outdir", str(source.parent), str(source)],
+                       check=True, capture_output=True, env=env)
+
+    convert(0)  # creates the profile, which is not what a per-document cold start costs
+    return run(convert, count, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=60, help="documents per measurement")
+    parser.add_argument("--cold", type=int, default=5, help="cold soffice conversions")
+    args = parser.parse_args()
+
+    release = Catalogue(PROJECT_DIR).get(TEMPLATE)
+    docx = render_docx(release.template_bytes, RenderContext(
+        data=release.example, agency=load_agency(), doc_number="株市监处罚〔2026〕1号"))
+    work = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
+    try:
+        results = bench_api(release.example, args.count, work)
+        results.update(bench_converter(docx, args.count, work))
+        results["cold_soffice"] = bench_cold(docx, args.cold, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'measurement':<22}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
+    for name, row in results.items():
+        print(f"{name:<22}{row['p50_ms']:>10.0f}{row['p95_ms']:>10.0f}{row['docs_per_s']:>10.2f}")
+    ceiling = results["converter_2_callers"]["docs_per_s"]
+    ratios = {
+        "api_2_clients / converter ceiling (target >= 0.85)": results["api_2_clients"]["docs_per_s"] / ceiling,
+        "api_1_client p50 ms (target <= 250)": results["api_1_client"]["p50_ms"],
+        "api_1_client speed-up over cold soffice (target >= 5)":
+            results["cold_soffice"]["p50_ms"] / results["api_1_client"]["p50_ms"],
+    }
+    print()
+    for name, value in ratios.items():
+        print(f"{name:<58}{value:>8.2f}")
+    print(json.dumps({"results": results, "ratios": ratios}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The catalogue of released template versions, read from ``templates/manifest.json``.
+
+A released version is immutable: the manifest pins the sha256 of every file it
+depends on, and loading refuses a version whose files drifted, so an issued
+document can always be traced to the exact template and schema that made it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from referencing import Registry, Resource
+
+from .errors import NotFound, TemplateError
+from .validation import compile_validator
+
+ACTIVE, RETIRED = "active", "retired"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """One immutable release of an instrument."""
+
+    template_id: str
+    title: str
+    kind: str
+    numbered: bool
+    version: str
+    status: str
+    root: Path
+    files: dict[str, str]
+    sha256: dict[str, str]
+
+    def path(self, role: str) -> Path:
+        return self.root / self.files[role]
+
+    @cached_property
+    def template_bytes(self) -> bytes:
+        return self.path("template").read_bytes()
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        return json.loads(self.path("schema").read_text(encoding="utf-8"))
+
+    @cached_property
+    def example(self) -> dict[str, Any]:
+        return json.loads(self.path("example").read_text(encoding="utf-8"))
+
+    def drifted(self) -> list[str]:
+        """Files whose content no longer matches the hash pinned at release."""
+        return [name for name, digest in self.sha256.items()
+                if not (self.root / name).is_file() or sha256_file(self.root / name) != digest]
+
+    @property
+    def fingerprint(self) -> str:
+        """One hash naming this exact release, for caches and provenance."""
+        joined = "\n".join(f"{name} {digest}" for name, digest in sorted(self.sha256.items()))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        return {"version": self.version, "status": self.status, "sha256": dict(self.sha256)}
+
+
+@dataclass(frozen=True)
+class Template:
+    template_id: str
+    title: str
+    kind: str
+    numbered: bool
+    versions: tuple[TemplateVersion, ...]
+
+    @property
+    def current(self) -> TemplateVersion:
+        active = [v for v in self.versions if v.status == ACTIVE]
+        if not active:
+            raise NotFound(f"模板 {self.template_id} 没有现行版本")
+        return active[-1]
+
+    def version(self, version: str | None) -> TemplateVersion:
+        if version is None:
+            return self.current
+        for candidate in self.versions:
+            if candidate.version == version:
+                return candidate
+        raise NotFound(f"模板 {self.template_id} 没有版本 {version}")
+
+
+class Catalogue:
+    """Every template, loaded from a project root holding ``templates/`` and ``schemas/``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        manifest = json.loads((root / "templates" / "manifest.json").read_text(encoding="utf-8"))
+        self.templates = {entry["id"]: self._template(entry) for entry in manifest["templates"]}
+        self.registry = self._registry()
+        self._validators: dict[tuple[str, str], Any] = {}
+
+    def _template(self, entry: dict[str, Any]) -> Template:
+        versions = tuple(
+            TemplateVersion(
+                template_id=entry["id"], title=entry["title"], kind=entry["kind"],
+                numbered=entry.get("numbered", False), version=release["version"],
+                status=release["status"], root=self.root, files=release["files"],
+                sha256=release["sha256"]
+            )
+            for release in entry["versions"]
+        )
+        return Template(entry["id"], entry["title"], entry["kind"], entry.get("numbered", False), versions)
+
+    def _registry(self) -> Registry:
+        """Shared definitions (``schemas/_defs``) and every schema, addressable by ``$id``."""
+        resources = []
+        for path in sorted((self.root / "schemas").rglob("*.schema.json")):
+            contents = json.loads(path.read_text(encoding="utf-8"))
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+        return Registry().with_resources(resources)
+
+    def template(self, template_id: str) -> Template:
+        template = self.templates.get(template_id)
+        if template is None:
+            raise NotFound(f"没有模板 {template_id}")
+        return template
+
+    def get(self, template_id: str, version: str | None = None) -> TemplateVersion:
+        return self.template(template_id).version(version)
+
+    def validator(self, release: TemplateVersion) -> Any:
+        """The compiled validator of a version, built once."""
+        key = (release.template_id, release.version)
+        if key not in self._validators:
+            self._validators[key] = compile_validator(release.schema, self.registry)
+        return self._validators[key]
+
+    def verify(self) -> None:
+        """Refuse to serve a catalogue whose released files changed after release."""
+        drifted = [f"{v.template_id}@{v.version}: {name}"
+                   for template in self.templates.values() for v in template.versions
+                   for name in v.drifted()]
+        if drifted:
+            raise TemplateError("已发布的模板文件被修改：" + "; ".join(drifted))

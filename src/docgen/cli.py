@@ -1,0 +1,124 @@
+"""The ``docgen`` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from .catalogue import Catalogue
+from .config import Settings
+from .conversion import ConverterPool
+from .errors import DocgenError, Issue, ValidationFailed
+from .rendering import RenderContext, render_docx
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _fail(exc: DocgenError) -> int:
+    """Report an error as the API would (RFC 9457 fields) on stderr."""
+    body: dict[str, Any] = {"type": f"/problems/{exc.type}", "title": exc.title, "status": exc.status,
+                            "detail": exc.detail}
+    if isinstance(exc, ValidationFailed):
+        body["errors"] = [issue.as_dict() for issue in exc.issues]
+    print(json.dumps(body, ensure_ascii=False, indent=2), file=sys.stderr)
+    return 1
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .api import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = Catalogue(settings.catalogue_dir)
+    rows = [{"id": t.template_id, "title": t.title, "kind": t.kind, "numbered": t.numbered,
+             "current_version": t.current.version,
+             "versions": [{"version": v.version, "status": v.status} for v in t.versions]}
+            for t in catalogue.templates.values()]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:<28} {row['current_version']:>4}  {row['kind']:<7} {row['title']}")
+    return 0
+
+
+def cmd_example(args: argparse.Namespace, settings: Settings) -> int:
+    _print_json(Catalogue(settings.catalogue_dir).get(args.template, args.version).example)
+    return 0
+
+
+def _read_payload(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed([Issue("", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
+
+
+def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
+    """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
+    catalogue = Catalogue(settings.catalogue_dir)
+    release = catalogue.get(args.template, args.version)
+    data = _read_payload(args.payload)
+    catalogue.validator(release).validate(data)
+    docx = render_docx(release.template_bytes, RenderContext(data=data, agency=settings.agency))
+    if args.docx:
+        Path(args.output).write_bytes(docx)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="docgen-render-") as work, \
+            ConverterPool(1, Path(work), uno_python=settings.uno_python) as pool:
+        Path(args.output).write_bytes(pool.convert(docx))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
+    root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="启动 HTTP 服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    serve.set_defaults(run=cmd_serve)
+
+    templates = sub.add_parser("templates", help="列出模板")
+    templates.add_argument("--json", action="store_true")
+    templates.set_defaults(run=cmd_templates)
+
+    example = sub.add_parser("example", help="打印模板的示例数据")
+    example.add_argument("template")
+    example.add_argument("--version")
+    example.set_defaults(run=cmd_example)
+
+    render = sub.add_parser("render", help="校验数据并生成 PDF（或 DOCX），不存档")
+    render.add_argument("template")
+    render.add_argument("payload", help="JSON 数据文件，- 表示标准输入")
+    render.add_argument("-o", "--output", required=True)
+    render.add_argument("--version")
+    render.add_argument("--docx", action="store_true", help="输出 DOCX 而非 PDF")
+    render.set_defaults(run=cmd_render)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env(args.data_dir)
+    try:
+        return args.run(args, settings)
+    except DocgenError as exc:
+        return _fail(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Settings, read once from the environment, with defaults that run on a fresh machine."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _float_env(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def load_agency(path: Path | None = None) -> dict[str, Any]:
+    """The issuing agency's profile: names used on documents and 文书编号 prefixes."""
+    path = path or PACKAGE_DIR / "defaults" / "agency.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_path: Path
+    catalogue_dir: Path
+    agency: Mapping[str, Any]
+    converters: int
+    recycle_after: int = 200
+    conversion_timeout: float = 60.0
+    queue_limit: int = 16
+    queue_timeout: float = 30.0
+    uno_python: str = "/usr/bin/python3"
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None) -> "Settings":
+        """Build settings from ``DOCGEN_*`` variables; ``data_dir`` overrides the variable."""
+        data_dir = (data_dir or Path(os.environ.get("DOCGEN_DATA_DIR", "var"))).resolve()
+        agency_file = os.environ.get("DOCGEN_AGENCY_FILE")
+        return cls(
+            data_dir=data_dir,
+            database_path=database_path(os.environ.get("DOCGEN_DATABASE_URL"), data_dir),
+            catalogue_dir=Path(os.environ.get("DOCGEN_CATALOGUE_DIR", PROJECT_DIR)).resolve(),
+            agency=load_agency(Path(agency_file) if agency_file else None),
+            converters=_int_env("DOCGEN_CONVERTERS", os.cpu_count() or 1),
+            recycle_after=_int_env("DOCGEN_RECYCLE_AFTER", 200),
+            conversion_timeout=_float_env("DOCGEN_CONVERSION_TIMEOUT", 60.0),
+            queue_limit=_int_env("DOCGEN_QUEUE_LIMIT", 16),
+            queue_timeout=_float_env("DOCGEN_QUEUE_TIMEOUT", 30.0),
+            uno_python=os.environ.get("DOCGEN_UNO_PYTHON", "/usr/bin/python3"),
+        )
+
+
+def database_path(url: str | None, data_dir: Path) -> Path:
+    """Only SQLite is supported: ``sqlite:///relative.db`` or ``sqlite:////abs/path.db``."""
+    if not url:
+        return data_dir / "docgen.sqlite3"
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        raise ValueError(f"DOCGEN_DATABASE_URL must start with {prefix!r}, got {url!r}")
+    return Path(url[len(prefix):]).resolve()

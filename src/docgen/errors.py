@@ -1,0 +1,113 @@
+"""The small hierarchy of errors docgen raises.
+
+Every error carries an HTTP status and a problem ``type`` slug so that the API
+can turn it into an RFC 9457 problem document without knowing each class.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DocgenError(Exception):
+    """Base of every error docgen raises on purpose."""
+
+    status: int = 500
+    type: str = "internal-error"
+    title: str = "内部错误"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with a payload: where (a JSON pointer) and what (Chinese)."""
+
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "message": self.message}
+
+
+class ValidationFailed(DocgenError):
+    """The payload does not satisfy the template version's schema or domain rules."""
+
+    status = 422
+    type = "validation-failed"
+    title = "数据校验未通过"
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__(f"共 {len(self.issues)} 处错误")
+
+    def under(self, prefix: str) -> "ValidationFailed":
+        """The same issues, re-anchored inside an enclosing document (``/party`` → ``/data/party``)."""
+        return ValidationFailed([Issue(prefix + issue.pointer, issue.message) for issue in self.issues])
+
+
+class NotFound(DocgenError):
+    status = 404
+    type = "not-found"
+    title = "未找到"
+
+
+class Conflict(DocgenError):
+    status = 409
+    type = "conflict"
+    title = "冲突"
+
+
+class BadRequest(DocgenError):
+    status = 400
+    type = "bad-request"
+    title = "请求有误"
+
+
+class TemplateError(DocgenError):
+    """A released template version is broken (drifted hash, bad DOCX, lint failure)."""
+
+    type = "template-error"
+    title = "模板错误"
+
+
+class RenderFailed(DocgenError):
+    type = "render-failed"
+    title = "文书生成失败"
+
+
+class ConversionFailed(DocgenError):
+    """LibreOffice could not convert a document, even after one retry on a fresh process."""
+
+    status = 502
+    type = "conversion-failed"
+    title = "PDF 转换失败"
+
+
+class ConverterBusy(DocgenError):
+    """Every converter is busy and the wait queue is full: come back later."""
+
+    status = 503
+    type = "converter-busy"
+    title = "转换服务繁忙"
+
+    def __init__(self, detail: str = "", retry_after: int = 2) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyReused(DocgenError):
+    """The same Idempotency-Key came back with a different request."""
+
+    status = 422
+    type = "idempotency-key-reused"
+    title = "幂等键已用于另一请求"
+
+
+class TemplateRetired(DocgenError):
+    """A retired version renders the documents issued with it, but issues no new ones."""
+
+    status = 422
+    type = "template-retired"
+    title = "模板版本已停用"

@@ -1,0 +1,483 @@
+"""Check a payload against its template version's JSON Schema (2020-12).
+
+The people who read these errors are case handlers and the developers of the
+case systems, so every problem is reported at once (not just the first), at a
+JSON pointer into the payload, in Chinese, naming the field by its schema
+``title``. ``oneOf``/``anyOf`` failures are resolved to the concrete fields of
+the branch the payload meant (e.g. the party whose ``kind`` matches) instead of
+"not valid under any of the given schemas".
+
+Formats are asserted, and only docgen's own: a released schema must validate
+the same way whatever optional packages happen to be installed, so any other
+``format`` is an annotation.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from .errors import Issue, TemplateError, ValidationFailed
+from .identifiers import resident_id_problem, uscc_problem
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
+
+# Formats ---------------------------------------------------------------------
+
+
+class _Invalid(ValueError):
+    """A format check failed; the argument is the Chinese predicate, e.g. "应为有效日期"."""
+
+
+FORMAT_CHECKER = FormatChecker(formats=())
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATE_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-]([0-9]{2}):([0-9]{2}))"
+)
+_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
+_MONEY = re.compile(r"(?:0|[1-9][0-9]{0,12})(?:\.[0-9]{1,2})?")
+_PHONE = re.compile(r"1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-[0-9]{7,8}(?:-[0-9]{1,6})?")
+_YEAR = re.compile(r"[0-9]{4}")
+MONEY_AS_NUMBER = '应使用字符串表示金额，如 "12000.00"，不能使用数字'
+
+
+def _real_date(text: str) -> bool:
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return False
+    try:
+        date(*map(int, match.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks("date", raises=_Invalid)
+def _check_date(instance: object) -> bool:
+    if isinstance(instance, str) and not _real_date(instance):
+        missing = f"，{instance} 不存在" if _DATE.fullmatch(instance) else ""
+        raise _Invalid(f"应为有效日期，格式为 YYYY-MM-DD{missing}")
+    return True
+
+
+@FORMAT_CHECKER.checks("date-time", raises=_Invalid)
+def _check_date_time(instance: object) -> bool:
+    """RFC 3339 ``date-time``: an offset is required so the instant is unambiguous."""
+    if not isinstance(instance, str):
+        return True
+    match = _DATE_TIME.fullmatch(instance)
+    if match is None or not _real_date(match[1]):
+        raise _Invalid("应为带时区的日期时间，如 2026-03-05T09:30:00+08:00")
+    hour, minute, second, off_hour, off_minute = (int(part or 0) for part in match.groups()[1:])
+    if hour > 23 or minute > 59 or second > 60 or off_hour > 23 or off_minute > 59:
+        raise _Invalid(f"应为带时区的日期时间，{instance} 中的时间不存在")
+    return True
+
+
+@FORMAT_CHECKER.checks("time", raises=_Invalid)
+def _check_time(instance: object) -> bool:
+    """Wall-clock time as printed on an instrument (not RFC 3339's offset time)."""
+    if isinstance(instance, str) and not _TIME.fullmatch(instance):
+        raise _Invalid("应为 24 小时制时间，格式为 HH:MM 或 HH:MM:SS")
+    return True
+
+
+@FORMAT_CHECKER.checks("money", raises=_Invalid)
+def _check_money(instance: object) -> bool:
+    """A decimal string: JSON numbers are binary floats and lose cents, so they are refused."""
+    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
+        raise _Invalid(MONEY_AS_NUMBER)
+    if isinstance(instance, str) and not _MONEY.fullmatch(instance):
+        raise _Invalid('应为金额格式，如 "12000.00"（不带符号和千分位，最多两位小数）')
+    return True
+
+
+@FORMAT_CHECKER.checks("uscc", raises=_Invalid)
+def _check_uscc(instance: object) -> bool:
+    problem = uscc_problem(instance) if isinstance(instance, str) else None
+    if problem:
+        raise _Invalid(f"不是有效的统一社会信用代码：{problem}")
+    return True
+
+
+@FORMAT_CHECKER.checks("resident-id", raises=_Invalid)
+def _check_resident_id(instance: object) -> bool:
+    problem = resident_id_problem(instance) if isinstance(instance, str) else None
+    if problem:
+        raise _Invalid(f"不是有效的居民身份证号码：{problem}")
+    return True
+
+
+@FORMAT_CHECKER.checks("phone", raises=_Invalid)
+def _check_phone(instance: object) -> bool:
+    if isinstance(instance, str) and not _PHONE.fullmatch(instance):
+        raise _Invalid("应为手机号码或带区号的固定电话，如 13812345678、0731-12345678")
+    return True
+
+
+@FORMAT_CHECKER.checks("year", raises=_Invalid)
+def _check_year(instance: object) -> bool:
+    if isinstance(instance, str) and not _YEAR.fullmatch(instance):
+        raise _Invalid("应为四位数字的年份，如 2026")
+    return True
+
+
+# Text safety -------------------------------------------------------------------
+
+# XML 1.0 cannot carry these, so a DOCX could not hold them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def pointer(path: Sequence[str | int]) -> str:
+    """RFC 6901 JSON pointer of a path into the payload."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _unprintable(text: str) -> str | None:
+    found = sorted(set(_UNPRINTABLE.findall(text)))
+    return "、".join(f"U+{ord(char):04X}" for char in found) or None
+
+
+def _unsafe_text(value: object, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
+    if isinstance(value, str) and (chars := _unprintable(value)):
+        yield Issue(pointer(path), f"含有不可打印的控制字符 {chars}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if chars := _unprintable(key):
+                yield Issue(pointer((*path, key)), f"字段名含有不可打印的控制字符 {chars}")
+            yield from _unsafe_text(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unsafe_text(item, (*path, index))
+
+
+# Messages ----------------------------------------------------------------------
+
+_TYPES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "布尔值（true 或 false）",
+          "object": "对象", "array": "数组", "null": "空值（null）"}
+# Keywords whose subschema applies to a child of the instance, and keywords
+# whose value is a mapping or list of subschemas (the next path part picks one).
+_MOVES = {"properties", "patternProperties", "additionalProperties", "prefixItems", "items",
+          "unevaluatedProperties", "unevaluatedItems", "contains"}
+_CONTAINERS = {"properties", "patternProperties", "dependentSchemas", "$defs",
+               "allOf", "anyOf", "oneOf", "prefixItems"}
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)", re.DOTALL)
+_NO_CONST = object()
+
+
+def _show(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _one_of(values: Sequence[object]) -> str:
+    return "应为以下之一：" + "、".join(_show(value) for value in values)
+
+
+def _label(title: str | None, at: str) -> str:
+    """How a message names a field: its title and pointer, or the pointer alone."""
+    if title:
+        return f"{title}（{at}）" if at else title
+    return f"字段 {at} " if at else "数据"
+
+
+def _sort_key(issue: Issue) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """Pointer order with array indexes compared as numbers (/items/2 before /items/10)."""
+    parts = tuple((0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+                  for part in issue.pointer.split("/"))
+    return parts, issue.message
+
+
+_PREDICATES: dict[str, Callable[[Any], str]] = {
+    "enum": _one_of,
+    "const": lambda expected: f"应为 {_show(expected)}",
+    "minLength": lambda expected: "不能为空" if expected == 1 else f"长度不能少于 {expected} 个字符",
+    "maxLength": lambda expected: f"长度不能超过 {expected} 个字符",
+    "minimum": lambda expected: f"不能小于 {_show(expected)}",
+    "maximum": lambda expected: f"不能大于 {_show(expected)}",
+    "exclusiveMinimum": lambda expected: f"应大于 {_show(expected)}",
+    "exclusiveMaximum": lambda expected: f"应小于 {_show(expected)}",
+    "multipleOf": lambda expected: f"应为 {_show(expected)} 的整数倍",
+    "minItems": lambda expected: "不能为空" if expected == 1 else f"至少应有 {expected} 项",
+    "maxItems": lambda expected: f"最多只能有 {expected} 项",
+    "uniqueItems": lambda _: "含有重复的项",
+    # Only reached without context, i.e. when several oneOf branches matched.
+    "oneOf": lambda _: "同时符合多种形式，无法确定是哪一种",
+}
+
+
+def _money_as_number(error: ValidationError) -> bool:
+    """A number where the schema wants a money string: say so rather than "应为文本"."""
+    number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
+    return number and error.schema.get("format") == "money"
+
+
+def _predicate(error: ValidationError) -> str:
+    """What the value should be, for one failed keyword; unknown keywords keep jsonschema's words."""
+    keyword, expected = error.validator, error.validator_value
+    if keyword == "format":
+        cause = error.cause
+        return str(cause) if isinstance(cause, _Invalid) else f"格式不正确（应为 {expected}）"
+    if keyword == "type":
+        if _money_as_number(error):
+            return MONEY_AS_NUMBER
+        names = [expected] if isinstance(expected, str) else expected
+        return "应为" + "或".join(_TYPES.get(name, name) for name in names)
+    if keyword == "pattern":
+        examples = error.schema.get("examples") or []
+        return "格式不正确" + (f"，例如 {_show(examples[0])}" if examples else f"（应匹配 {expected}）")
+    if keyword in _PREDICATES:
+        return _PREDICATES[keyword](expected)
+    return f"不符合要求（{error.message}）"
+
+
+class CompiledValidator:
+    """A schema's validator, built once per template version and shared between requests."""
+
+    def __init__(self, schema: dict[str, Any], registry: Registry | None = None) -> None:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            raise TemplateError(f"JSON Schema 无效：{error.message}") from error
+        registry = registry or Registry()  # never the network: an unknown $ref is a template error
+        self._schema = schema
+        self._validator = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self._resolver = registry.resolver_with_root(DRAFT202012.create_resource(schema))
+
+    def validate(self, payload: object) -> None:
+        """Raise ``ValidationFailed`` listing every problem, or return if there is none."""
+        issues = self.issues(payload)
+        if issues:
+            raise ValidationFailed(issues)
+
+    def issues(self, payload: object) -> list[Issue]:
+        """Every problem with ``payload``, deduplicated and sorted by pointer."""
+        try:
+            found = {issue for error in self._validator.iter_errors(payload) for issue in self._issues(error)}
+        except Unresolvable as error:
+            raise TemplateError(f"JSON Schema 引用无法解析：{error}") from error
+        found.update(_unsafe_text(payload))
+        return sorted(found, key=_sort_key)
+
+    # Errors to issues ----------------------------------------------------------
+
+    def _issues(self, error: ValidationError) -> list[Issue]:
+        at = pointer(error.absolute_path)
+        keyword = error.validator
+        if keyword in ("oneOf", "anyOf") and error.context:
+            return self._branch_issues(error)
+        if keyword == "required":
+            return [self._at_property(error, name, "为必填项")
+                    for name in error.validator_value if name not in error.instance]
+        if keyword == "dependentRequired":
+            return self._dependencies(error)
+        if keyword == "not" and isinstance(error.validator_value, dict) and set(error.validator_value) == {"required"}:
+            return [self._at_property(error, name, "不应填写") for name in error.validator_value["required"]]
+        if keyword in ("additionalProperties", "unevaluatedProperties") and error.validator_value is False:
+            return [Issue(pointer([*error.absolute_path, name]), f"不允许的字段 {name}")
+                    for name in self._extras(error)]
+        return [Issue(at, self._label(error) + _predicate(error))]
+
+    def _label(self, error: ValidationError) -> str:
+        return _label(self._title(list(error.absolute_schema_path)[:-1]), pointer(error.absolute_path))
+
+    def _at_property(self, error: ValidationError, name: str, predicate: str, because: str = "") -> Issue:
+        """An issue about property ``name`` of the object the error is about (missing, forbidden…)."""
+        at = pointer([*error.absolute_path, name])
+        title = self._title([*list(error.absolute_schema_path)[:-1], "properties", name])
+        return Issue(at, f"{because}{_label(title, at)}{predicate}")
+
+    def _dependencies(self, error: ValidationError) -> list[Issue]:
+        issues = []
+        for trigger, needed in error.validator_value.items():
+            if trigger in error.instance:
+                issues += [self._at_property(error, name, "为必填项", f"填写了 {trigger} 时，")
+                           for name in needed if name not in error.instance]
+        return issues
+
+    @staticmethod
+    def _extras(error: ValidationError) -> list[str]:
+        """The properties an ``additionalProperties``/``unevaluatedProperties: false`` refused."""
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {})
+            patterns = error.schema.get("patternProperties", {})
+            return [name for name in error.instance
+                    if name not in known and not any(re.search(p, name) for p in patterns)]
+        # Which properties went unevaluated is only said in the message.
+        match = _UNEXPECTED.search(error.message)
+        return ast.literal_eval(f"[{match[1]}]") if match else []
+
+    # oneOf / anyOf -------------------------------------------------------------
+
+    def _branch_issues(self, error: ValidationError) -> list[Issue]:
+        """The issues of the branch the payload meant, or why no branch can be chosen."""
+        branches: dict[int, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        path = list(error.absolute_schema_path)
+        chosen = self._by_discriminator(error, path, len(error.validator_value))
+        if isinstance(chosen, Issue):
+            return [chosen]
+        if chosen is None:
+            plausible = [index for index, errors in branches.items() if not any(map(_rules_out, errors))]
+            chosen = plausible[0] if len(plausible) == 1 else None
+        if chosen is not None:
+            return [issue for sub in branches.get(chosen, []) for issue in self._issues(sub)]
+        shared = set.intersection(*({i for sub in subs for i in self._issues(sub)} for subs in branches.values()))
+        if shared:
+            return sorted(shared, key=_sort_key)
+        names = [self._describe([*path, index], index) for index in range(len(error.validator_value))]
+        return [Issue(pointer(error.absolute_path), self._label(error) + _one_of(names))]
+
+    def _by_discriminator(self, error: ValidationError, path: list[Any], count: int) -> int | Issue | None:
+        """The branch whose ``const`` property (e.g. ``kind``) matches the payload.
+
+        Returns the branch index, an issue at that property when it is missing or
+        matches no branch, or ``None`` when the branches share no ``const`` property.
+        """
+        consts = [self._branch_consts([*path, index]) for index in range(count)]
+        shared = sorted(set.intersection(*(set(each) for each in consts))) if consts else []
+        if not shared or not isinstance(error.instance, dict):
+            return None
+        name = shared[0]
+        for index, each in enumerate(consts):
+            if name in error.instance and error.instance[name] == each[name]:
+                return index
+        at = pointer([*error.absolute_path, name])
+        title = self._title([*path, 0, "properties", name])
+        options = []
+        for index, each in enumerate(consts):
+            branch_title = self._own_title([*path, index])
+            value = _show(each[name])
+            options.append(f"{value}（{branch_title}）" if branch_title and branch_title != value else value)
+        need = "为必填项，" if name not in error.instance else ""
+        return Issue(at, f"{_label(title, at)}{need}应为以下之一：" + "、".join(options))
+
+    def _describe(self, path: list[Any], index: int) -> str:
+        """A branch for a human: its title, its const value, its type, or its position."""
+        title = self._own_title(path)
+        if title:
+            return title
+        for node in self._own(path):
+            if "const" in node:
+                return _show(node["const"])
+            if isinstance(node.get("type"), str):
+                return _TYPES.get(node["type"], node["type"])
+        return f"第 {index + 1} 种形式"
+
+    # Walking the schema ----------------------------------------------------------
+
+    def _chain(self, path: Sequence[str | int]) -> list[tuple[str, Any, int]]:
+        """The schema nodes an error's schema path passes through, following ``$ref``.
+
+        jsonschema leaves ``$ref`` out of schema paths, so a reference is followed
+        whenever the next path part is not in the node. Each node is tagged
+        ``move`` (applies to a child of the instance), ``step`` or ``ref``, with
+        how many parts of ``path`` lead to it. Empty if the path leads nowhere.
+        """
+        node: Any = self._schema
+        resolver = self._resolver
+        chain: list[tuple[str, Any, int]] = [("move", node, 0)]
+        index = 0
+        try:
+            while index < len(path):
+                part = path[index]
+                node, resolver = self._follow(node, resolver, part, chain, index)
+                kind = "move" if part in _MOVES else "step"
+                node = node[part]
+                index += 1
+                if part in _CONTAINERS:
+                    node = node[path[index]]
+                    index += 1
+                resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
+                chain.append((kind, node, index))
+            self._follow(node, resolver, None, chain, index)
+        except (LookupError, TypeError, Unresolvable):
+            return []
+        return chain
+
+    @staticmethod
+    def _follow(node: Any, resolver: Resolver[Any], part: str | int | None,
+                chain: list[tuple[str, Any, int]], index: int) -> tuple[Any, Resolver[Any]]:
+        while isinstance(node, dict) and "$ref" in node and (part is None or part not in node):
+            resolved = resolver.lookup(node["$ref"])
+            node, resolver = resolved.contents, resolved.resolver
+            chain.append(("ref", node, index))
+        return node, resolver
+
+    @staticmethod
+    def _since(chain: list[tuple[str, Any, int]], kinds: set[str]) -> list[tuple[str, Any, int]]:
+        """The end of ``chain`` from its last node of one of ``kinds``."""
+        start = max((i for i, (kind, _, _) in enumerate(chain) if kind in kinds), default=0)
+        return chain[start:]
+
+    def _location(self, path: Sequence[str | int]) -> list[dict[str, Any]]:
+        """The nodes that describe the instance at the end of ``path``, outermost first."""
+        return [node for _, node, _ in self._since(self._chain(path), {"move"}) if isinstance(node, dict)]
+
+    def _own(self, path: Sequence[str | int]) -> list[dict[str, Any]]:
+        """The node at the end of ``path`` and what its ``$ref`` leads to."""
+        return [node for _, node, _ in self._since(self._chain(path), {"move", "step"}) if isinstance(node, dict)]
+
+    def _title(self, path: Sequence[str | int]) -> str | None:
+        """The title of the instance at the end of ``path``.
+
+        A property's title is where the property is declared, which need not be
+        where the failing keyword is: ``if``/``then`` and ``allOf`` add ``format``
+        or ``required`` to properties declared beside them. So for
+        ``…/properties/<name>`` every schema of the enclosing object is tried.
+        """
+        title = _first_title(self._location(path))
+        if title is not None or len(path) < 2 or path[-2] != "properties":
+            return title
+        object_nodes = self._since(self._chain(path[:-2]), {"move"})
+        for consumed in sorted({consumed for _, _, consumed in object_nodes}, reverse=True):
+            title = _first_title(self._location([*path[:consumed], "properties", path[-1]]))
+            if title is not None:
+                return title
+        return None
+
+    def _own_title(self, path: Sequence[str | int]) -> str | None:
+        return _first_title(self._own(path))
+
+    def _branch_consts(self, path: list[Any]) -> dict[str, Any]:
+        """The properties a branch pins with ``const``: its discriminators."""
+        names = {name for node in self._own(path) for name in node.get("properties", {})}
+        consts = {}
+        for name in names:
+            value = next((node["const"] for node in self._location([*path, "properties", name])
+                          if "const" in node), _NO_CONST)
+            if value is not _NO_CONST:
+                consts[name] = value
+        return consts
+
+
+def _first_title(nodes: list[dict[str, Any]]) -> str | None:
+    return next((node["title"] for node in nodes if "title" in node), None)
+
+
+def _rules_out(error: ValidationError) -> bool:
+    """Whether a branch error shows the payload is not of that branch at all."""
+    if error.validator == "type" and not error.path:
+        return not _money_as_number(error)
+    return error.validator == "const" and len(error.path) == 1
+
+
+def compile_validator(schema: dict[str, Any], registry: Registry | None = None) -> CompiledValidator:
+    """Build the validator of a schema once; ``$ref``s to other schemas resolve through ``registry``."""
+    return CompiledValidator(schema, registry)
+
+
+def validate(schema: dict[str, Any], payload: object, registry: Registry | None = None) -> None:
+    """Validate once, without keeping the compiled validator."""
+    compile_validator(schema, registry).validate(payload)

@@ -1,0 +1,244 @@
+"""The HTTP API against a real server with real LibreOffice conversion."""
+from __future__ import annotations
+
+import copy
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+import pdftools
+from docgen.catalogue import Catalogue
+
+
+def string_leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from string_leaves(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from string_leaves(item, f"{pointer}/{index}")
+    elif isinstance(value, str):
+        yield pointer, value
+
+
+def free_text_pointer(catalogue: Catalogue, template_id: str) -> str:
+    """The pointer of a long free-text field of the example (no format, pattern or enum)."""
+    release = catalogue.get(template_id)
+    for pointer, _ in string_leaves(release.example):
+        schema = schema_at(catalogue, release.schema, pointer)
+        if schema.get("maxLength", 0) >= 200 and not {"format", "pattern", "enum", "const"} & schema.keys():
+            return pointer
+    raise AssertionError(f"{template_id} has no free-text field")
+
+
+def schema_at(catalogue: Catalogue, schema: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """Follow a payload pointer through properties/items/$ref (first matching oneOf branch)."""
+    node = schema
+    for part in pointer.strip("/").split("/"):
+        node = resolve(catalogue, node)
+        if "oneOf" in node:
+            node = next(resolve(catalogue, b) for b in node["oneOf"]
+                        if part in resolve(catalogue, b).get("properties", {}))
+        node = node["items"] if part.isdigit() else node["properties"][part]
+    return resolve(catalogue, node)
+
+
+def resolve(catalogue: Catalogue, node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = catalogue.registry.resolver().lookup(node["$ref"]).contents
+    return node
+
+
+def set_at(payload: dict[str, Any], pointer: str, value: Any) -> None:
+    parts = pointer.strip("/").split("/")
+    node: Any = payload
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def document_count(server) -> int:
+    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
+        return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+
+def issue(client: httpx.Client, template: str, data: Any, **headers: str) -> httpx.Response:
+    return client.post("/v1/documents", json={"template": template, "data": data}, headers=headers)
+
+
+def test_health_and_readiness(client: httpx.Client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["checks"]["converters"] == 2
+
+
+def test_openapi_lists_the_endpoints(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/templates", "/v1/documents", "/v1/documents/{document_id}/pdf",
+                 "/v1/templates/{template_id}/versions/{version}/blank"):
+        assert path in paths
+
+
+def test_template_listing_matches_the_catalogue(client: httpx.Client, catalogue: Catalogue) -> None:
+    listed = {t["id"]: t for t in client.get("/v1/templates").json()}
+    assert set(listed) == set(catalogue.templates)
+    review = listed["major-decision-review"]
+    assert review["title"] == "重大行政执法决定法制审核表"
+    detail = client.get("/v1/templates/penalty-decision").json()
+    version = detail["versions"][-1]
+    assert client.get(version["links"]["schema"]).json()["$schema"].endswith("2020-12/schema")
+    assert client.get(version["links"]["example"]).json() == catalogue.get("penalty-decision").example
+
+
+@pytest.mark.parametrize("template_id", ["penalty-decision", "major-decision-review"])
+def test_blank_forms_download_as_pdf_and_docx(client: httpx.Client, template_id: str) -> None:
+    base = f"/v1/templates/{template_id}/versions/1/blank"
+    pdf = client.get(base)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert "{{" not in pdftools.text(pdf.content)
+    again = client.get(base)
+    assert again.content == pdf.content, "a blank form is made once and then served from storage"
+    docx = client.get(base, params={"format": "docx"})
+    assert docx.status_code == 200 and docx.content.startswith(b"PK")
+    assert "filename*=UTF-8''" in docx.headers["content-disposition"]
+
+
+def test_every_example_issues_a_pdf_containing_its_values(client: httpx.Client, catalogue: Catalogue) -> None:
+    for template_id in catalogue.templates:
+        example = catalogue.get(template_id).example
+        response = issue(client, template_id, example)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        pdf = client.get(body["links"]["pdf"]).content
+        text = pdftools.text(pdf)
+        missing = [value for _, value in string_leaves(example)
+                   if len(value) > 1 and not value.isascii() and not pdftools.contains(text, value)]
+        assert not missing, f"{template_id}: values not in the PDF: {missing}"
+
+
+def test_issued_pdf_is_pdfa_2b_with_embedded_fonts(client: httpx.Client, catalogue: Catalogue) -> None:
+    body = issue(client, "penalty-decision", catalogue.get("penalty-decision").example).json()
+    pdf = client.get(body["links"]["pdf"]).content
+    assert pdftools.pdfa_part(pdf) == ("2", "B")
+    rows = pdftools.fonts(pdf)
+    assert rows and all(row["emb"] == "yes" for row in rows), rows
+    assert any("NotoSerifCJK" in row["name"] for row in rows), rows
+
+
+def test_document_record_and_downloads(client: httpx.Client, catalogue: Catalogue) -> None:
+    created = issue(client, "penalty-decision", catalogue.get("penalty-decision").example)
+    body = created.json()
+    assert created.headers["location"] == body["links"]["self"]
+    assert body["doc_number"].startswith("株市监处罚〔") and body["doc_number"].endswith("号")
+    assert body["version"] == "1" and body["template_sha256"]
+    record = client.get(body["links"]["self"]).json()
+    assert record["data"] == catalogue.get("penalty-decision").example
+    pdf = client.get(body["links"]["pdf"])
+    assert pdf.headers["etag"] == f'"{body["sha256"]}"'
+    assert quote(f"行政处罚决定书-{body['doc_number']}.pdf") in pdf.headers["content-disposition"]
+    assert client.get(body["links"]["pdf"]).content == pdf.content, "downloads are the stored bytes"
+    cached = client.get(body["links"]["pdf"], headers={"If-None-Match": pdf.headers["etag"]})
+    assert cached.status_code == 304
+    docx = client.get(body["links"]["docx"])
+    assert docx.headers["etag"] == f'"{body["docx_sha256"]}"' and docx.content.startswith(b"PK")
+
+
+def test_invalid_payload_lists_every_error_and_stores_nothing(client: httpx.Client, server,
+                                                              catalogue: Catalogue) -> None:
+    data = copy.deepcopy(catalogue.get("penalty-decision").example)
+    pointer = free_text_pointer(catalogue, "penalty-decision")
+    set_at(data, pointer, 12345)
+    data["unexpected_field"] = "x"
+    before = document_count(server)
+    response = issue(client, "penalty-decision", data)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 422 and problem["type"].endswith("validation-failed")
+    pointers = {error["pointer"] for error in problem["errors"]}
+    assert "/data" + pointer in pointers
+    assert "/data/unexpected_field" in pointers
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in problem["errors"])
+    assert document_count(server) == before
+
+
+def test_malformed_requests_get_problem_documents(client: httpx.Client) -> None:
+    unknown = issue(client, "no-such-instrument", {})
+    assert unknown.status_code == 404 and unknown.json()["type"].endswith("not-found")
+    no_data = client.post("/v1/documents", json={"template": "penalty-decision"})
+    assert no_data.status_code == 422 and no_data.json()["errors"][0]["pointer"] == "/data"
+    not_json = client.post("/v1/documents", content=b"{", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422
+    assert not_json.headers["content-type"].startswith("application/problem+json")
+    missing = client.get("/v1/documents/does-not-exist")
+    assert missing.status_code == 404 and missing.json()["title"] == "未找到"
+
+
+def test_idempotency_key_replays_the_first_document(client: httpx.Client, server, catalogue: Catalogue) -> None:
+    example = catalogue.get("penalty-notice").example
+    first = issue(client, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
+    count = document_count(server)
+    retry = issue(client, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.json()["doc_number"] == first.json()["doc_number"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert document_count(server) == count
+    changed = copy.deepcopy(example)
+    set_at(changed, free_text_pointer(catalogue, "penalty-notice"), "另一份告知书")
+    reused = issue(client, "penalty-notice", changed, **{"Idempotency-Key": "case-42-notice"})
+    assert reused.status_code == 422 and reused.json()["type"].endswith("idempotency-key-reused")
+
+
+def test_rejected_request_frees_its_idempotency_key(client: httpx.Client, catalogue: Catalogue) -> None:
+    bad = issue(client, "penalty-notice", {"nonsense": True}, **{"Idempotency-Key": "retry-after-fix"})
+    assert bad.status_code == 422
+    good = issue(client, "penalty-notice", catalogue.get("penalty-notice").example,
+                 **{"Idempotency-Key": "retry-after-fix"})
+    assert good.status_code == 201
+
+
+ADVERSARIAL = [
+    "甲<乙>&丙 \"引号\" '单引号'",
+    "{{ 7*7 }} {% for x in range(3) %}循环{% endfor %} {# 注释 #} {_{ x }_}",
+    "第一行\n第二行",
+    "生僻字：䶮 𠮷 𪚥 龘",
+    "]]><w:p>注入</w:p><!--",
+]
+
+
+def test_adversarial_text_appears_verbatim_and_is_never_evaluated(client: httpx.Client,
+                                                                  catalogue: Catalogue) -> None:
+    data = copy.deepcopy(catalogue.get("penalty-decision").example)
+    pointer = free_text_pointer(catalogue, "penalty-decision")
+    set_at(data, pointer, "\n".join(ADVERSARIAL))
+    response = issue(client, "penalty-decision", data)
+    assert response.status_code == 201, response.text
+    text = pdftools.text(client.get(response.json()["links"]["pdf"]).content)
+    for line in "\n".join(ADVERSARIAL).splitlines():
+        assert pdftools.contains(text, line), line
+    stored = client.get(response.json()["links"]["self"]).json()["data"]
+    assert stored == data
+
+
+def test_concurrent_requests_get_unique_gap_free_numbers(client: httpx.Client, server,
+                                                        catalogue: Catalogue) -> None:
+    example = catalogue.get("major-decision-review").example
+    with ThreadPoolExecutor(max_workers=6) as executor:
+        responses = list(executor.map(lambda _: issue(client, "major-decision-review", example), range(12)))
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
+        numbers = [row[0] for row in conn.execute(
+            "SELECT doc_number FROM documents WHERE template_id = 'major-decision-review'")]
+    assert len(numbers) == len(set(numbers))
+    sequence = sorted(int(n.split("〕")[1].rstrip("号")) for n in numbers)
+    assert sequence == list(range(1, len(sequence) + 1))

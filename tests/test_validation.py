@@ -1,0 +1,533 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from referencing import Registry, Resource
+
+from docgen.errors import Issue, TemplateError, ValidationFailed
+from docgen.identifiers import resident_id_check_digit, uscc_check_char
+from docgen.validation import FORMAT_CHECKER, compile_validator, pointer, validate
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+DEFS_ID = "https://docgen.example/schemas/_defs/1"
+
+DEFS: dict[str, Any] = {
+    "$schema": DIALECT,
+    "$id": DEFS_ID,
+    "$defs": {
+        "money": {"type": "string", "format": "money"},
+        "kind": {"title": "当事人类型", "type": "string"},
+        "party": {"title": "当事人", "oneOf": [{"$ref": "#/$defs/person"}, {"$ref": "#/$defs/organisation"}]},
+        "person": {
+            "title": "自然人",
+            "type": "object",
+            "required": ["kind", "name", "id_number"],
+            "additionalProperties": False,
+            "properties": {
+                "kind": {"$ref": "#/$defs/kind", "const": "person"},
+                "name": {"title": "姓名", "type": "string", "minLength": 1, "maxLength": 50},
+                "id_number": {"title": "身份证号码", "type": "string", "format": "resident-id"},
+                "phone": {"title": "联系电话", "type": "string", "format": "phone"},
+            },
+        },
+        "organisation": {
+            "title": "法人或其他组织",
+            "type": "object",
+            "required": ["kind", "name", "uscc", "representative"],
+            "additionalProperties": False,
+            "properties": {
+                "kind": {"$ref": "#/$defs/kind", "const": "organisation"},
+                "name": {"title": "名称", "type": "string", "minLength": 1, "maxLength": 200},
+                "uscc": {"title": "统一社会信用代码", "type": "string", "format": "uscc"},
+                "representative": {"title": "法定代表人", "type": "string"},
+            },
+        },
+    },
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": DIALECT,
+    "$id": "https://docgen.example/schemas/penalty-decision/1",
+    "title": "行政处罚决定书",
+    "type": "object",
+    "required": ["party", "fine", "decided_on"],
+    "additionalProperties": False,
+    "properties": {
+        "party": {"$ref": f"{DEFS_ID}#/$defs/party"},
+        "fine": {"$ref": f"{DEFS_ID}#/$defs/money", "title": "罚款金额"},
+        "decided_on": {"title": "决定日期", "type": "string", "format": "date"},
+        "penalty": {"title": "处罚种类", "enum": ["警告", "罚款", "没收违法所得"]},
+        "items": {
+            "title": "物品清单",
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 3,
+            "items": {
+                "type": "object",
+                "required": ["name", "quantity"],
+                "properties": {
+                    "name": {"title": "物品名称", "type": "string"},
+                    "quantity": {"title": "数量", "type": "integer", "minimum": 1},
+                },
+            },
+        },
+        "facts": {"title": "违法事实", "type": "string", "maxLength": 200},
+        "ids": {"type": "array", "uniqueItems": True},
+    },
+}
+
+PERSON = {"kind": "person", "name": "张三", "id_number": "11010519491231002X"}
+ORGANISATION = {"kind": "organisation", "name": "株洲某某商贸有限公司",
+                "uscc": "91350100M000100Y43", "representative": "李四"}
+
+
+def registry() -> Registry:
+    return Registry().with_resource(DEFS_ID, Resource.from_contents(DEFS))
+
+
+@pytest.fixture(scope="module")
+def validator() -> Any:
+    return compile_validator(SCHEMA, registry())
+
+
+def payload(**changes: Any) -> dict[str, Any]:
+    data = {"party": dict(PERSON), "fine": "12000.00", "decided_on": "2026-03-05"}
+    data.update(changes)
+    return data
+
+
+def issues(validator: Any, data: object) -> list[tuple[str, str]]:
+    try:
+        validator.validate(data)
+    except ValidationFailed as failure:
+        return [(issue.pointer, issue.message) for issue in failure.issues]
+    return []
+
+
+# The happy path and the ValidationFailed contract -------------------------------
+
+
+def test_valid_payloads_pass(validator: Any) -> None:
+    validator.validate(payload())
+    validator.validate(payload(party=dict(ORGANISATION), items=[{"name": "奶粉", "quantity": 3}]))
+    validate(SCHEMA, payload(), registry())
+
+
+def test_every_error_is_listed_sorted_by_pointer(validator: Any) -> None:
+    data = payload(fine="abc", decided_on="2026-02-30", penalty="拘留",
+                   items=[{"name": "奶粉", "quantity": 0}] * 2 + [{"quantity": 1}])
+    with pytest.raises(ValidationFailed) as caught:
+        validator.validate(data)
+    failure = caught.value
+    assert failure.status == 422
+    assert all(isinstance(issue, Issue) for issue in failure.issues)
+    assert [issue.pointer for issue in failure.issues] == [
+        "/decided_on", "/fine", "/items/0/quantity", "/items/1/quantity", "/items/2/name", "/penalty",
+    ]
+    assert failure.detail == "共 6 处错误"
+
+
+def test_array_indexes_sort_numerically(validator: Any) -> None:
+    schema = {"type": "array", "items": {"type": "integer"}}
+    found = issues(compile_validator(schema), ["x"] * 12)
+    assert [at for at, _ in found] == [f"/{index}" for index in range(12)]
+
+
+# Messages per keyword --------------------------------------------------------------
+
+
+def test_required_points_at_the_missing_property(validator: Any) -> None:
+    assert issues(validator, {"party": dict(PERSON)}) == [
+        ("/decided_on", "决定日期（/decided_on）为必填项"),
+        ("/fine", "罚款金额（/fine）为必填项"),
+    ]
+
+
+def test_required_inside_array_items(validator: Any) -> None:
+    assert issues(validator, payload(items=[{"name": "奶粉"}])) == [
+        ("/items/0/quantity", "数量（/items/0/quantity）为必填项"),
+    ]
+
+
+def test_additional_properties_point_at_each_extra(validator: Any) -> None:
+    assert issues(validator, payload(foo=1, bar=2)) == [
+        ("/bar", "不允许的字段 bar"),
+        ("/foo", "不允许的字段 foo"),
+    ]
+
+
+def test_type_enum_lengths_numbers_items(validator: Any) -> None:
+    data = payload(decided_on=20260305, penalty="拘留", facts="违" * 201,
+                   items=[{"name": "a", "quantity": 1.5}, {"name": "b", "quantity": -1}] * 2,
+                   ids=[1, 1])
+    assert issues(validator, data) == [
+        ("/decided_on", "决定日期（/decided_on）应为文本"),
+        ("/facts", "违法事实（/facts）长度不能超过 200 个字符"),
+        ("/ids", "字段 /ids 含有重复的项"),
+        ("/items", "物品清单（/items）最多只能有 3 项"),
+        ("/items/0/quantity", "数量（/items/0/quantity）应为整数"),
+        ("/items/1/quantity", "数量（/items/1/quantity）不能小于 1"),
+        ("/items/2/quantity", "数量（/items/2/quantity）应为整数"),
+        ("/items/3/quantity", "数量（/items/3/quantity）不能小于 1"),
+        ("/penalty", "处罚种类（/penalty）应为以下之一：警告、罚款、没收违法所得"),
+    ]
+
+
+def test_min_items_and_min_length(validator: Any) -> None:
+    data = payload(items=[], party=dict(PERSON, name=""))
+    assert issues(validator, data) == [
+        ("/items", "物品清单（/items）不能为空"),
+        ("/party/name", "姓名（/party/name）不能为空"),
+    ]
+
+
+def test_lengths_count_characters_not_utf16_units(validator: Any) -> None:
+    validator.validate(payload(facts="𠮷" * 200))
+    validator.validate(payload(party=dict(PERSON, name="王䶮")))
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "message"),
+    [
+        ({"const": "罚款"}, "警告", "应为 罚款"),
+        ({"type": ["string", "null"]}, 1, "应为文本或空值（null）"),
+        ({"minLength": 3}, "ab", "长度不能少于 3 个字符"),
+        ({"maximum": 10}, 11, "不能大于 10"),
+        ({"exclusiveMinimum": 0}, 0, "应大于 0"),
+        ({"exclusiveMaximum": 1}, 1, "应小于 1"),
+        ({"multipleOf": 5}, 7, "应为 5 的整数倍"),
+        ({"minItems": 2}, [1], "至少应有 2 项"),
+        ({"pattern": "^[A-Z]{2}$"}, "abc", "格式不正确（应匹配 ^[A-Z]{2}$）"),
+        ({"pattern": "^[A-Z]{2}$", "examples": ["ZZ"]}, "abc", "格式不正确，例如 ZZ"),
+        ({"format": "email"}, "not an email", None),
+        ({"not": {"type": "string"}}, "x", "不符合要求（'x' should not be valid under {'type': 'string'}）"),
+    ],
+)
+def test_keyword_messages(schema: dict[str, Any], value: object, message: str | None) -> None:
+    found = issues(compile_validator({"type": "object", "properties": {"v": schema}}), {"v": value})
+    assert found == ([("/v", f"字段 /v {message}")] if message else [])
+
+
+def test_dependent_required() -> None:
+    schema = {"type": "object", "dependentRequired": {"fine": ["fine_due"]},
+              "properties": {"fine_due": {"title": "缴款期限"}}}
+    assert issues(compile_validator(schema), {"fine": "1.00"}) == [
+        ("/fine_due", "填写了 fine 时，缴款期限（/fine_due）为必填项"),
+    ]
+
+
+def test_unevaluated_properties() -> None:
+    schema = {"type": "object", "allOf": [{"properties": {"a": True}}], "unevaluatedProperties": False}
+    assert issues(compile_validator(schema), {"a": 1, "b": 2, "c'd": 3}) == [
+        ("/b", "不允许的字段 b"),
+        ("/c'd", "不允许的字段 c'd"),
+    ]
+
+
+def test_root_errors_have_the_empty_pointer(validator: Any) -> None:
+    assert issues(validator, [1]) == [("", "行政处罚决定书应为对象")]
+    assert issues(compile_validator({"type": "object"}), "x") == [("", "数据应为对象")]
+
+
+# Pointers ------------------------------------------------------------------------
+
+
+def test_pointer_escapes_tilde_and_slash() -> None:
+    assert pointer([]) == ""
+    assert pointer(["a/b", "m~n", 0]) == "/a~1b/m~0n/0"
+
+
+def test_pointers_in_issues_are_escaped() -> None:
+    schema = {"type": "object", "properties": {"a/b": {"type": "object", "properties": {"~x": {"type": "integer"}}}},
+              "additionalProperties": False}
+    assert issues(compile_validator(schema), {"a/b": {"~x": "1"}, "c/~": 1}) == [
+        ("/a~1b/~0x", "字段 /a~1b/~0x 应为整数"),
+        ("/c~1~0", "不允许的字段 c/~"),
+    ]
+
+
+# oneOf: the party block ------------------------------------------------------------
+
+
+def test_person_errors_name_person_fields(validator: Any) -> None:
+    party = {"kind": "person", "name": "张" * 51, "id_number": "110105194912310021", "phone": "12345", "uscc": "x"}
+    assert issues(validator, payload(party=party)) == [
+        ("/party/id_number", "身份证号码（/party/id_number）不是有效的居民身份证号码：校验码错误，应为 X"),
+        ("/party/name", "姓名（/party/name）长度不能超过 50 个字符"),
+        ("/party/phone", "联系电话（/party/phone）应为手机号码或带区号的固定电话，如 13812345678、0731-12345678"),
+        ("/party/uscc", "不允许的字段 uscc"),
+    ]
+
+
+def test_organisation_errors_name_organisation_fields(validator: Any) -> None:
+    party = {"kind": "organisation", "name": "某公司", "uscc": "91350100M000100Y44"}
+    assert issues(validator, payload(party=party)) == [
+        ("/party/representative", "法定代表人（/party/representative）为必填项"),
+        ("/party/uscc", "统一社会信用代码（/party/uscc）不是有效的统一社会信用代码：校验码错误，应为 3"),
+    ]
+
+
+def test_unknown_kind_lists_the_kinds(validator: Any) -> None:
+    assert issues(validator, payload(party={"kind": "robot", "name": "R2"})) == [
+        ("/party/kind", "当事人类型（/party/kind）应为以下之一：person（自然人）、organisation（法人或其他组织）"),
+    ]
+
+
+def test_missing_kind_lists_the_kinds(validator: Any) -> None:
+    assert issues(validator, payload(party={"name": "张三"})) == [
+        ("/party/kind", "当事人类型（/party/kind）为必填项，应为以下之一：person（自然人）、organisation（法人或其他组织）"),
+    ]
+
+
+def test_party_of_the_wrong_type_says_what_every_branch_says(validator: Any) -> None:
+    assert issues(validator, payload(party="张三")) == [("/party", "当事人（/party）应为对象")]
+
+
+def test_any_of_without_discriminator_picks_the_branch_of_the_right_type() -> None:
+    schema = {"type": "object", "properties": {
+        "fine": {"title": "罚款金额", "anyOf": [{"type": "string", "format": "money"}, {"type": "null"}]}}}
+    compiled = compile_validator(schema)
+    compiled.validate({"fine": None})
+    assert issues(compiled, {"fine": "1,000"}) == [
+        ("/fine", '罚款金额（/fine）应为金额格式，如 "12000.00"（不带符号和千分位，最多两位小数）'),
+    ]
+    assert issues(compiled, {"fine": 1000}) == [
+        ("/fine", '罚款金额（/fine）应使用字符串表示金额，如 "12000.00"，不能使用数字'),
+    ]
+
+
+def test_any_of_with_nothing_to_choose_names_the_options() -> None:
+    schema = {"type": "object", "properties": {"when": {"title": "日期", "anyOf": [
+        {"title": "具体日期", "type": "string", "format": "date"}, {"const": "不详"}, {"type": "integer"}]}}}
+    assert issues(compile_validator(schema), {"when": "昨天"}) == [
+        ("/when", "日期（/when）应为以下之一：具体日期、不详、整数"),
+    ]
+
+
+def test_any_of_reports_what_every_branch_agrees_on() -> None:
+    branch = {"type": "object", "required": ["name"], "properties": {"name": {"title": "名称"}}}
+    schema = {"anyOf": [dict(branch, required=["name", "a"]), dict(branch, required=["name", "b"])]}
+    assert issues(compile_validator(schema), {}) == [("/name", "名称（/name）为必填项")]
+
+
+def test_one_of_matching_twice() -> None:
+    schema = {"oneOf": [{"type": "integer"}, {"minimum": 0}]}
+    assert issues(compile_validator(schema), 1) == [("", "数据同时符合多种形式，无法确定是哪一种")]
+
+
+# Formats -------------------------------------------------------------------------
+
+
+def format_issues(fmt: str, value: object) -> list[tuple[str, str]]:
+    return issues(compile_validator({"type": "object", "properties": {"v": {"format": fmt}}}), {"v": value})
+
+
+@pytest.mark.parametrize("value", ["2024-02-29", "2026-03-05", "2000-02-29", "0001-01-01"])
+def test_real_dates(value: str) -> None:
+    assert format_issues("date", value) == []
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "2023-02-29", "1900-02-29", "2026-13-01", "2026-04-31"])
+def test_impossible_dates(value: str) -> None:
+    assert format_issues("date", value) == [("/v", f"字段 /v 应为有效日期，格式为 YYYY-MM-DD，{value} 不存在")]
+
+
+@pytest.mark.parametrize("value", ["2026-3-5", "20260305", "2026/03/05", "2026-03-05T00:00:00", "２026-03-05",
+                                   "2026-03-05\n"])
+def test_malformed_dates(value: str) -> None:
+    assert format_issues("date", value) == [("/v", "字段 /v 应为有效日期，格式为 YYYY-MM-DD")]
+
+
+@pytest.mark.parametrize("value", ["2026-03-05T09:30:00+08:00", "2026-03-05T01:30:00Z", "2026-03-05t01:30:00.123z",
+                                   "2016-12-31T23:59:60Z"])
+def test_date_times(value: str) -> None:
+    assert format_issues("date-time", value) == []
+
+
+@pytest.mark.parametrize("value", ["2026-03-05 09:30:00+08:00", "2026-03-05T09:30:00", "2026-02-30T09:30:00Z",
+                                   "2026-03-05T24:00:00Z", "2026-03-05T09:30:00+24:00", "2026-03-05T09:30Z"])
+def test_bad_date_times(value: str) -> None:
+    assert len(format_issues("date-time", value)) == 1
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("09:30", True), ("23:59:59", True), ("00:00", True), ("24:00", False), ("9:30", False),
+    ("09:60", False), ("09:30:60", False), ("09:30:00+08:00", False),
+])
+def test_times(value: str, ok: bool) -> None:
+    assert (format_issues("time", value) == []) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("0", True), ("0.5", True), ("0.05", True), ("12000", True), ("12000.00", True), ("9999999999999.99", True),
+    ("10000000000000", False), ("012", False), ("00.50", False), ("-1.00", False), ("+1", False), ("1.234", False),
+    ("1.", False), (".5", False), ("1e3", False), ("12,000.00", False), (" 1", False), ("", False), ("NaN", False),
+])
+def test_money_strings(value: str, ok: bool) -> None:
+    assert (format_issues("money", value) == []) is ok
+
+
+@pytest.mark.parametrize("value", [12000, 12000.5, 0])
+def test_money_as_number_asks_for_a_string(validator: Any, value: float) -> None:
+    expected = '应使用字符串表示金额，如 "12000.00"，不能使用数字'
+    assert format_issues("money", value) == [("/v", f"字段 /v {expected}")]
+    # With "type": "string" too, the two failures become one message.
+    assert issues(validator, payload(fine=value)) == [("/fine", f"罚款金额（/fine）{expected}")]
+
+
+def test_money_ignores_non_numbers_that_type_catches() -> None:
+    assert format_issues("money", True) == []
+    assert format_issues("money", None) == []
+
+
+def test_uscc_format() -> None:
+    assert format_issues("uscc", "91350100M000100Y43") == []
+    assert format_issues("uscc", "91350100M000100Y44") == [
+        ("/v", "字段 /v 不是有效的统一社会信用代码：校验码错误，应为 3")]
+    assert format_issues("uscc", "91350100M000100I43") == [
+        ("/v", "字段 /v 不是有效的统一社会信用代码：含有非法字符 I")]
+
+
+def test_resident_id_format() -> None:
+    first17 = "43020219990231123"
+    assert format_issues("resident-id", first17 + resident_id_check_digit(first17)) == [
+        ("/v", "字段 /v 不是有效的居民身份证号码：出生日期 19990231 不是有效日期")]
+    assert format_issues("resident-id", "11010519491231002x") == [
+        ("/v", "字段 /v 不是有效的居民身份证号码：末位校验码 x 应为大写 X")]
+    assert format_issues("resident-id", "11010519491231002X") == []
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("13812345678", True), ("19912345678", True), ("0731-12345678", True), ("010-1234567", True),
+    ("0731-12345678-123", True), ("12812345678", False), ("1381234567", False), ("073112345678", False),
+    ("+8613812345678", False), ("0731-123456", False), ("138 1234 5678", False),
+])
+def test_phones(value: str, ok: bool) -> None:
+    assert (format_issues("phone", value) == []) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [("2026", True), ("0999", True), ("26", False), ("20266", False),
+                                           ("２０２６", False)])
+def test_years(value: str, ok: bool) -> None:
+    assert (format_issues("year", value) == []) is ok
+
+
+def test_only_docgen_formats_are_asserted() -> None:
+    assert set(FORMAT_CHECKER.checkers) == {
+        "date", "date-time", "time", "money", "uscc", "resident-id", "phone", "year"}
+
+
+# Text safety ---------------------------------------------------------------------
+
+
+def test_control_characters_are_refused_wherever_they_are(validator: Any) -> None:
+    data = payload(facts="违法\x07事实", items=[{"name": "奶\x00粉\x1f", "quantity": 1}])
+    assert issues(validator, data) == [
+        ("/facts", "含有不可打印的控制字符 U+0007"),
+        ("/items/0/name", "含有不可打印的控制字符 U+0000、U+001F"),
+    ]
+
+
+def test_unprintable_keys_and_noncharacters() -> None:
+    found = issues(compile_validator({}), {"a\x01": "x", "b": ["\ufffe", "\ud800"]})
+    assert found == [
+        ("/a\x01", "字段名含有不可打印的控制字符 U+0001"),
+        ("/b/0", "含有不可打印的控制字符 U+FFFE"),
+        ("/b/1", "含有不可打印的控制字符 U+D800"),
+    ]
+
+
+def test_ordinary_whitespace_and_astral_characters_are_fine(validator: Any) -> None:
+    validator.validate(payload(facts="第一行\n第二行\r\n\t缩进 𠮷 䶮 😀"))
+
+
+def test_text_safety_runs_alongside_schema_errors(validator: Any) -> None:
+    found = issues(validator, payload(fine="x\x0b"))
+    assert ("/fine", "含有不可打印的控制字符 U+000B") in found
+    assert len(found) == 2
+
+
+# Schemas and references --------------------------------------------------------------
+
+
+def test_ref_into_shared_definitions_needs_the_registry() -> None:
+    with pytest.raises(TemplateError):
+        compile_validator(SCHEMA).validate(payload())
+
+
+def test_broken_schema_is_a_template_error() -> None:
+    with pytest.raises(TemplateError):
+        compile_validator({"type": "strnig"})
+
+
+def test_title_next_to_ref_wins_over_the_definition() -> None:
+    defs = dict(DEFS, **{"$defs": dict(DEFS["$defs"], money={"title": "金额", "type": "string", "format": "money"})})
+    shared = Registry().with_resource(DEFS_ID, Resource.from_contents(defs))
+    assert issues(compile_validator(SCHEMA, shared), payload(fine="1.234"))[0][1].startswith("罚款金额（/fine）")
+
+
+def test_compiled_validator_is_reusable(validator: Any) -> None:
+    assert issues(validator, payload(fine="x")) == issues(validator, payload(fine="x"))
+    validator.validate(payload())
+
+
+def test_valid_check_characters_from_the_identifiers_module(validator: Any) -> None:
+    first17 = "91430200MA4L000001"[:17]
+    organisation = dict(ORGANISATION, uscc=first17 + uscc_check_char(first17))
+    validator.validate(payload(party=organisation))
+
+
+def test_a_boolean_in_a_money_field_is_a_type_error(validator: Any) -> None:
+    assert issues(validator, payload(fine=True)) == [("/fine", "罚款金额（/fine）应为文本")]
+
+
+def test_non_ascii_digit_keys_sort_as_text() -> None:
+    schema = {"type": "object", "additionalProperties": False}
+    assert [at for at, _ in issues(compile_validator(schema), {"²": 1, "10": 1, "9": 1})] == ["/9", "/10", "/²"]
+
+
+def test_titles_come_from_where_a_property_is_declared() -> None:
+    # As in the shared definitions: an if/then inside allOf adds "format" or "required" to a
+    # property declared beside it, and an else forbids one; messages still use that property's title.
+    shared = {
+        "$schema": DIALECT, "$id": DEFS_ID,
+        "$defs": {
+            "identified": {"if": {"properties": {"id_type": {"const": "居民身份证"}}},
+                           "then": {"properties": {"id_number": {"format": "resident-id"}}}},
+            "penalty": {
+                "type": "object",
+                "allOf": [{"$ref": "#/$defs/identified"},
+                          {"if": {"properties": {"type": {"const": "罚款"}}},
+                           "then": {"required": ["amount"]}, "else": {"not": {"required": ["amount"]}}}],
+                "properties": {"type": {"title": "处罚种类"}, "amount": {"title": "罚款金额"},
+                               "id_number": {"title": "证件号码", "type": "string"}},
+            },
+        },
+    }
+    schema = {"type": "object", "properties": {
+        "penalties": {"type": "array", "items": {"$ref": f"{DEFS_ID}#/$defs/penalty"}}}}
+    compiled = compile_validator(schema, Registry().with_resource(DEFS_ID, Resource.from_contents(shared)))
+    data = {"penalties": [{"type": "罚款"}, {"type": "警告", "amount": "1.00", "id_number": "11010519491231002x"},
+                          {"type": "警告", "id_type": "护照", "id_number": "E1234"}]}
+    assert issues(compiled, data) == [
+        ("/penalties/0/amount", "罚款金额（/penalties/0/amount）为必填项"),
+        ("/penalties/1/amount", "罚款金额（/penalties/1/amount）不应填写"),
+        ("/penalties/1/id_number",
+         "证件号码（/penalties/1/id_number）不是有效的居民身份证号码：末位校验码 x 应为大写 X"),
+    ]
+
+
+def test_a_title_is_never_borrowed_from_an_enclosing_object() -> None:
+    schema = {"type": "object", "properties": {
+        "name": {"title": "外层名称"},
+        "inner": {"type": "object", "allOf": [{"required": ["name"]}]}}}
+    assert issues(compile_validator(schema), {"inner": {}}) == [("/inner/name", "字段 /inner/name 为必填项")]
+
+
+def test_not_with_a_boolean_or_other_schema_falls_back_to_a_generic_message() -> None:
+    compiled = compile_validator({"type": "object", "properties": {"v": {"not": True}, "w": {"not": {"const": 1}}}})
+    assert issues(compiled, {"v": 1, "w": 1}) == [
+        ("/v", "字段 /v 不符合要求（1 should not be valid under True）"),
+        ("/w", "字段 /w 不符合要求（1 should not be valid under {'const': 1}）"),
+    ]
