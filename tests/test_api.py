@@ -36,21 +36,22 @@ def free_text_pointer(catalogue: Catalogue, template_id: str) -> str:
 
 
 def schema_at(catalogue: Catalogue, schema: dict[str, Any], pointer: str) -> dict[str, Any]:
-    """Follow a payload pointer through properties/items/$ref (first matching oneOf branch)."""
-    node = schema
+    """Follow a payload pointer through properties/items/$ref (the oneOf branch that has the field)."""
+    resolver = catalogue.registry.resolver(base_uri=schema["$id"])
+    node, resolver = resolve(schema, resolver)
     for part in pointer.strip("/").split("/"):
-        node = resolve(catalogue, node)
         if "oneOf" in node:
-            node = next(resolve(catalogue, b) for b in node["oneOf"]
-                        if part in resolve(catalogue, b).get("properties", {}))
-        node = node["items"] if part.isdigit() else node["properties"][part]
-    return resolve(catalogue, node)
-
-
-def resolve(catalogue: Catalogue, node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = catalogue.registry.resolver().lookup(node["$ref"]).contents
+            branches = [resolve(branch, resolver) for branch in node["oneOf"]]
+            node, resolver = next(b for b in branches if part in b[0].get("properties", {}))
+        node, resolver = resolve(node["items"] if part.isdigit() else node["properties"][part], resolver)
     return node
+
+
+def resolve(node: dict[str, Any], resolver: Any) -> tuple[dict[str, Any], Any]:
+    while "$ref" in node:
+        resolved = resolver.lookup(node["$ref"])
+        node, resolver = resolved.contents, resolved.resolver
+    return node, resolver
 
 
 def set_at(payload: dict[str, Any], pointer: str, value: Any) -> None:
@@ -119,7 +120,7 @@ def test_every_example_issues_a_pdf_containing_its_values(client: httpx.Client, 
         assert response.status_code == 201, response.text
         body = response.json()
         pdf = client.get(body["links"]["pdf"]).content
-        text = pdftools.text(pdf)
+        text = pdftools.body_text(pdf)
         missing = [value for _, value in string_leaves(example)
                    if len(value) > 1 and not value.isascii() and not pdftools.contains(text, value)]
         assert not missing, f"{template_id}: values not in the PDF: {missing}"

@@ -593,7 +593,7 @@ def major_decision_review(b: Builder) -> None:
 
     No agency line: the attachment has none. The party and the decision category
     are optional payload fields with no row of their own in the attachment, so
-    they open the 基本情况 box when given.
+    they open the 基本情况 box when given, the party with its full block.
     """
     title(b, "重大行政执法决定法制审核表")
     b.paragraph("编号：", out("doc_number"), style=Style(align=RIGHT, after=4))
@@ -605,10 +605,8 @@ def major_decision_review(b: Builder) -> None:
     def summary(cell: _Cell) -> None:
         with b.when("data.category", cell):
             b.paragraph("决定类别：", out("data.category"), container=cell)
-        with b.when("data.party", cell):  # one line: the box is for the summary
-            b.paragraph("当事人：", out("data.party.name"), "（", out(
-                "'统一社会信用代码：' ~ data.party.uscc if data.party.uscc else "
-                "'身份证件号码：' ~ data.party.id_number"), "）", container=cell)
+        with b.when("data.party", cell):
+            party_block(b, cell)
         text_block(b, "data.summary", Style(indent_chars=2), cell)
 
     form_row(b, table, "基本情况、\n证据材料、\n拟处建议及\n法律依据", summary, height_mm=50, cant_split=False)
@@ -772,7 +770,7 @@ def representation(b: Builder) -> None:
 def penalty_notice(b: Builder) -> None:
     """行政处罚告知书 (行政处罚法第44条; 程序规定第57条)."""
     letter_opening(b, "行政处罚告知书")
-    b.paragraph(out("data.party.name"), "：")
+    party_block(b)
     violation_paragraphs(b, proposed=True)
     with b.when("data.refund_amount"):
         b.paragraph("同时，本局拟责令", YOU, "退还多收价款", out("data.refund_amount|yuan"), "（",
