@@ -111,3 +111,22 @@ class TemplateRetired(DocgenError):
     status = 422
     type = "template-retired"
     title = "模板版本已停用"
+
+
+class KeyStoreError(DocgenError):
+    """The key store (master key, root CA, signer keys) is missing, unsafe or unreadable."""
+
+    type = "key-store-error"
+    title = "密钥库错误"
+
+
+class VerificationError(DocgenError):
+    """Verification material (a trust bundle, a chain manifest) is malformed.
+
+    A PDF that fails verification is not an error: the verifier reports it.
+    This is raised only when the inputs cannot be read at all.
+    """
+
+    status = 422
+    type = "verification-input-invalid"
+    title = "验证材料无效"

@@ -1,0 +1,262 @@
+"""The approval hash chain: one signed link per issued PDF, no PDF code here.
+
+A link records who approved what, when, and which exact bytes. Its hash,
+``link_sha256``, is the SHA-256 of the canonical JSON of every field except
+``signature``: keys sorted, no whitespace, UTF-8, non-ASCII kept as is. For the
+data links hold (ASCII keys, strings, small non-negative integers, null) this is
+the same byte string RFC 8785 (JCS) produces, so any JCS library can recompute
+it decades from now.
+
+``signature`` is ECDSA P-256 with SHA-256 over that canonical JSON (computed as
+a pre-hashed signature over ``link_digest``; both descriptions give the same
+bytes), DER-encoded, then base64. Each link names the hash of the previous link
+and the SHA-256 of the previous stage's complete signed PDF, so a link commits
+to the whole history before it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+from .errors import VerificationError
+from .pki import Signer
+
+FORMAT = "docgen-chain/1"
+ISSUANCE = "issuance"
+FIRST_ROUND = 1
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_SIGNATURE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One signed stage of a document's approval history."""
+
+    index: int
+    round: int
+    stage: str
+    role: str
+    signer_name: str
+    principal_id: str
+    certificate_sha256: str
+    decision: str | None
+    opinion: str | None
+    time: str
+    content_sha256: str
+    content_length: int
+    previous_file_sha256: str | None
+    previous_link_sha256: str | None
+    document_id: str
+    installation_id: str
+    template: str
+    template_version: str
+    signature: str
+
+    def payload(self) -> dict[str, Any]:
+        """Every field but ``signature``: what the signature and the link hash cover."""
+        data = asdict(self)
+        del data["signature"]
+        return data
+
+    @property
+    def link_digest(self) -> bytes:
+        return hashlib.sha256(canonical_json(self.payload())).digest()
+
+    @property
+    def link_sha256(self) -> str:
+        return self.link_digest.hex()
+
+    @property
+    def moment(self) -> dt.datetime:
+        return parse_time(self.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Link":
+        """A link from parsed JSON, with every field's type and shape checked."""
+        if not isinstance(data, dict):
+            raise VerificationError("链条环节不是 JSON 对象")
+        expected = {f.name for f in fields(cls)}
+        if set(data) != expected:
+            missing, extra = expected - set(data), set(data) - expected
+            raise VerificationError(f"链条环节字段不符：缺少 {sorted(missing)}，多出 {sorted(extra)}")
+        for name in ("index", "round", "content_length"):
+            if type(data[name]) is not int or data[name] < 0:
+                raise VerificationError(f"链条环节字段 {name} 应为非负整数")
+        for name in ("stage", "role", "signer_name", "principal_id", "time", "document_id",
+                     "installation_id", "template", "template_version", "signature",
+                     "certificate_sha256", "content_sha256"):
+            if not isinstance(data[name], str) or not data[name]:
+                raise VerificationError(f"链条环节字段 {name} 应为非空字符串")
+        for name in ("decision", "opinion", "previous_file_sha256", "previous_link_sha256"):
+            if data[name] is not None and not isinstance(data[name], str):
+                raise VerificationError(f"链条环节字段 {name} 应为字符串或 null")
+        for name in ("certificate_sha256", "content_sha256", "previous_file_sha256", "previous_link_sha256"):
+            if data[name] is not None and not SHA256_HEX.fullmatch(data[name]):
+                raise VerificationError(f"链条环节字段 {name} 不是 SHA-256 十六进制值")
+        if not TIME.fullmatch(data["time"]):
+            raise VerificationError(f"链条环节时间 {data['time']!r} 不是 RFC 3339 UTC 格式")
+        parse_time(data["time"])
+        if not _SIGNATURE.fullmatch(data["signature"]):
+            raise VerificationError("链条环节签名不是 base64")
+        return cls(**data)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8 (RFC 8785 for the data links hold)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def utc_now() -> str:
+    """Now, as links write time: RFC 3339, UTC, whole seconds (2026-11-26T23:59:01Z)."""
+    return format_time(dt.datetime.now(dt.timezone.utc))
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str) -> dt.datetime:
+    if not TIME.fullmatch(value):
+        raise VerificationError(f"时间 {value!r} 不是 RFC 3339 UTC 格式")
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise VerificationError(f"时间 {value!r} 无效") from exc
+
+
+def sign_link(*, index: int, round: int, stage: str, role: str, decision: str | None,
+              opinion: str | None, time: str, content_sha256: str, content_length: int,
+              previous_file_sha256: str | None, previous_link_sha256: str | None,
+              document_id: str, installation_id: str, template: str, template_version: str,
+              signer: Signer) -> Link:
+    """A link signed by ``signer``, whose name, principal id and certificate it records."""
+    unsigned = Link(
+        index=index, round=round, stage=stage, role=role, signer_name=signer.name,
+        principal_id=signer.principal_id, certificate_sha256=signer.certificate_sha256,
+        decision=decision, opinion=opinion, time=time, content_sha256=content_sha256,
+        content_length=content_length, previous_file_sha256=previous_file_sha256,
+        previous_link_sha256=previous_link_sha256, document_id=document_id,
+        installation_id=installation_id, template=template, template_version=template_version,
+        signature="",
+    )
+    # Round-trip through the validator so that a link we sign is one we can read back.
+    Link.from_dict({**unsigned.to_dict(), "signature": "AA=="})
+    der = signer.private_key.sign(unsigned.link_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    return Link(**{**unsigned.to_dict(), "signature": base64.b64encode(der).decode("ascii")})
+
+
+def verify_link_signature(link: Link, certificate: x509.Certificate) -> bool:
+    """True when ``link.signature`` is a valid ECDSA-SHA256 signature by ``certificate``'s key."""
+    public_key = certificate.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        der = base64.b64decode(link.signature, validate=True)
+        public_key.verify(der, link.link_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The ordered links of one document so far, as embedded in each stage PDF."""
+
+    links: tuple[Link, ...]
+    format: str = FORMAT
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "links", tuple(self.links))
+        if not self.links:
+            raise VerificationError("链条清单没有任何环节")
+
+    @property
+    def last(self) -> Link:
+        return self.links[-1]
+
+    @property
+    def document_id(self) -> str:
+        return self.links[0].document_id
+
+    def is_prefix_of(self, other: "Manifest") -> bool:
+        return len(self.links) <= len(other.links) and other.links[: len(self.links)] == self.links
+
+    def to_json(self) -> bytes:
+        return canonical_json({"format": self.format, "links": [link.to_dict() for link in self.links]})
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> "Manifest":
+        """Parse and check a manifest; raises ``VerificationError`` with the reason."""
+        try:
+            parsed = json.loads(data, object_pairs_hook=_no_duplicates)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise VerificationError(f"链条清单不是有效的 JSON：{exc}") from exc
+        if not isinstance(parsed, dict) or set(parsed) != {"format", "links"}:
+            raise VerificationError("链条清单应只含 format 和 links")
+        if parsed["format"] != FORMAT:
+            raise VerificationError(f"不支持的链条清单格式：{parsed['format']!r}")
+        if not isinstance(parsed["links"], list) or not parsed["links"]:
+            raise VerificationError("链条清单的 links 应为非空数组")
+        return cls(tuple(Link.from_dict(item) for item in parsed["links"]))
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise VerificationError(f"链条清单中键 {key!r} 重复")
+        result[key] = value
+    return result
+
+
+# --------------------------------------------------------------------------- building a chain
+
+
+def start(content_pdf: bytes, *, document_id: str, installation_id: str, template: str,
+          template_version: str, signer: Signer, time: str | None = None,
+          stage: str = ISSUANCE, role: str = "case_system") -> Manifest:
+    """The manifest of a newly issued document: link 0, round 1, issuance."""
+    link = sign_link(
+        index=0, round=FIRST_ROUND, stage=stage, role=role, decision=None, opinion=None,
+        time=time or utc_now(), content_sha256=hashlib.sha256(content_pdf).hexdigest(),
+        content_length=len(content_pdf), previous_file_sha256=None, previous_link_sha256=None,
+        document_id=document_id, installation_id=installation_id, template=template,
+        template_version=template_version, signer=signer)
+    return Manifest((link,))
+
+
+def extend(manifest: Manifest, previous_file: bytes, content_pdf: bytes, *, stage: str, role: str,
+           signer: Signer, decision: str | None = None, opinion: str | None = None,
+           time: str | None = None) -> Manifest:
+    """``manifest`` plus the next link; ``previous_file`` is the complete signed PDF of the last link.
+
+    An ``issuance`` stage after the first starts a new round (resubmission after
+    补充调查 / 变更或修正); any other stage continues the current round.
+    """
+    last = manifest.last
+    link = sign_link(
+        index=last.index + 1,
+        round=last.round + 1 if stage == ISSUANCE else last.round,
+        stage=stage, role=role, decision=decision, opinion=opinion, time=time or utc_now(),
+        content_sha256=hashlib.sha256(content_pdf).hexdigest(), content_length=len(content_pdf),
+        previous_file_sha256=hashlib.sha256(previous_file).hexdigest(),
+        previous_link_sha256=last.link_sha256, document_id=last.document_id,
+        installation_id=last.installation_id, template=last.template,
+        template_version=last.template_version, signer=signer)
+    return Manifest(manifest.links + (link,))
