@@ -83,7 +83,7 @@ def bench_cold(docx: bytes, count: int, work: Path) -> dict[str, float]:
     source.write_bytes(docx)
     profile = (work / "cold-profile").as_uri()
     env = {**os.environ, "FONTCONFIG_FILE": str(PACKAGE_DIR / "fonts.conf")}
-    pdf_filter = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+    pdf_filter = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
 
     def convert(_: int) -> None:
         subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to",

@@ -129,7 +129,7 @@ def test_every_example_issues_a_pdf_containing_its_values(client: httpx.Client, 
 def test_issued_pdf_is_pdfa_2b_with_embedded_fonts(client: httpx.Client, catalogue: Catalogue) -> None:
     body = issue(client, "penalty-decision", catalogue.get("penalty-decision").example).json()
     pdf = client.get(body["links"]["pdf"]).content
-    assert pdftools.pdfa_part(pdf) == ("2", "B")
+    assert pdftools.pdfa_part(pdf) == ("3", "B")
     rows = pdftools.fonts(pdf)
     assert rows and all(row["emb"] == "yes" for row in rows), rows
     assert any("NotoSerifCJK" in row["name"] for row in rows), rows

@@ -1,4 +1,4 @@
-"""The LibreOffice pool against real soffice processes: PDF/A-2b output, fonts, recycling, failures."""
+"""The LibreOffice pool against real soffice processes: PDF/A-3b output, fonts, recycling, failures."""
 from __future__ import annotations
 
 import io
@@ -85,7 +85,7 @@ def test_output_is_a_pdf_with_the_text(pdf: bytes) -> None:
 
 
 def test_output_claims_pdfa_2b(pdf: bytes) -> None:
-    assert pdftools.pdfa_part(pdf) == ("2", "B")
+    assert pdftools.pdfa_part(pdf) == ("3", "B")
     xmp = PdfReader(io.BytesIO(pdf)).xmp_metadata
     assert xmp is not None
 

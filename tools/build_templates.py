@@ -859,15 +859,18 @@ class Instrument:
     layout: Layout
     build: Callable[[Builder], None]
     version: str = "1"
+    workflow: str = "issuance-1"  # templates/_workflows/<name>.json: its signature stages
 
     def paths(self) -> dict[str, str]:
         return {"template": f"templates/{self.id}/{self.version}/template.docx",
                 "schema": f"schemas/{self.id}/{self.version}.schema.json",
-                "example": f"templates/{self.id}/{self.version}/example.json"}
+                "example": f"templates/{self.id}/{self.version}/example.json",
+                "workflow": f"templates/_workflows/{self.workflow}.json"}
 
 
 INSTRUMENTS = (
-    Instrument("major-decision-review", "重大行政执法决定法制审核表", "form", True, FORM, major_decision_review),
+    Instrument("major-decision-review", "重大行政执法决定法制审核表", "form", True, FORM, major_decision_review,
+               workflow="major-decision-review-1"),
     Instrument("case-filing-approval", "立案/不予立案审批表", "form", False, FORM, case_filing_approval),
     Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record),
     Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record),
@@ -894,17 +897,6 @@ def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def schema_registry():
-    """Every schema of the repository by its $id, as the catalogue resolves them."""
-    from referencing import Registry, Resource
-
-    resources = []
-    for path in sorted((ROOT / "schemas").rglob("*.schema.json")):
-        contents = load_json(path)
-        resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources)
-
-
 def referenced_schemas(schema: dict) -> list[str]:
     """The shared-definition files a schema's $refs point into (their hashes are pinned too)."""
     found = set(re.findall(r'"\$ref":\s*"https://docgen\.example/schemas/([^"#/]+)/([^"#]+)',
@@ -922,13 +914,14 @@ def document_text(docx: bytes) -> str:
 
 def check(instrument: Instrument, template: bytes) -> dict[str, bytes]:
     """Validate the example and render it and the blank form; refuse on any problem."""
+    from docgen.catalogue import schema_registry
     from docgen.rendering import RenderContext, render_docx
     from docgen.validation import compile_validator
 
     paths = instrument.paths()
     schema = load_json(ROOT / paths["schema"])
     example = load_json(ROOT / paths["example"])
-    issues = compile_validator(schema, schema_registry()).issues(example)
+    issues = compile_validator(schema, schema_registry(ROOT)).issues(example)
     if issues:
         raise SystemExit(f"{instrument.id}: example.json 不符合 schema：" +
                          "; ".join(f"{i.pointer} {i.message}" for i in issues))
@@ -958,8 +951,7 @@ def release(instrument: Instrument, manifest: dict, today: str) -> None:
     target = ROOT / paths["template"]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(template)
-    files = [paths["template"], paths["schema"], paths["example"],
-             *referenced_schemas(load_json(ROOT / paths["schema"]))]
+    files = [*paths.values(), *referenced_schemas(load_json(ROOT / paths["schema"]))]
     entry = next((e for e in manifest["templates"] if e["id"] == instrument.id), None)
     if entry is None:
         entry = {"id": instrument.id, "title": instrument.title, "kind": instrument.kind,

@@ -16,7 +16,9 @@ from typing import Any
 from referencing import Registry, Resource
 
 from .errors import NotFound, TemplateError
+from . import workflow
 from .validation import compile_validator
+from .workflow import Workflow, WorkflowStage
 
 ACTIVE, RETIRED = "active", "retired"
 
@@ -53,6 +55,14 @@ class TemplateVersion:
     @cached_property
     def example(self) -> dict[str, Any]:
         return json.loads(self.path("example").read_text(encoding="utf-8"))
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        return workflow.load(self.path("workflow"))
+
+    @property
+    def key(self) -> str:
+        return f"{self.template_id}@{self.version}"
 
     def drifted(self) -> list[str]:
         """Files whose content no longer matches the hash pinned at release."""
@@ -93,6 +103,15 @@ class Template:
         raise NotFound(f"模板 {self.template_id} 没有版本 {version}")
 
 
+def schema_registry(root: Path) -> Registry:
+    """Shared definitions (``schemas/_defs``) and every schema, addressable by ``$id``."""
+    resources = []
+    for path in sorted((root / "schemas").rglob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
 class Catalogue:
     """Every template, loaded from a project root holding ``templates/`` and ``schemas/``."""
 
@@ -100,7 +119,7 @@ class Catalogue:
         self.root = root
         manifest = json.loads((root / "templates" / "manifest.json").read_text(encoding="utf-8"))
         self.templates = {entry["id"]: self._template(entry) for entry in manifest["templates"]}
-        self.registry = self._registry()
+        self.registry = schema_registry(root)
         self._validators: dict[tuple[str, str], Any] = {}
 
     def _template(self, entry: dict[str, Any]) -> Template:
@@ -114,14 +133,6 @@ class Catalogue:
             for release in entry["versions"]
         )
         return Template(entry["id"], entry["title"], entry["kind"], entry.get("numbered", False), versions)
-
-    def _registry(self) -> Registry:
-        """Shared definitions (``schemas/_defs``) and every schema, addressable by ``$id``."""
-        resources = []
-        for path in sorted((self.root / "schemas").rglob("*.schema.json")):
-            contents = json.loads(path.read_text(encoding="utf-8"))
-            resources.append((contents["$id"], Resource.from_contents(contents)))
-        return Registry().with_resources(resources)
 
     def template(self, template_id: str) -> Template:
         template = self.templates.get(template_id)
@@ -138,6 +149,11 @@ class Catalogue:
         if key not in self._validators:
             self._validators[key] = compile_validator(release.schema, self.registry)
         return self._validators[key]
+
+    def workflows(self) -> dict[str, tuple[WorkflowStage, ...]]:
+        """Every version's stages, keyed ``template@version``, as the trust bundle carries them."""
+        return {release.key: release.workflow.stages
+                for template in self.templates.values() for release in template.versions}
 
     def verify(self) -> None:
         """Refuse to serve a catalogue whose released files changed after release."""

@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from .errors import VerificationError
 from .pki import Signer
+from .workflow import ISSUANCE
 
 FORMAT = "docgen-chain/1"
-ISSUANCE = "issuance"
 FIRST_ROUND = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")

@@ -1,4 +1,4 @@
-"""A pool of warm LibreOffice processes: DOCX bytes → PDF/A-2b bytes.
+"""A pool of warm LibreOffice processes: DOCX bytes → PDF/A-3b bytes.
 
 Each slot runs ``uno_worker.py`` under Debian's python3 (the only one with ``uno``; the venv must
 not import it). The worker and its soffice share one process group, which is what gets killed on a
@@ -245,7 +245,7 @@ class ConverterPool:
     # -- converting ------------------------------------------------------------------------------
 
     def convert(self, docx: bytes) -> bytes:
-        """PDF/A-2b bytes of ``docx``; a hung or dead worker is replaced and the document retried once."""
+        """PDF/A-3b bytes of ``docx``; a hung or dead worker is replaced and the document retried once."""
         if not docx.startswith(b"PK\x03\x04"):  # LibreOffice would typeset an empty or odd file anyway
             raise ConversionFailed("输入不是 DOCX 文件")
         with self._lease() as slot:

@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS documents (
     payload_sha256 TEXT NOT NULL,
     docx_sha256 TEXT NOT NULL,
     pdf_sha256 TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    review_due TEXT
 );
 CREATE TABLE IF NOT EXISTS number_reservations (
     prefix TEXT NOT NULL,
@@ -45,6 +47,27 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     fingerprint TEXT NOT NULL,
     document_id TEXT,
     created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS principals (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stages (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    idx INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    decision TEXT,
+    opinion TEXT,
+    time TEXT NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
+    docx_sha256 TEXT NOT NULL,
+    link TEXT NOT NULL,
+    PRIMARY KEY (document_id, idx)
 );
 CREATE TABLE IF NOT EXISTS renditions (
     key TEXT PRIMARY KEY,

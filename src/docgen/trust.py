@@ -22,56 +22,9 @@ from cryptography import x509
 
 from .errors import VerificationError
 from .pki import Authority, Identity, certificate_pem, certificate_sha256
+from .workflow import ISSUANCE, WorkflowStage
 
 FORMAT = "docgen-trust/1"
-
-
-@dataclass(frozen=True)
-class WorkflowStage:
-    """One stage of a template version's approval workflow."""
-
-    index: int
-    id: str
-    label: str
-    role: str
-    decisions: tuple[str, ...] = ()
-    returns: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "id": self.id, "label": self.label, "role": self.role,
-                "decisions": list(self.decisions), "returns": list(self.returns)}
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "WorkflowStage":
-        if not isinstance(data, dict) or set(data) != {"index", "id", "label", "role", "decisions", "returns"}:
-            raise VerificationError(f"{where}：应含且只含 index、id、label、role、decisions、returns")
-        if type(data["index"]) is not int:
-            raise VerificationError(f"{where}：index 应为整数")
-        for key in ("id", "label", "role"):
-            if not isinstance(data[key], str) or not data[key]:
-                raise VerificationError(f"{where}：{key} 应为非空字符串")
-        for key in ("decisions", "returns"):
-            if not isinstance(data[key], list) or not all(isinstance(v, str) and v for v in data[key]):
-                raise VerificationError(f"{where}：{key} 应为字符串数组")
-        if not set(data["returns"]) <= set(data["decisions"]):
-            raise VerificationError(f"{where}：returns 中的决定必须出现在 decisions 中")
-        return cls(data["index"], data["id"], data["label"], data["role"],
-                   tuple(data["decisions"]), tuple(data["returns"]))
-
-
-#: The 重大行政执法决定法制审核表: issuance, then six opinions in order. 补充调查 and
-#: 变更或修正 return the table to the submitting department (a new round).
-_RETURNS = ("补充调查", "变更或修正")
-REVIEW_TABLE_WORKFLOW: tuple[WorkflowStage, ...] = (
-    WorkflowStage(0, "issuance", "签发", "case_system"),
-    WorkflowStage(1, "dept_head", "承办部门负责人意见", "dept_head", ("同意",) + _RETURNS, _RETURNS),
-    WorkflowStage(2, "dept_leader", "承办部门分管领导意见", "dept_leader", ("同意",) + _RETURNS, _RETURNS),
-    WorkflowStage(3, "legal_review", "法制审核意见", "legal_review", ("同意",) + _RETURNS, _RETURNS),
-    WorkflowStage(4, "legal_head", "法制部门负责人意见", "legal_head", ("同意",) + _RETURNS, _RETURNS),
-    WorkflowStage(5, "legal_leader", "分管法制的局领导意见", "legal_leader", ("同意",) + _RETURNS, _RETURNS),
-    WorkflowStage(6, "director", "局长审批", "director", ("同意", "不同意") + _RETURNS, _RETURNS),
-)
-DEFAULT_WORKFLOWS: dict[str, tuple[WorkflowStage, ...]] = {"major-decision-review@1": REVIEW_TABLE_WORKFLOW}
 
 
 def workflow_key(template: str, version: str) -> str:
@@ -113,8 +66,8 @@ class TrustBundle:
     format: str = FORMAT
 
     @classmethod
-    def build(cls, authority: Authority, signers: Iterable[Identity] | None = None,
-              workflows: Mapping[str, Sequence[WorkflowStage]] | None = None) -> "TrustBundle":
+    def build(cls, authority: Authority, workflows: Mapping[str, Sequence[WorkflowStage]],
+              signers: Iterable[Identity] | None = None) -> "TrustBundle":
         """A bundle for ``authority``; ``signers`` defaults to every certificate it ever issued."""
         chosen = authority.identities() if signers is None else list(signers)
         unique: dict[str, TrustedSigner] = {}
@@ -122,7 +75,7 @@ class TrustBundle:
             unique[identity.certificate_sha256] = TrustedSigner(
                 identity.principal_id, identity.name, tuple(identity.roles), identity.certificate,
                 identity.certificate_sha256)
-        flows = {key: tuple(stages) for key, stages in (workflows or DEFAULT_WORKFLOWS).items()}
+        flows = {key: tuple(stages) for key, stages in workflows.items()}
         bundle = cls(authority.installation_id, authority.agency, authority.root_certificate,
                      tuple(unique.values()), flows)
         return cls.from_json(bundle.to_json())  # the same checks a reader of the file gets
@@ -217,7 +170,7 @@ def _workflow(key: Any, stages: Any) -> tuple[WorkflowStage, ...]:
         raise VerificationError(f"流程 {key} 的 index 应从 0 连续编号")
     if len({stage.id for stage in parsed}) != len(parsed):
         raise VerificationError(f"流程 {key} 中环节标识重复")
-    if parsed[0].id != "issuance" or parsed[0].decisions:
+    if parsed[0].id != ISSUANCE or parsed[0].decisions:
         raise VerificationError(f"流程 {key} 应以无决定的 issuance 环节开始")
     return parsed
 

@@ -85,7 +85,7 @@ def props(**values: Any) -> tuple[Any, ...]:
 
 
 def convert(desktop: Any, src: str, dst: str) -> None:
-    """DOCX → PDF/A-2b. Hidden=True skips view setup (about 25 % faster); links and macros stay off.
+    """DOCX → PDF/A-3b. Hidden=True skips view setup (about 25 % faster); links and macros stay off.
 
     The import filter is fixed to DOCX so that anything else fails instead of being typeset as text.
     """
@@ -97,7 +97,7 @@ def convert(desktop: Any, src: str, dst: str) -> None:
     if doc is None:
         raise RuntimeError("LibreOffice could not load the document")
     try:
-        filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=2))
+        filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(SelectPdfVersion=3))
         store = props(FilterName="writer_pdf_Export", FilterData=filter_data, Overwrite=True)
         uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(dst), store))
     finally:

@@ -32,7 +32,8 @@ from .chain import ISSUANCE, Link, Manifest, verify_link_signature
 from .errors import VerificationError
 from .pki import issued_by
 from .sealing import manifest_bytes
-from .trust import TrustBundle, TrustedSigner, WorkflowStage, workflow_key
+from .trust import TrustBundle, TrustedSigner, workflow_key
+from .workflow import WorkflowStage, next_step
 
 #: Every failure code, with what it means.
 CODES: dict[str, str] = {
@@ -246,15 +247,15 @@ class VerificationPolicy:
         before = by_id.get(previous.stage)
         if before is None:
             return out  # already reported on the previous link
-        if previous.decision is not None and previous.decision in before.returns:
-            expected, expected_round = flow[0], previous.round + 1
-            why = f"前一环节“{before.label}”决定 {previous.decision}，文书应退回承办部门重新签发"
-        elif before.index + 1 < len(flow):
-            expected, expected_round = flow[before.index + 1], previous.round
-            why = f"“{before.label}”之后应为“{flow[before.index + 1].label}”"
-        else:
+        step = next_step(flow, previous.stage, previous.decision, previous.round)
+        if step is None:
             violation(f"审批流程已在“{before.label}”结束，其后不应再有环节")
             return out
+        expected, expected_round = step
+        if expected_round != previous.round:
+            why = f"前一环节“{before.label}”决定 {previous.decision}，文书应退回承办部门重新签发"
+        else:
+            why = f"“{before.label}”之后应为“{expected.label}”"
         if link.stage != expected.id:
             violation(f"{why}，实际为“{stage.label}”")
         if link.round != expected_round:
