@@ -58,7 +58,7 @@ def run(task: Callable[[int], None], count: int, clients: int) -> dict[str, floa
 def bench_api(data: dict, count: int, work: Path) -> dict[str, dict[str, float]]:
     server = Server(work / "api-data", DOCGEN_CONVERTERS="2")
     try:
-        with httpx.Client(base_url=server.url, timeout=120) as client:
+        with server.client() as client:
             def issue(_: int) -> None:
                 response = client.post("/v1/documents", json={"template": TEMPLATE, "data": data})
                 response.raise_for_status()

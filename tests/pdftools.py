@@ -26,10 +26,10 @@ PAGE_NUMBER = re.compile(r"第\s*\d+\s*页\s*共\s*\d+\s*页|^\s*[—-]\s*\d+\s*
 
 def body_text(pdf: bytes) -> str:
     """The text of all pages without their running footers, so values that cross a
-    page break read as one: lines found on every page, and page numbers, are dropped."""
+    page break read as one: lines closing every page alike, and page numbers, are dropped."""
     pages = text(pdf).split("\f")[:-1] or [text(pdf)]
     lines = [page.splitlines() for page in pages]
-    running = set.intersection(*(set(page) for page in lines)) if len(lines) > 1 else set()
+    running = set.intersection(*(set(page[-4:]) for page in lines)) if len(lines) > 1 else set()
     return "\n".join(line for page in lines for line in page
                      if line not in running and not PAGE_NUMBER.search(line))
 

@@ -1,6 +1,7 @@
 """A real ``docgen serve`` subprocess on a free loopback port, for tests and the benchmark."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,13 +18,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: The principals every test server gets: a case system and one officer per review stage.
+PEOPLE = {
+    "case_system": ("株洲市场监管案件系统", ["case_system"]),
+    "dept_head": ("李承办", ["dept_head"]),
+    "dept_leader": ("赵分管", ["dept_leader"]),
+    "legal_review": ("王法制", ["legal_review"]),
+    "legal_head": ("陈科长", ["legal_head"]),
+    "legal_leader": ("孙副局长", ["legal_leader"]),
+    "director": ("周局长", ["director"]),
+}
+
+
+def docgen(data_dir: Path, *args: str) -> str:
+    """Run the ``docgen`` command line against a data dir; its standard output."""
+    return subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), *args],
+                          check=True, capture_output=True, text=True).stdout
+
+
 class Server:
-    """A ``docgen serve`` subprocess; stopped at the end of the session."""
+    """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        docgen(data_dir, "init")
+        self.tokens = {key: json.loads(docgen(data_dir, "principals", "add", "--name", name,
+                                              *[arg for role in roles for arg in ("--role", role)], "--json"))["token"]
+                       for key, (name, roles) in PEOPLE.items()}
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
@@ -46,8 +69,9 @@ class Server:
             time.sleep(0.3)
         raise RuntimeError("server did not become ready")
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=120)
+    def client(self, who: str = "case_system") -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=120,
+                            headers={"Authorization": f"Bearer {self.tokens[who]}"})
 
     def stop(self) -> None:
         self.process.terminate()

@@ -5,17 +5,20 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Literal
 from urllib.parse import quote
 
-from fastapi import FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .catalogue import Catalogue, Template, TemplateVersion
+from .approvals import Approval
+from .catalogue import Template, TemplateVersion
 from .config import Settings
-from .conversion import ConverterPool
-from .errors import ValidationFailed
-from .issuance import Issuer
+from .errors import NotFound, ValidationFailed
+from .principals import Principal
 from .problems import HANDLERS, MEDIA_TYPE
-from .storage import Storage, StoredDocument, sha256
+from .service import Service, authority
+from .storage import StoredDocument, StoredStage, sha256
+from .trust import TrustBundle
+from .verification import verify_async
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -64,32 +67,59 @@ def version_detail(release: TemplateVersion) -> dict[str, Any]:
         "blank_pdf": f"{base}/blank", "blank_docx": f"{base}/blank?format=docx"}}
 
 
-def document_body(doc: StoredDocument) -> dict[str, Any]:
-    base = f"/v1/documents/{doc.id}"
+def stage_body(document_id: str, stage: StoredStage, label: str) -> dict[str, Any]:
+    link = stage.link
     return {
-        "id": doc.id, "template": doc.template_id, "version": doc.template_version,
-        "title": doc.title, "doc_number": doc.doc_number, "sha256": doc.pdf_sha256,
-        "docx_sha256": doc.docx_sha256, "payload_sha256": doc.payload_sha256,
-        "template_sha256": doc.template_sha256, "created_at": doc.created_at,
-        "links": {"self": base, "pdf": f"{base}/pdf", "docx": f"{base}/docx"},
+        "index": link.index, "round": link.round, "stage": link.stage, "label": label, "role": link.role,
+        "signer": link.signer_name, "principal_id": link.principal_id,
+        "certificate_sha256": link.certificate_sha256, "decision": link.decision, "opinion": link.opinion,
+        "time": link.time, "sha256": stage.pdf_sha256, "link_sha256": link.link_sha256,
+        "links": {"pdf": f"/v1/documents/{document_id}/stages/{link.index}/pdf"},
     }
 
 
-def document_filename(doc: StoredDocument, extension: str) -> str:
-    return f"{doc.title}-{doc.doc_number or doc.id[:8]}.{extension}".replace("/", "／")
+def document_body(doc: StoredDocument, stages: list[StoredStage]) -> dict[str, Any]:
+    base = f"/v1/documents/{doc.id}"
+    latest = stages[-1]
+    return {
+        "id": doc.id, "template": doc.template_id, "version": doc.template_version,
+        "title": doc.title, "doc_number": doc.doc_number, "sha256": latest.pdf_sha256,
+        "docx_sha256": latest.docx_sha256, "payload_sha256": latest.payload_sha256,
+        "template_sha256": doc.template_sha256, "created_at": doc.created_at, "created_by": doc.created_by,
+        "stage_count": len(stages), "review_due": doc.review_due,
+        "links": {"self": base, "pdf": f"{base}/pdf", "docx": f"{base}/docx", "stages": f"{base}/stages",
+                  "approvals": f"{base}/approvals"},
+    }
+
+
+def document_filename(doc: StoredDocument, extension: str, suffix: str = "") -> str:
+    return f"{doc.title}-{doc.doc_number or doc.id[:8]}{suffix}.{extension}".replace("/", "／")
+
+
+class ApprovalRequest(BaseModel):
+    """One signature stage: the stage being signed, the decision and the opinion."""
+
+    model_config = ConfigDict(extra="forbid")
+    stage: str = Field(description="环节标识，如 legal_review")
+    decision: str | None = Field(default=None, description="决定，如 同意、补充调查")
+    opinion: str | None = Field(default=None, description="意见或理由")
+    data: dict[str, Any] | None = Field(default=None, description="退回后重新送审时更正的案件数据")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    catalogue = Catalogue(settings.catalogue_dir)
-    catalogue.verify()
-    storage = Storage(settings.data_dir, settings.database_path)
-    pool = ConverterPool(
-        settings.converters, settings.data_dir / "converters",
-        recycle_after=settings.recycle_after, timeout=settings.conversion_timeout,
-        queue_limit=settings.queue_limit, queue_timeout=settings.queue_timeout,
-        uno_python=settings.uno_python,
-    )
-    issuer = Issuer(catalogue, storage, pool, settings.agency)
+    service = Service(settings, authority(settings, create=True))
+    catalogue, storage, pool, issuer = service.catalogue, service.storage, service.pool, service.issuer
+
+    def principal(authorization: str | None = Header(default=None)) -> Principal:
+        return service.principals.authenticate(authorization)
+
+
+    def label(doc: StoredDocument, stage_id: str) -> str:
+        stage = catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
+        return stage.label if stage else stage_id
+
+    def stages_of(document_id: str) -> tuple[StoredDocument, list[StoredStage]]:
+        return storage.document(document_id), storage.stages(document_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,10 +130,10 @@ def create_app(settings: Settings) -> FastAPI:
             pool.close()
 
     app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan,
-                  responses={422: PROBLEM, 404: PROBLEM, 503: PROBLEM})
+                  responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM})
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
-    app.state.issuer = issuer
+    app.state.service = service
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -145,32 +175,73 @@ def create_app(settings: Settings) -> FastAPI:
         return download(request, data, sha256(data), media_type, f"{release.title}（空白）.{format}")
 
     @app.post("/v1/documents", status_code=201, responses={201: {"description": "已签发"}})
-    def create_document(body: DocumentRequest, response: Response,
+    def create_document(body: DocumentRequest, response: Response, caller: Principal = Depends(principal),
                         idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+        caller.require("case_system")
         try:
-            issued = issuer.issue(body.template, body.version, body.data, idempotency_key)
+            issued = issuer.issue(caller.id, body.template, body.version, body.data, idempotency_key)
         except ValidationFailed as exc:
             raise exc.under("/data") from None
         response.headers["Location"] = f"/v1/documents/{issued.document.id}"
         if issued.replayed:
             response.headers["Idempotent-Replayed"] = "true"
-        return document_body(issued.document)
+        return document_body(issued.document, storage.stages(issued.document.id))
 
     @app.get("/v1/documents/{document_id}")
-    def get_document(document_id: str) -> dict[str, Any]:
-        doc = storage.document(document_id)
-        return {**document_body(doc), "data": storage.payload(doc)}
+    def get_document(document_id: str, caller: Principal = Depends(principal)) -> dict[str, Any]:
+        doc, stages = stages_of(document_id)
+        step = service.approver.expected(doc, stages)
+        return {**document_body(doc, stages), "data": storage.payload(stages[-1].payload_sha256),
+                "stages": [stage_body(doc.id, s, label(doc, s.stage)) for s in stages],
+                "next_stage": {"stage": step[0].id, "label": step[0].label, "role": step[0].role,
+                               "round": step[1], "decisions": list(step[0].decisions)} if step else None}
 
     @app.get("/v1/documents/{document_id}/pdf", responses={200: {"content": {PDF: {}}}})
-    def get_pdf(request: Request, document_id: str) -> Response:
-        doc = storage.document(document_id)
-        return download(request, storage.blobs.get(doc.pdf_sha256), doc.pdf_sha256, PDF,
-                        document_filename(doc, "pdf"))
+    def get_pdf(request: Request, document_id: str, caller: Principal = Depends(principal)) -> Response:
+        doc, stages = stages_of(document_id)
+        return stage_download(request, doc, stages[-1], "pdf")
 
     @app.get("/v1/documents/{document_id}/docx", responses={200: {"content": {DOCX: {}}}})
-    def get_docx(request: Request, document_id: str) -> Response:
+    def get_docx(request: Request, document_id: str, caller: Principal = Depends(principal)) -> Response:
+        doc, stages = stages_of(document_id)
+        return stage_download(request, doc, stages[-1], "docx")
+
+    @app.get("/v1/documents/{document_id}/stages")
+    def get_stages(document_id: str, caller: Principal = Depends(principal)) -> list[dict[str, Any]]:
+        doc, stages = stages_of(document_id)
+        return [stage_body(doc.id, s, label(doc, s.stage)) for s in stages]
+
+    @app.get("/v1/documents/{document_id}/stages/{index}/pdf", responses={200: {"content": {PDF: {}}}})
+    def get_stage_pdf(request: Request, document_id: str, index: int, caller: Principal = Depends(principal)) -> Response:
+        doc, stages = stages_of(document_id)
+        if not 0 <= index < len(stages):
+            raise NotFound(f"文书 {document_id} 没有环节 {index}")
+        return stage_download(request, doc, stages[index], "pdf", f"-{index}-{label(doc, stages[index].stage)}")
+
+    def stage_download(request: Request, doc: StoredDocument, stage: StoredStage, kind: str,
+                       suffix: str = "") -> Response:
+        digest = stage.pdf_sha256 if kind == "pdf" else stage.docx_sha256
+        return download(request, storage.blobs.get(digest), digest, PDF if kind == "pdf" else DOCX,
+                        document_filename(doc, kind, suffix))
+
+    @app.post("/v1/documents/{document_id}/approvals", status_code=201)
+    def approve(document_id: str, body: ApprovalRequest, response: Response, caller: Principal = Depends(principal)) -> dict[str, Any]:
+        stored = service.approver.approve(caller, document_id, Approval(**body.model_dump()))
         doc = storage.document(document_id)
-        return download(request, storage.blobs.get(doc.docx_sha256), doc.docx_sha256, DOCX,
-                        document_filename(doc, "docx"))
+        response.headers["Location"] = f"/v1/documents/{document_id}/stages/{stored.link.index}/pdf"
+        return stage_body(document_id, stored, label(doc, stored.stage))
+
+    @app.get("/v1/trust")
+    def trust() -> Response:
+        return Response(service.trust_bundle().to_json(), media_type="application/json")
+
+    @app.post("/v1/verify")
+    async def verify_files(files: list[UploadFile] = File(..., description="一个或多个环节 PDF"),
+                           trust: UploadFile | None = File(default=None, description="信任包（缺省为本机的）"),
+                           ) -> dict[str, Any]:
+        bundle = TrustBundle.from_json(await trust.read()) if trust else service.trust_bundle()
+        pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(files)]
+        report = await verify_async(pdfs, bundle)
+        return {**report.to_dict(), "summary": report.describe()}
 
     return app

@@ -11,7 +11,11 @@ from typing import Any, Sequence
 from .catalogue import Catalogue
 from .config import Settings
 from .conversion import ConverterPool
-from .errors import DocgenError, Issue, ValidationFailed
+from .errors import DocgenError, Issue, ValidationFailed, VerificationError
+from .pki import Authority, MasterKey, certificate_sha256
+from .service import Service, authority
+from .trust import TrustBundle
+from .verification import verify
 from .rendering import RenderContext, render_docx
 
 
@@ -81,6 +85,52 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the agency root key and certificate; refuses to replace an existing one."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    created = Authority.create(settings.data_dir / "pki", settings.agency["name"],
+                               MasterKey.from_env_or_file(settings.data_dir))
+    _print_json({"installation_id": created.installation_id,
+                 "root_certificate_sha256": certificate_sha256(created.root_certificate)})
+    return 0
+
+
+def cmd_principals_add(args: argparse.Namespace, settings: Settings) -> int:
+    service = Service(settings, authority(settings))
+    principal, signer, token = service.principals.add(args.name, args.role)
+    result = {"id": principal.id, "token": token, "certificate_sha256": signer.certificate_sha256}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"{principal.id}  {args.name}  {','.join(args.role)}\n令牌（只显示这一次）：{token}")
+    return 0
+
+
+def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
+    bundle = Service(settings, authority(settings)).trust_bundle().to_json()
+    if args.output:
+        Path(args.output).write_bytes(bundle)
+    else:
+        sys.stdout.write(bundle.decode("utf-8") + "\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input."""
+    try:
+        trust = TrustBundle.from_json(Path(args.trust).read_bytes())
+        files = [(path, Path(path).read_bytes()) for path in args.files]
+    except (OSError, VerificationError) as exc:
+        print(f"docgen verify: {exc}", file=sys.stderr)
+        return 2
+    report = verify(files, trust)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.describe())
+    return 0 if report.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -108,6 +158,28 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--version")
     render.add_argument("--docx", action="store_true", help="输出 DOCX 而非 PDF")
     render.set_defaults(run=cmd_render)
+
+    init = sub.add_parser("init", help="创建本机关的根密钥与根证书")
+    init.set_defaults(run=cmd_init)
+
+    principals = sub.add_parser("principals", help="管理调用方与签名人").add_subparsers(dest="action", required=True)
+    add = principals.add_parser("add", help="新增主体：令牌与签名证书")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", action="append", required=True, help="角色，可重复")
+    add.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_principals_add)
+
+    trust = sub.add_parser("trust", help="信任包").add_subparsers(dest="action", required=True)
+    export = trust.add_parser("export", help="导出信任包（根证书、全部签名证书、审批流程）")
+    export.add_argument("-o", "--output")
+    export.set_defaults(run=cmd_trust_export)
+
+    check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
+    check.add_argument("files", nargs="+")
+    check.add_argument("--trust", required=True, help="信任包 JSON")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=cmd_verify)
     return root
 
 

@@ -130,3 +130,15 @@ class VerificationError(DocgenError):
     status = 422
     type = "verification-input-invalid"
     title = "验证材料无效"
+
+
+class Unauthorized(DocgenError):
+    status = 401
+    type = "unauthorized"
+    title = "未认证"
+
+
+class Forbidden(DocgenError):
+    status = 403
+    type = "forbidden"
+    title = "无权操作"

@@ -1,23 +1,30 @@
-"""Issuing a document: validate → number → render → convert → store, as one operation.
+"""Issuing a document: validate → number → render → convert → seal → store, as one operation.
 
-Either the whole document is stored (payload, DOCX and PDF bytes, then the
-database row) or nothing is: a rejected or failed request leaves no row, no
-consumed 文书编号 and no claimed idempotency key.
+Issuance is stage 0 of the document's signature chain, signed for the
+submitting case system. Either the whole document is stored (payload, DOCX and
+signed PDF bytes, then the database rows) or nothing is: a rejected or failed
+request leaves no row, no consumed 文书编号 and no claimed idempotency key.
 """
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
 
+from . import chain
 from .catalogue import Catalogue, TemplateVersion
+from .chain import Link, Manifest
 from .conversion import ConverterPool
-from .errors import TemplateRetired
+from .errors import Conflict, TemplateRetired
 from .idempotency import IdempotencyKeys
 from .numbering import Numbering, Reservation
+from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
-from .storage import Storage, StoredDocument, canonical_json, sha256
+from .sealing import seal
+from .storage import Storage, StoredDocument, StoredStage, canonical_json, sha256
 
 
 @dataclass(frozen=True)
@@ -26,13 +33,40 @@ class Issued:
     replayed: bool
 
 
+@dataclass(frozen=True)
+class Opinion:
+    """What a stage's box on the page shows; known before its link can be signed."""
+
+    round: int
+    stage: str
+    decision: str | None
+    opinion: str | None
+    signer: str
+    time: str
+
+    @classmethod
+    def of(cls, link: Link) -> "Opinion":
+        return cls(link.round, link.stage, link.decision, link.opinion, link.signer_name, link.time)
+
+
+@dataclass(frozen=True)
+class StageBytes:
+    """What one stage issues: the filled DOCX and the signed PDF, with the chain so far."""
+
+    docx: bytes
+    pdf: bytes
+    manifest: Manifest
+
+
 class Issuer:
     def __init__(self, catalogue: Catalogue, storage: Storage, pool: ConverterPool,
-                 agency: Mapping[str, Any]) -> None:
+                 authority: Authority, agency: Mapping[str, Any]) -> None:
         self.catalogue = catalogue
         self.storage = storage
         self.pool = pool
+        self.authority = authority
         self.agency = agency
+        self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
         self.numbering = Numbering(storage.db, agency)
         self.keys = IdempotencyKeys(storage.db)
 
@@ -51,55 +85,97 @@ class Issuer:
         docx = render_docx(release.template_bytes, context)
         return docx, self.pool.convert(docx)
 
-    def issue(self, template_id: str, version: str | None, data: Any,
+    def approvals_context(self, opinions: list["Opinion"]) -> dict[str, dict[str, str | None]]:
+        """The opinions of the current round, as the template's ``approvals`` boxes show them."""
+        current = [o for o in opinions if o.round == opinions[-1].round] if opinions else []
+        return {o.stage: {"decision": o.decision, "opinion": o.opinion, "signer": o.signer,
+                          "date": chain.parse_time(o.time).astimezone(self.zone).date().isoformat()}
+                for o in current if o.stage != chain.ISSUANCE}
+
+    def produce_stage(self, release: TemplateVersion, data: Any, doc_number: str, signer: Signer,
+                      opinions: list["Opinion"], make_manifest: Callable[[bytes], Manifest]) -> StageBytes:
+        """Render with every opinion of the round (the new one included), convert, then seal.
+
+        ``make_manifest(content_pdf)`` adds the new link: it needs the content's hash,
+        so the page is rendered from ``opinions`` first.
+        """
+        context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
+                                extra={"approvals": self.approvals_context(opinions)})
+        docx, content = self.render_pdf(release, context)
+        manifest = make_manifest(content)
+        last = manifest.last
+        stage = release.workflow.stage(last.stage)
+        reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
+        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
+                          manifest)
+
+    def store_stage(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
+                    produced: StageBytes) -> StoredStage:
+        link = produced.manifest.last
+        stage = StoredStage(document_id=document_id, idx=link.index, stage=link.stage,
+                            payload_sha256=payload_sha256, docx_sha256=self.storage.blobs.put(produced.docx),
+                            pdf_sha256=self.storage.blobs.put(produced.pdf), link=link)
+        try:
+            self.storage.insert(conn, "stages", stage.row())
+        except sqlite3.IntegrityError:
+            raise Conflict(f"环节 {link.index} 已由另一请求签署") from None
+        return stage
+
+    def issue(self, principal_id: str, template_id: str, version: str | None, data: Any,
               idempotency_key: str | None = None) -> Issued:
         release = self.release(template_id, version)
         if idempotency_key:
             fingerprint = sha256(canonical_json({"template": template_id, "version": version, "data": data}))
-            existing = self.keys.claim(idempotency_key, fingerprint)
+            existing = self.keys.claim(f"{principal_id}:{idempotency_key}", fingerprint)
             if existing:
                 return Issued(self.storage.document(existing), replayed=True)
         try:
-            document = self._issue(release, data, idempotency_key)
+            document = self._issue(principal_id, release, data, idempotency_key)
         except BaseException:
             if idempotency_key:
-                self.keys.abandon(idempotency_key)
+                self.keys.abandon(f"{principal_id}:{idempotency_key}")
             raise
         return Issued(document, replayed=False)
 
-    def _issue(self, release: TemplateVersion, data: Any, idempotency_key: str | None) -> StoredDocument:
+    def _issue(self, principal_id: str, release: TemplateVersion, data: Any,
+               idempotency_key: str | None) -> StoredDocument:
         self.validate(release, data)
         reservation = self.numbering.reserve(release.template_id) if release.numbered else None
         try:
-            return self._store(release, data, reservation, idempotency_key)
+            return self._store(principal_id, release, data, reservation, idempotency_key)
         except BaseException:
             if reservation:
                 self.numbering.release(reservation)
             raise
 
-    def _store(self, release: TemplateVersion, data: Any, reservation: Reservation | None,
+    def _store(self, principal_id: str, release: TemplateVersion, data: Any, reservation: Reservation | None,
                idempotency_key: str | None) -> StoredDocument:
+        signer = self.authority.signer(principal_id)
+        document_id = uuid.uuid4().hex
         number = reservation.text if reservation else ""
-        docx, pdf = self.render_pdf(release, RenderContext(data=data, agency=self.agency, doc_number=number))
-        blobs = self.storage.blobs
+        now = chain.utc_now()
+
+        def start(content: bytes) -> Manifest:
+            return chain.start(content, document_id=document_id, installation_id=self.authority.installation_id,
+                               template=release.template_id, template_version=release.version, signer=signer,
+                               time=now, role=release.workflow.stages[0].role)
+
+        opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
+        produced = self.produce_stage(release, data, number, signer, [opening], start)
+        payload_sha256 = self.storage.blobs.put(canonical_json(data))
         document = StoredDocument(
-            id=uuid.uuid4().hex,
-            template_id=release.template_id,
-            template_version=release.version,
-            template_sha256=dict(release.sha256),
-            title=release.title,
-            doc_number=number or None,
-            payload_sha256=blobs.put(canonical_json(data)),
-            docx_sha256=blobs.put(docx),
-            pdf_sha256=blobs.put(pdf),
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            id=document_id, template_id=release.template_id, template_version=release.version,
+            template_sha256=dict(release.sha256), title=release.title, doc_number=number or None,
+            payload_sha256=payload_sha256, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created_by=principal_id,
         )
         with self.storage.db.transaction() as conn:
             if reservation:
                 Numbering.confirm(conn, reservation, document.id)
             if idempotency_key:
-                IdempotencyKeys.complete(conn, idempotency_key, document.id)
-            self.storage.insert_document(conn, document)
+                IdempotencyKeys.complete(conn, f"{principal_id}:{idempotency_key}", document.id)
+            self.storage.insert(conn, "documents", document.row())
+            self.store_stage(conn, document.id, payload_sha256, produced)
         return document
 
     def blank(self, release: TemplateVersion) -> tuple[bytes, bytes]:

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .errors import ConverterBusy, DocgenError, ValidationFailed
+from .errors import ConverterBusy, DocgenError, Unauthorized, ValidationFailed
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -43,6 +43,8 @@ async def docgen_error(request: Request, exc: Exception) -> JSONResponse:
         extensions["errors"] = [issue.as_dict() for issue in exc.issues]
     if isinstance(exc, ConverterBusy):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="docgen"'}
     return problem(exc.status, exc.type, exc.title, exc.detail, request.url.path, headers, **extensions)
 
 
@@ -70,7 +72,13 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
                    dict(exc.headers or {}))
 
 
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug is still answered with a problem document; the traceback goes to the log."""
+    return problem(500, "internal-error", "内部错误", "服务内部错误，请联系管理员", request.url.path)
+
+
 HANDLERS = {
+    Exception: unexpected_error,
     DocgenError: docgen_error,
     RequestValidationError: request_validation_error,
     HTTPException: http_error,

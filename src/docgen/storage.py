@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from .chain import Link
 from .errors import NotFound
 
 SCHEMA = """
@@ -28,8 +29,6 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL,
     doc_number TEXT,
     payload_sha256 TEXT NOT NULL,
-    docx_sha256 TEXT NOT NULL,
-    pdf_sha256 TEXT NOT NULL,
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL,
     review_due TEXT
@@ -58,14 +57,10 @@ CREATE TABLE IF NOT EXISTS principals (
 CREATE TABLE IF NOT EXISTS stages (
     document_id TEXT NOT NULL REFERENCES documents(id),
     idx INTEGER NOT NULL,
-    round INTEGER NOT NULL,
     stage TEXT NOT NULL,
-    principal_id TEXT NOT NULL,
-    decision TEXT,
-    opinion TEXT,
-    time TEXT NOT NULL,
-    pdf_sha256 TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
     docx_sha256 TEXT NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
     link TEXT NOT NULL,
     PRIMARY KEY (document_id, idx)
 );
@@ -181,15 +176,42 @@ class StoredDocument:
     title: str
     doc_number: str | None
     payload_sha256: str
-    docx_sha256: str
-    pdf_sha256: str
     created_at: str
+    created_by: str
+    review_due: dict[str, str] | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "StoredDocument":
         values = dict(row)
         values["template_sha256"] = json.loads(values["template_sha256"])
+        values["review_due"] = json.loads(values["review_due"]) if values["review_due"] else None
         return cls(**values)
+
+    def row(self) -> dict[str, Any]:
+        return dict(self.__dict__, template_sha256=json.dumps(self.template_sha256, sort_keys=True),
+                    review_due=json.dumps(self.review_due) if self.review_due else None)
+
+
+@dataclass(frozen=True)
+class StoredStage:
+    """One signed stage of a document: its link in the chain and the bytes it issued."""
+
+    document_id: str
+    idx: int
+    stage: str
+    payload_sha256: str
+    docx_sha256: str
+    pdf_sha256: str
+    link: Link
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "StoredStage":
+        values = dict(row)
+        values["link"] = Link.from_dict(json.loads(values["link"]))
+        return cls(**values)
+
+    def row(self) -> dict[str, Any]:
+        return dict(self.__dict__, link=json.dumps(self.link.to_dict(), ensure_ascii=False))
 
 
 class Storage:
@@ -199,11 +221,16 @@ class Storage:
         self.blobs = BlobStore(data_dir / "blobs")
         self.db = Database(database_path)
 
-    def insert_document(self, conn: sqlite3.Connection, doc: StoredDocument) -> None:
-        values = dict(doc.__dict__, template_sha256=json.dumps(doc.template_sha256, sort_keys=True))
+    @staticmethod
+    def insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> None:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        conn.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", tuple(values.values()))
+        conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
+
+    def stages(self, document_id: str) -> list[StoredStage]:
+        rows = self.db.connection().execute(
+            "SELECT * FROM stages WHERE document_id = ? ORDER BY idx", (document_id,)).fetchall()
+        return [StoredStage.from_row(row) for row in rows]
 
     def document(self, document_id: str) -> StoredDocument:
         row = self.db.query_one("SELECT * FROM documents WHERE id = ?", document_id)
@@ -211,8 +238,8 @@ class Storage:
             raise NotFound(f"没有文书 {document_id}")
         return StoredDocument.from_row(row)
 
-    def payload(self, doc: StoredDocument) -> Any:
-        return json.loads(self.blobs.get(doc.payload_sha256))
+    def payload(self, payload_sha256: str) -> Any:
+        return json.loads(self.blobs.get(payload_sha256))
 
     def rendition(self, key: str) -> str | None:
         row = self.db.query_one("SELECT sha256 FROM renditions WHERE key = ?", key)

@@ -149,17 +149,18 @@ def _unprintable(text: str) -> str | None:
     return "、".join(f"U+{ord(char):04X}" for char in found) or None
 
 
-def _unsafe_text(value: object, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
+def unsafe_text(value: object, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
+    """Characters that cannot go into DOCX XML, anywhere in ``value``, with their pointers."""
     if isinstance(value, str) and (chars := _unprintable(value)):
         yield Issue(pointer(path), f"含有不可打印的控制字符 {chars}")
     elif isinstance(value, dict):
         for key, item in value.items():
             if chars := _unprintable(key):
                 yield Issue(pointer((*path, key)), f"字段名含有不可打印的控制字符 {chars}")
-            yield from _unsafe_text(item, (*path, key))
+            yield from unsafe_text(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _unsafe_text(item, (*path, index))
+            yield from unsafe_text(item, (*path, index))
 
 
 # Messages ----------------------------------------------------------------------
@@ -266,7 +267,7 @@ class CompiledValidator:
             found = {issue for error in self._validator.iter_errors(payload) for issue in self._issues(error)}
         except Unresolvable as error:
             raise TemplateError(f"JSON Schema 引用无法解析：{error}") from error
-        found.update(_unsafe_text(payload))
+        found.update(unsafe_text(payload))
         return sorted(found, key=_sort_key)
 
     # Errors to issues ----------------------------------------------------------

@@ -60,6 +60,7 @@ class ReviewPeriod:
     """The 法制审核 period of the seed: 10 working days, extendable to 20 with approval."""
 
     starts_after: str
+    stage: str
     working_days: int
     extendable_to: int
 
@@ -89,7 +90,7 @@ def load(path: Path) -> Workflow:
     if not stages or stages[0].id != ISSUANCE or stages[0].decisions:
         raise TemplateError(f"流程文件 {path.name} 应以无决定的 issuance 环节开始")
     period = raw.get("review_period")
-    return Workflow(stages, ReviewPeriod(period["starts_after"], period["working_days"],
+    return Workflow(stages, ReviewPeriod(period["starts_after"], period["stage"], period["working_days"],
                                          period["extendable_to"]) if period else None)
 
 

@@ -1,0 +1,114 @@
+"""Approvals: each signature stage issues a new signed PDF, chained to the ones before it.
+
+The workflow of the document's template version says which stage comes next
+and which role signs it. A decision that returns the document (补充调查,
+变更或修正) makes the next stage a resubmission by the submitting department:
+a new round of the same chain, possibly with corrected data.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import chain
+from .errors import Conflict, Issue, ValidationFailed
+from .issuance import Issuer, Opinion
+from .principals import Principal
+from .storage import StoredDocument, StoredStage, canonical_json
+from .validation import unsafe_text
+from .workflow import ISSUANCE, WorkflowStage, next_step
+
+MAX_OPINION = 2000
+
+
+@dataclass(frozen=True)
+class Approval:
+    stage: str
+    decision: str | None = None
+    opinion: str | None = None
+    data: Any = None  # a resubmission may correct the case data
+
+
+class Approver:
+    def __init__(self, issuer: Issuer) -> None:
+        self.issuer = issuer
+        self.storage = issuer.storage
+
+    def expected(self, document: StoredDocument, stages: list[StoredStage]) -> tuple[WorkflowStage, int] | None:
+        """The stage that may be signed next and its round; None when the workflow has ended."""
+        workflow = self.issuer.catalogue.get(document.template_id, document.template_version).workflow
+        last = stages[-1].link
+        return next_step(workflow.stages, last.stage, last.decision, last.round)
+
+    def approve(self, principal: Principal, document_id: str, approval: Approval) -> StoredStage:
+        document = self.storage.document(document_id)
+        stages = self.storage.stages(document_id)
+        step = self.expected(document, stages)
+        if step is None:
+            raise Conflict("审批流程已经结束，不能再签署")
+        stage, _ = step
+        if approval.stage != stage.id:
+            raise Conflict(f"当前应签署“{stage.label}”（{stage.id}），不是 {approval.stage}")
+        principal.require(stage.role)
+        self._check(stage, approval)
+        release = self.issuer.catalogue.get(document.template_id, document.template_version)
+        data = self.storage.payload(stages[-1].payload_sha256)
+        if stage.id == ISSUANCE and approval.data is not None:
+            try:
+                self.issuer.validate(release, approval.data)
+            except ValidationFailed as exc:
+                raise exc.under("/data") from None
+            data = approval.data
+        signer = self.issuer.authority.signer(principal.id)
+        previous = stages[-1]
+        manifest = chain.Manifest(tuple(s.link for s in stages))
+        now = chain.utc_now()
+        round_ = step[1]
+        opinions = [Opinion.of(s.link) for s in stages]
+        opinions.append(Opinion(round_, stage.id, approval.decision, approval.opinion, signer.name, now))
+
+        def extend(content: bytes) -> chain.Manifest:
+            return chain.extend(manifest, self.storage.blobs.get(previous.pdf_sha256), content, stage=stage.id,
+                                role=stage.role, signer=signer, decision=approval.decision,
+                                opinion=approval.opinion, time=now)
+
+        produced = self.issuer.produce_stage(release, data, document.doc_number or "", signer, opinions, extend)
+        payload_sha256 = self.storage.blobs.put(canonical_json(data))
+        with self.storage.db.transaction() as conn:
+            latest = conn.execute("SELECT MAX(idx) FROM stages WHERE document_id = ?", (document_id,)).fetchone()[0]
+            if latest != previous.idx:
+                raise Conflict(f"环节 {previous.idx + 1} 已由另一请求签署")
+            stored = self.issuer.store_stage(conn, document_id, payload_sha256, produced)
+            self._update_review_due(conn, release.workflow, produced.manifest.last)
+        return stored
+
+    @staticmethod
+    def _check(stage: WorkflowStage, approval: Approval) -> None:
+        """Decision among the stage's, a reason where the seed asks for one, printable text."""
+        issues = []
+        if stage.decisions and approval.decision not in stage.decisions:
+            issues.append(Issue("/decision", f"“{stage.label}”的决定应为以下之一：{'、'.join(stage.decisions)}"))
+        if not stage.decisions and approval.decision is not None:
+            issues.append(Issue("/decision", f"“{stage.label}”不需要决定"))
+        if approval.decision in stage.reason_required and not (approval.opinion or "").strip():
+            issues.append(Issue("/opinion", f"决定“{approval.decision}”须说明理由"))
+        if approval.opinion is not None:
+            if len(approval.opinion) > MAX_OPINION:
+                issues.append(Issue("/opinion", f"意见不能超过 {MAX_OPINION} 个字符"))
+            issues += unsafe_text(approval.opinion, ("opinion",))
+        if stage.id != ISSUANCE and approval.data is not None:
+            issues.append(Issue("/data", "只有退回后重新送审时才能更正案件数据"))
+        if issues:
+            raise ValidationFailed(issues)
+
+    def _update_review_due(self, conn: Any, workflow: Any, link: chain.Link) -> None:
+        """Start the 法制审核 period when the table reaches the legal department."""
+        period = workflow.review_period
+        if period is None or link.stage != period.starts_after:
+            return
+        start = chain.parse_time(link.time).astimezone(self.issuer.zone).date()
+        due, latest = period.due(start)
+        review_due = {"stage": period.stage, "starts": start.isoformat(), "due": due.isoformat(),
+                      "extended_limit": latest.isoformat()}
+        conn.execute("UPDATE documents SET review_due = ? WHERE id = ?", (json.dumps(review_due), link.document_id))
