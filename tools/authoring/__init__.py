@@ -1,0 +1,1 @@
+"""Authoring of the DOCX templates: shared blocks and one module per group of instruments."""

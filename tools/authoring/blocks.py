@@ -1,0 +1,590 @@
+"""Shared building blocks of every instrument's DOCX template, written once.
+
+Page setup, agency header, title, 文书编号, party block, remedy clause,
+signature and seal lines, "第 X 页 共 Y 页" footer: every instrument is
+composed of these, so a legal or layout change is one edit here (and a new
+version of each instrument that uses it). Every Jinja tag is written as one
+run, so docxtpl never meets a tag split in two.
+"""
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+
+MANIFEST = ROOT / "templates" / "manifest.json"
+DEFS_ID = "https://docgen.example/schemas/_defs/1"
+
+# Government font names. The DOCX names the fonts a Chinese office expects;
+# src/docgen/fonts.conf maps them to free fonts (Noto CJK) when converting.
+FANGSONG = "仿宋_GB2312"
+SONG = "宋体"
+HEI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
+
+CENTER, LEFT, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
+FULL_SPACE = "\u3000"  # 全角空格: the blank a hand-filled form leaves for writing
+NUMERALS = "一二三四五六七八九十"
+# Fixed core-property dates, so that building twice gives the same bytes.
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# Layouts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Page and type settings of one kind of instrument.
+
+    Letters follow GB/T 9704 (版心 156 × 225 mm, 3号仿宋, 22 lines of 28.9 pt);
+    forms and records are working documents, set tighter and smaller so that
+    a table or a page of questions fits, as the SAMR samples do.
+    """
+
+    margins_mm: tuple[float, float, float, float]  # top, bottom, left, right
+    footer_mm: float  # bottom page edge to the footer (Word's footer distance)
+    body_font: str
+    body_pt: float
+    line_pt: float  # exact line spacing of the body
+    header_pt: float  # the agency name line
+    title_pt: float
+    page_number_pt: float
+
+    @property
+    def text_width_mm(self) -> float:
+        return 210 - self.margins_mm[2] - self.margins_mm[3]
+
+
+LETTER = Layout((37, 35, 28, 26), 25, FANGSONG, 16, 28.9, 22, 22, 14)
+FORM = Layout((25, 20, 25, 20), 10, FANGSONG, 12, 18, 22, 22, 10.5)
+RECORD = Layout((25, 30, 25, 20), 10, FANGSONG, 12, 24, 22, 22, 10.5)
+
+
+# Jinja fragments ----------------------------------------------------------------
+# Each returns the text of ONE run. Rendering context (docs/architecture.md):
+# data, agency, doc_number, blank, approvals; filters cn_date, yuan, rmb_upper.
+
+BLANK_DATE = "　　年　　月　　日"
+BLANK_TIME = "　　时　　分"
+
+
+def out(expr: str) -> str:
+    return "{{ " + expr + " }}"
+
+
+def cn_date(expr: str) -> str:
+    """A date, or 年月日 with room to write one in by hand (blank form, not yet known)."""
+    return out(f"{expr}|cn_date if {expr} else '{BLANK_DATE}'")
+
+
+def cn_time(expr: str) -> str:
+    """HH:MM as 9时30分 (no leading zero on the hour), or room to write it in."""
+    return out(f"({expr}[:2]|int) ~ '时' ~ {expr}[3:5] ~ '分' if {expr} else '{BLANK_TIME}'")
+
+
+def optional(expr: str, before: str = "", after: str = "") -> str:
+    """A value with its punctuation, or nothing at all when the value is absent."""
+    return out(f"'{before}' ~ {expr} ~ '{after}' if {expr} else ''")
+
+
+def names(path: str, with_numbers: bool = False) -> str:
+    """The officers of a list, joined with 、 (on a blank form, two lines to write on)."""
+    item = "o.name ~ '（执法证号：' ~ o.certificate_number ~ '）'" if with_numbers else "o.name"
+    return ("{% if blank %}________、________{% else %}"
+            f"{{% for o in {path} %}}{{{{ {item} }}}}{{{{ '' if loop.last else '、' }}}}{{% endfor %}}"
+            "{% endif %}")
+
+
+# Addressing the party as 你 / 你单位 (你（单位） on the blank form), as SAMR samples do.
+SET_YOU = ("{%p set you = '你（单位）' if blank else "
+           "('你单位' if data.party.kind == 'organization' else '你') %}")
+YOU = out("you")
+
+
+# Low-level DOCX helpers ----------------------------------------------------------
+
+
+def set_run_font(run, font: str, size_pt: float | None = None, bold: bool | None = None) -> None:
+    """Name the font for Latin AND East Asian text: Word picks CJK glyphs from w:eastAsia."""
+    r_pr = run._r.get_or_add_rPr()
+    r_fonts = r_pr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        r_fonts.set(qn(attr), font)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        r_fonts.attrib.pop(qn(attr), None)
+    if size_pt is not None:
+        run.font.size = Pt(size_pt)
+    if bold is not None:
+        run.font.bold = bold
+
+
+def add_field(paragraph: Paragraph, code: str, font: str, size_pt: float) -> None:
+    """A complex field (PAGE, NUMPAGES) that Word and LibreOffice update on layout."""
+    def run_with(element: OxmlElement) -> None:
+        run = paragraph.add_run()
+        set_run_font(run, font, size_pt)
+        run._r.append(element)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {code} "
+    run_with(instr)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    placeholder = paragraph.add_run("1")
+    set_run_font(placeholder, font, size_pt)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def set_table_width(table: Table, width_mm: float) -> None:
+    """An explicit table width (python-docx leaves it "auto", which LibreOffice may stretch)."""
+    tbl_pr = table._tbl.tblPr
+    width = tbl_pr.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        tbl_pr.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(round(width_mm / 25.4 * 1440)))
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Rewrite the DOCX zip with fixed timestamps: same template source, same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out_buffer = io.BytesIO()
+    with zipfile.ZipFile(out_buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out_buffer.getvalue()
+
+
+# The builder ----------------------------------------------------------------------
+
+Container = object  # a Document body or a table cell: anything with add_paragraph()
+
+
+@dataclass
+class Style:
+    """How a paragraph looks; the defaults come from the layout's body text."""
+
+    font: str | None = None
+    size: float | None = None
+    bold: bool = False
+    align: object = LEFT
+    indent_chars: float = 0  # first-line indent in characters of the paragraph's size
+    before: float = 0
+    after: float = 0
+    line: float | None = None  # exact line spacing in pt; None: the layout's
+    keep_next: bool = False
+
+
+class Builder:
+    """One DOCX being authored: page setup on creation, then paragraphs and tables."""
+
+    def __init__(self, layout: Layout, title: str) -> None:
+        self.layout = layout
+        self.doc = Document()
+        self._setup_page()
+        self._setup_defaults()
+        props = self.doc.core_properties
+        props.title, props.author, props.last_modified_by = title, "docgen", "docgen"
+        props.created = props.modified = EPOCH.replace(tzinfo=None)
+        props.revision = 1
+        # python-docx's default document holds one empty paragraph; start from nothing.
+        body = self.doc.element.body
+        for paragraph in body.findall(qn("w:p")):
+            body.remove(paragraph)
+
+    def _setup_page(self) -> None:
+        """A4 with the layout's margins (letters: GB/T 9704 天头 37 mm, 订口 28 mm)."""
+        section = self.doc.sections[0]
+        section.start_type = WD_SECTION.NEW_PAGE
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        top, bottom, left, right = self.layout.margins_mm
+        section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+        section.left_margin, section.right_margin = Mm(left), Mm(right)
+        section.header_distance, section.footer_distance = Mm(12), Mm(self.layout.footer_mm)
+        section.gutter = Mm(0)
+
+    def _setup_defaults(self) -> None:
+        """Body font as the document default, so even empty paragraphs have its height."""
+        r_pr = self.doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        r_fonts = r_pr.find(qn("w:rFonts"))
+        r_fonts.attrib.clear()
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            r_fonts.set(qn(attr), self.layout.body_font)
+        # python-docx's default says eastAsia="ja-JP": LibreOffice would then pick the
+        # Japanese glyph forms of the CJK fonts and Japanese line-breaking rules.
+        lang = r_pr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            r_pr.append(lang)
+        lang.attrib.clear()
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        normal = self.doc.styles["Normal"]
+        normal.font.size = Pt(self.layout.body_pt)
+        normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
+        normal.paragraph_format.widow_control = True
+
+    # Paragraphs ------------------------------------------------------------------
+
+    def paragraph(self, *runs: str | tuple[str, dict], style: Style | None = None,
+                  container: Container | None = None) -> Paragraph:
+        """A paragraph of runs; each string is ONE run, so a Jinja tag is never split.
+
+        A run is a string, or (string, overrides) with keys font, size, bold.
+        """
+        style = style or Style()
+        paragraph = self._new_paragraph(container)
+        fmt = paragraph.paragraph_format
+        size = style.size or self.layout.body_pt
+        paragraph.alignment = style.align
+        fmt.space_before, fmt.space_after = Pt(style.before), Pt(style.after)
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(style.line or max(self.layout.line_pt, size * 1.3))
+        if style.indent_chars:
+            fmt.first_line_indent = Pt(size * style.indent_chars)
+        fmt.keep_with_next = style.keep_next
+        for spec in runs:
+            text, overrides = (spec, {}) if isinstance(spec, str) else spec
+            run = paragraph.add_run(text)
+            set_run_font(run, overrides.get("font", style.font or self.layout.body_font),
+                         overrides.get("size", size), overrides.get("bold", style.bold))
+        return paragraph
+
+    def _new_paragraph(self, container: Container | None) -> Paragraph:
+        """A new paragraph; in a fresh table cell, its one empty paragraph is used first."""
+        if isinstance(container, _Cell):
+            existing = container.paragraphs
+            if len(existing) == 1 and not existing[0].runs and not getattr(container, "_used", False):
+                container._used = True  # type: ignore[attr-defined]
+                return existing[0]
+        return (container or self.doc).add_paragraph()
+
+    def tag(self, tag: str, container: Container | None = None) -> None:
+        """A paragraph holding only a ``{%p ... %}`` tag; docxtpl replaces the whole paragraph."""
+        assert tag.startswith("{%p ") and tag.endswith("%}"), tag
+        self.paragraph(tag, style=Style(line=self.layout.body_pt), container=container)
+
+    @contextlib.contextmanager
+    def when(self, condition: str, container: Container | None = None) -> Iterator[None]:
+        """Paragraphs that are only in the document when ``condition`` holds."""
+        self.tag(f"{{%p if {condition} %}}", container)
+        yield
+        self.tag("{%p endif %}", container)
+
+    @contextlib.contextmanager
+    def each(self, loop: str, container: Container | None = None) -> Iterator[None]:
+        """Paragraphs repeated for every item: ``loop`` is e.g. "item in data.evidence"."""
+        self.tag(f"{{%p for {loop} %}}", container)
+        yield
+        self.tag("{%p endfor %}", container)
+
+    # Tables ----------------------------------------------------------------------
+
+    def table(self, widths_mm: Sequence[float]) -> Table:
+        """A grid table with fixed column widths (autofit off: LibreOffice honours the grid)."""
+        table = self.doc.add_table(rows=0, cols=len(widths_mm))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for column, width in zip(table.columns, widths_mm):
+            column.width = Mm(width)
+        set_table_width(table, sum(widths_mm))
+        table._widths = list(widths_mm)  # type: ignore[attr-defined]
+        return table
+
+    def row(self, table: Table, height_mm: float | None = None, cant_split: bool = True) -> list[_Cell]:
+        """A new row whose cells carry the column widths (Word reads tcW, LibreOffice the grid)."""
+        row = table.add_row()
+        if height_mm:
+            row.height = Mm(height_mm)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        if cant_split:
+            tr_pr = row._tr.get_or_add_trPr()
+            tr_pr.append(OxmlElement("w:cantSplit"))
+        for cell, width in zip(row.cells, table._widths):  # type: ignore[attr-defined]
+            cell.width = Mm(width)
+        return list(row.cells)
+
+    # Footer ------------------------------------------------------------------------
+
+    def footer(self, signature_line: str | None = None) -> None:
+        """Footer on every page: an optional signature line (records), then 第 X 页 共 Y 页."""
+        footer = self.doc.sections[0].footer
+        size = self.layout.page_number_pt
+        first = footer.paragraphs[0]
+        if signature_line:
+            first.text = ""
+            run = first.add_run(signature_line)
+            set_run_font(run, FANGSONG, self.layout.body_pt)
+            first.paragraph_format.space_after = Pt(4)
+            pages = footer.add_paragraph()
+        else:
+            pages = first
+        pages.alignment = CENTER
+        for text, code in (("第 ", "PAGE"), (" 页　共 ", "NUMPAGES")):
+            run = pages.add_run(text)
+            set_run_font(run, SONG, size)
+            add_field(pages, code, SONG, size)
+        run = pages.add_run(" 页")
+        set_run_font(run, SONG, size)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return deterministic_zip(buffer.getvalue())
+
+
+# Shared building blocks ---------------------------------------------------------------
+
+
+def agency_header(b: Builder) -> None:
+    """The issuing agency's name as the first line (SAMR samples: no red 版头)."""
+    b.paragraph(out("agency.name"), style=Style(font=XIAOBIAOSONG, size=b.layout.header_pt, bold=True,
+                                                 align=CENTER, line=b.layout.header_pt * 1.5))
+
+
+def title(b: Builder, text: str, after: float = 0) -> None:
+    """Instrument title: 2号小标宋, centred (bold, because the free substitute has no 小标宋 cut)."""
+    b.paragraph(text, style=Style(font=XIAOBIAOSONG, size=b.layout.title_pt, bold=True, align=CENTER,
+                                  line=b.layout.title_pt * 1.6, after=after, keep_next=True))
+
+
+def doc_number_line(b: Builder) -> None:
+    """文书编号 (allocated by the service), 3号仿宋 centred under the title, one line of space."""
+    b.paragraph(out("doc_number"), style=Style(font=FANGSONG, size=16, align=CENTER, after=b.layout.line_pt))
+
+
+# (label, field): the 2021 SAMR party block. Each line is printed when the party
+# has the field; the schema only allows each field on the kind it belongs to, so
+# a person shows 住址 and ID number, an organisation 证照, credit code and
+# representative. On the blank form every line is printed.
+PARTY_LINES = (
+    ("主体资格证照名称", "license_name"),
+    ("统一社会信用代码", "uscc"),
+    ("住所（住址）", "address"),
+    ("法定代表人（负责人、经营者）", "legal_representative"),
+    ("身份证（其他有效证件）号码", "id_number"),
+    ("联系电话", "phone"),
+    ("其他联系方式", "other_contact"),
+)
+
+
+def party_value(path: str, name: str) -> str:
+    if name == "id_number":  # name the document when it is not the resident ID card
+        return out(f"({path}.id_type ~ ' ') if {path}.id_type and {path}.id_type != '居民身份证' else ''") \
+            + out(f"{path}.id_number")
+    return out(f"{path}.{name}")
+
+
+def party_block(b: Builder, container: Container | None = None, path: str = "data.party",
+                style: Style | None = None) -> None:
+    """当事人 and its identifying lines (see PARTY_LINES)."""
+    style = style or Style()
+    b.paragraph("当事人：", out(f"{path}.name"), style=style, container=container)
+    for label, name in PARTY_LINES:
+        with b.when(f"blank or {path}.{name}", container):
+            b.paragraph(f"{label}：", party_value(path, name), style=style, container=container)
+
+
+def text_block(b: Builder, expr: str, style: Style, container: Container | None = None,
+               first_prefix: str = "", blank_lines: int = 0) -> None:
+    """A long payload text, one DOCX paragraph per line of the text (so each is indented).
+
+    ``first_prefix`` opens the first paragraph (e.g. "经查，"). On the blank form the
+    text is absent; ``blank_lines`` empty lines leave room to write by hand.
+    """
+    prefix = out(f"'{first_prefix}' if loop.first else ''") if first_prefix else ""
+    with b.each(f"line in ({expr} or '').splitlines() if line.strip()", container):
+        b.paragraph(prefix, out("line"), style=style, container=container)
+    if blank_lines:
+        with b.when("blank", container):
+            for _ in range(blank_lines):
+                b.paragraph(first_prefix if _ == 0 else "", style=style, container=container)
+
+
+def numbered_list(b: Builder, loop_var: str, items: str, line: str, style: Style,
+                  blank_lines: int = 2) -> None:
+    """A payload list as 1．… 2．… paragraphs; numbered blank lines on the blank form."""
+    with b.each(f"{loop_var} in {items}"):
+        b.paragraph(out("loop.index ~ '．'"), line, style=style)
+    with b.when("blank"):
+        for number in range(1, blank_lines + 1):
+            b.paragraph(f"{number}．________", style=style)
+
+
+def officer_lines(b: Builder, label: str, path: str, style: Style, blank_count: int = 2) -> None:
+    """One line per officer: "检查人员：张三　执法证号：…"; empty lines on the blank form."""
+    with b.each(f"o in {path}"):
+        b.paragraph(f"{label}：", out("o.name"), "　　执法证号：", out("o.certificate_number"), style=style)
+    with b.when("blank"):
+        for _ in range(blank_count):
+            b.paragraph(f"{label}：________　　执法证号：________", style=style)
+
+
+def remedy_clause(b: Builder, decision: str, style: Style) -> None:
+    """复议 within 六十日 (行政复议法第20条) to the 本级人民政府, 诉讼 within 六个月 (行政诉讼法第46条).
+
+    Both the 复议机关 and the court come from the agency configuration, never from
+    the payload: they follow from who issues the decision, not from the case.
+    """
+    b.paragraph(YOU, f"如不服{decision}，可以在收到本决定书之日起六十日内向", out("agency.review_body"),
+                "申请行政复议；也可以在六个月内依法向", out("agency.court"), "提起行政诉讼。"
+                "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外。", style=style)
+
+
+def contact_lines(b: Builder, style: Style) -> None:
+    """Who to contact at the agency: person and phone from the payload, address from configuration."""
+    b.paragraph("联系人：", out("data.contact.name"), "　　联系电话：", out("data.contact.phone"), style=style)
+    b.paragraph("联系地址：", out("agency.address"), style=style)
+
+
+def seal_block(b: Builder, date_expr: str = "data.issued_on") -> None:
+    """署名 and 成文日期 for the seal (GB/T 9704 §7.3.5.1).
+
+    The date stands four characters from the right margin and the agency name is
+    centred over it; both lines share one centre tab stop at the middle of a
+    typical date. Two empty lines above leave room for the seal's upper half.
+    """
+    size = b.layout.body_pt
+    centre = Pt(b.layout.text_width_mm / 25.4 * 72 - size * 4 - size * 3.75)
+    for number, text in enumerate(("\t" + out("agency.name"), "\t" + cn_date(date_expr))):
+        paragraph = b.paragraph(text, style=Style(before=b.layout.line_pt * 2 if number == 0 else 0,
+                                                  keep_next=number == 0))
+        paragraph.paragraph_format.tab_stops.add_tab_stop(centre, WD_TAB_ALIGNMENT.CENTER)
+
+
+def copies_line(b: Builder) -> None:
+    """"本文书一式N份，M份送达，一份归档": M from the payload (default 1), N = M + 1."""
+    served = "(data.copies_served or 1)"
+    b.paragraph("本文书一式", out(f"'____' if blank else '{NUMERALS}'[{served}]"), "份，",
+                out(f"'____' if blank else '{NUMERALS}'[{served} - 1]"), "份送达，一份归档。",
+                style=Style(size=14, before=b.layout.line_pt))
+
+
+def heading(b: Builder, text: str, container: Container | None = None) -> None:
+    """A section label of a record or letter (黑体)."""
+    b.paragraph(text, style=Style(font=HEI, keep_next=True), container=container)
+
+
+def checkboxes(expr: str, options: Sequence[str]) -> str:
+    """An enum as the SAMR tick boxes: ■ the chosen option, □ the others (all □ when blank)."""
+    listing = ", ".join(f"'{option}'" for option in options)
+    return (f"{{% for option in [{listing}] %}}{{{{ '■' if {expr} == option else '□' }}}}"
+            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+
+
+# Form tables ------------------------------------------------------------------------
+
+FORM_LABEL = Style(font=HEI, align=CENTER)
+FORM_VALUE = Style()
+LABEL_MM = 30
+
+
+def form_table(b: Builder) -> Table:
+    """The two-column table of a form: labels on the left, content on the right."""
+    return b.table([LABEL_MM, b.layout.text_width_mm - LABEL_MM])
+
+
+def form_row(b: Builder, table: Table, label: str, fill: str | Callable[[_Cell], None],
+             height_mm: float = 10, cant_split: bool = True, spacer: bool = True) -> _Cell:
+    """One labelled row; ``fill`` is a run of text or a function that fills the content cell."""
+    label_cell, value_cell = b.row(table, height_mm, cant_split)
+    label_cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    b.paragraph(label, style=FORM_LABEL, container=label_cell)
+    if callable(fill):
+        value_cell.vertical_alignment = WD_ALIGN_VERTICAL.TOP
+        fill(value_cell)
+        if spacer:  # a cell must keep a paragraph even when every filled one is conditional
+            b.paragraph(style=Style(size=2, line=2), container=value_cell)
+    else:
+        value_cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(fill, style=FORM_VALUE, container=value_cell)
+    return value_cell
+
+
+def signature_line(who: str = "签名：", name: str = "", date: str = "") -> tuple[str, ...]:
+    """Runs of "签名：xxx　　日期：2026年3月5日" with room to sign and date by hand."""
+    return (who, name or "　　　　　　", "　　日期：", date or BLANK_DATE)
+
+
+def opinion_row(b: Builder, table: Table, label: str, opinion: Sequence[str],
+                signature: Sequence[str], height_mm: float) -> None:
+    """An opinion box: the opinion, then signature and date at the right, at the box's foot.
+
+    One row aligned to the bottom, never split across pages: on the blank form
+    the box is room to write in with the signature line under it, and a typed
+    opinion sits directly above its signature. (Two joined rows would keep the
+    text at the top, but LibreOffice may then break the box between them.)
+    """
+    def fill(cell: _Cell) -> None:
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
+        b.paragraph(*opinion, style=Style(indent_chars=2), container=cell)
+        b.paragraph(*signature, style=Style(align=RIGHT, before=4), container=cell)
+
+    form_row(b, table, label, fill, height_mm=height_mm, spacer=False)
+
+
+def approval_row(b: Builder, table: Table, label: str, stage: str, height_mm: float) -> None:
+    """An opinion box filled from ``approvals.<stage>`` (empty until that stage signs)."""
+    a = f"approvals.{stage}"
+    opinion = (out(f"{a}.decision|default('')"), out(f"'　' if {a}.decision and {a}.opinion else ''"),
+               out(f"{a}.opinion|default('')"))
+    signature = signature_line(name=out(f"{a}.signer if {a}.signer else '　　　　　　'"),
+                               date=out(f"{a}.date|cn_date if {a}.date else '{BLANK_DATE}'"))
+    opinion_row(b, table, label, opinion, signature, height_mm)
+
+
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One instrument version as released: what the manifest says and how to author it."""
+
+    id: str
+    title: str
+    kind: str  # form, letter, record, other
+    numbered: bool
+    layout: Layout
+    build: Callable[[Builder], None]
+    version: str = "1"
+    workflow: str = "issuance-1"  # templates/_workflows/<name>.json: its signature stages
+
+    def paths(self) -> dict[str, str]:
+        return {"template": f"templates/{self.id}/{self.version}/template.docx",
+                "schema": f"schemas/{self.id}/{self.version}.schema.json",
+                "example": f"templates/{self.id}/{self.version}/example.json",
+                "workflow": f"templates/_workflows/{self.workflow}.json"}
+
+

@@ -1,0 +1,316 @@
+"""The first seven instruments: the review table and the core of a penalty case."""
+from __future__ import annotations
+
+from docx.table import _Cell
+
+from authoring.blocks import (
+    BLANK_DATE,
+    Builder,
+    FORM,
+    HEI,
+    Instrument,
+    LETTER,
+    RECORD,
+    RIGHT,
+    SET_YOU,
+    Style,
+    YOU,
+    agency_header,
+    approval_row,
+    checkboxes,
+    cn_date,
+    cn_time,
+    contact_lines,
+    copies_line,
+    doc_number_line,
+    form_row,
+    form_table,
+    heading,
+    names,
+    numbered_list,
+    officer_lines,
+    opinion_row,
+    optional,
+    out,
+    party_block,
+    party_value,
+    remedy_clause,
+    seal_block,
+    signature_line,
+    text_block,
+    title,
+)
+
+def major_decision_review(b: Builder) -> None:
+    """重大行政执法决定法制审核表, exactly as the attachment to the 三项制度 notice.
+
+    No agency line: the attachment has none. The party and the decision category
+    are optional payload fields with no row of their own in the attachment, so
+    they open the 基本情况 box when given, the party with its full block.
+    """
+    title(b, "重大行政执法决定法制审核表")
+    b.paragraph("编号：", out("doc_number"), style=Style(align=RIGHT, after=4))
+    table = form_table(b)
+    form_row(b, table, "事　　由", out("data.subject"))
+    form_row(b, table, "申请部门", out("data.department"))
+    form_row(b, table, "申请时间", cn_date("data.applied_on"))
+
+    def summary(cell: _Cell) -> None:
+        with b.when("data.category", cell):
+            b.paragraph("决定类别：", out("data.category"), container=cell)
+        with b.when("data.party", cell):
+            party_block(b, cell)
+        text_block(b, "data.summary", Style(indent_chars=2), cell)
+
+    form_row(b, table, "基本情况、\n证据材料、\n拟处建议及\n法律依据", summary, height_mm=50, cant_split=False)
+    for label, stage in (("承办部门\n负责人意见", "dept_head"), ("承办部门分管\n领导意见", "dept_leader"),
+                         ("法制审核\n意见", "legal_review"), ("法制部门\n负责人意见", "legal_head"),
+                         ("分管法制的\n局领导意见", "legal_leader"), ("局长审批", "director")):
+        approval_row(b, table, label, stage, height_mm=18)
+    b.paragraph("注：该表适用行政处罚以外的重大行政执法决定法制审核。", style=Style(size=10.5, before=4))
+    b.footer()
+
+
+CASE_SOURCES = ("监督检查", "投诉", "举报", "其他部门移送", "上级交办", "其他")
+
+
+def case_filing_approval(b: Builder) -> None:
+    """立案/不予立案审批表 (程序规定第18–20条): the title follows the decision."""
+    agency_header(b)
+    title(b, out("data.decision ~ '审批表' if data.decision else '立案/不予立案审批表'"), after=6)
+    table = form_table(b)
+    def source(cell: _Cell) -> None:
+        b.paragraph(checkboxes("data.source", CASE_SOURCES), container=cell)
+        with b.when("data.source_detail", cell):
+            b.paragraph("来源说明：", out("data.source_detail"), container=cell)
+
+    form_row(b, table, "案件来源", source)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
+    form_row(b, table, "简要案情", lambda cell: text_block(b, "data.summary", Style(indent_chars=2), cell),
+             height_mm=58, cant_split=False)
+    opinion_row(b, table, "承办人意见", (out("data.handler_opinion|default('')"),),
+                signature_line("承办人：", names("data.handlers"), cn_date("data.proposed_on")), 30)
+    approval_row(b, table, "承办机构\n负责人意见", "dept_head", 32)
+    approval_row(b, table, "机关负责人\n意见", "agency_head", 32)
+    b.footer()
+
+
+RECORD_BODY = Style(indent_chars=2)
+CLOSING = out("'以上笔录已向你宣读/请你核对' if blank else ('以上笔录已向你宣读' if data.record_check == '宣读' "
+              "else '以上笔录请你核对')")
+
+
+def record_time_line(b: Builder, label: str) -> None:
+    b.paragraph(f"{label}：", cn_date("data.date"), out("' '"), cn_time("data.start_time"), " 至 ",
+                cn_time("data.end_time"))
+
+
+def on_site_record(b: Builder) -> None:
+    """现场笔录 (程序规定第28条; 行政强制法第18条): signed by party, witness and officers on every page."""
+    agency_header(b)
+    title(b, "现场笔录", after=6)
+    record_time_line(b, "时间")
+    b.paragraph("地点：", out("data.place"))
+    officer_lines(b, "检查人员", "data.inspectors", Style())
+    party_block(b)
+    b.paragraph("通知当事人到场情况：", out("data.notification"))
+    with b.when("blank or data.witness"):
+        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
+                    out("'　联系电话：' ~ data.witness.phone if data.witness.phone else ''"))
+    b.paragraph("我们是", out("agency.name"), "的执法人员", names("data.inspectors"),
+                "，执法证号分别为", "{% if blank %}________、________{% else %}"
+                "{% for o in data.inspectors %}{{ o.certificate_number }}{{ '' if loop.last else '、' }}"
+                "{% endfor %}{% endif %}",
+                "，这是我们的执法证件，请过目确认。今天我们依法进行检查，请予配合。依照法律规定，"
+                "你有权进行陈述和申辩。如果你认为我们与本案（事）有直接利害关系或者其他关系可能影响公正执法的，"
+                "你有申请回避的权利。你是否申请回避？", style=RECORD_BODY)
+    b.paragraph("当事人回答：", out("data.opening_response"), style=RECORD_BODY)
+    heading(b, "现场情况：")
+    text_block(b, "data.scene", RECORD_BODY, blank_lines=8)
+    with b.when("data.coercive_measures"):
+        heading(b, "实施行政强制措施告知情况：")
+        text_block(b, "data.coercive_measures", RECORD_BODY)
+    heading(b, "当事人的陈述和申辩：")
+    text_block(b, "data.statement", RECORD_BODY, blank_lines=4)
+    b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
+    b.footer("当事人：　　　　　　　见证人：　　　　　　　检查人员：　　　　　　　　　　　")
+
+
+def inquiry_record(b: Builder) -> None:
+    """询问笔录 (程序规定第29条): the person questioned signs every page; officers sign."""
+    agency_header(b)
+    title(b, "询问笔录", after=6)
+    record_time_line(b, "询问时间")
+    b.paragraph("询问地点：", out("data.place"))
+    b.paragraph("询问人：", out("data.interviewer.name"), "　　执法证号：", out("data.interviewer.certificate_number"))
+    b.paragraph("记录人：", out("data.recorder.name"), "　　执法证号：", out("data.recorder.certificate_number"))
+    person = "data.interviewee"
+    b.paragraph("被询问人：", out(f"{person}.name"), "　　性别：", out(f"{person}.gender"))
+    b.paragraph("身份证件号码：", party_value(person, "id_number"))
+    b.paragraph("工作单位：", out(f"{person}.employer"), "　　职务：", out(f"{person}.position"))
+    b.paragraph("住址：", out(f"{person}.address"))
+    b.paragraph("联系电话：", out(f"{person}.phone"))
+    b.paragraph("与当事人关系：", out("data.relation"))
+    b.paragraph(("问：", {"font": HEI}), "我们是", out("agency.name"), "的执法人员",
+                out("'________、________' if blank else data.interviewer.name ~ '、' ~ data.recorder.name"),
+                "，执法证号分别为",
+                out("'________、________' if blank else data.interviewer.certificate_number ~ '、' ~ "
+                    "data.recorder.certificate_number"),
+                "，这是我们的执法证件，请过目。现依法就", out("data.case_cause"),
+                "有关情况进行调查，请你如实回答问题，不得作伪证或者隐匿证据。你有陈述和申辩的权利。"
+                "如果你认为我们与本案有直接利害关系或者其他关系可能影响公正执法的，你有申请回避的权利。"
+                "你听清楚了吗？是否申请回避？", style=Style(before=4))
+    b.paragraph(("答：", {"font": HEI}), out("data.rights_response|default('')"))
+    with b.each("item in data.questions"):
+        b.paragraph(("问：", {"font": HEI}), out("item.question"))
+        b.paragraph(("答：", {"font": HEI}), out("item.answer"))
+    with b.when("blank"):
+        for _ in range(6):
+            b.paragraph(("问：", {"font": HEI}))
+            b.paragraph(("答：", {"font": HEI}))
+    b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
+    b.footer("被询问人：　　　　　　　询问人：　　　　　　　记录人：　　　　　　　")
+
+
+# Left-aligned: justified lines stretch badly before an unbreakable account number.
+LETTER_BODY = Style(indent_chars=2)
+
+
+def letter_opening(b: Builder, name: str) -> None:
+    """Agency, title and 文书编号 of a numbered letter."""
+    agency_header(b)
+    title(b, name)
+    doc_number_line(b)
+    b.tag(SET_YOU)
+
+
+def violation_paragraphs(b: Builder, proposed: bool) -> None:
+    """Facts, evidence, characterisation, discretion and legal basis, then the penalties."""
+    text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
+    b.paragraph("上述事实，主要有以下证据证明：", style=LETTER_BODY)
+    numbered_list(b, "item", "data.evidence", out("item"), LETTER_BODY)
+    if not proposed:
+        representation(b)
+    b.paragraph("本局认为，" if not proposed else "", YOU, "的上述行为，违反了", out("data.violated_provisions"),
+                "的规定，构成", out("data.violation"), "。", style=LETTER_BODY)
+    text_block(b, "data.discretion", LETTER_BODY)
+    verb = "拟对" if proposed else "决定对"
+    b.paragraph("依据", out("data.penalty_basis"), f"的规定，本局{verb}", YOU, "作出如下行政处罚：", style=LETTER_BODY)
+    penalty = ("{{ item.type }}{% if item.amount %}{{ item.amount|yuan }}（{{ item.amount|rmb_upper }}）"
+               "{% endif %}{% if item.description %}：{{ item.description }}{% endif %}")
+    numbered_list(b, "item", "data.penalties", penalty, LETTER_BODY)
+
+
+def representation(b: Builder) -> None:
+    """The 告知 step and whether the 陈述申辩 was adopted, and why (行政处罚法第59条)."""
+    rep = "data.representation"
+    hearing = "data.notice.hearing_offered"
+    b.paragraph("本局于", cn_date("data.notice.served_on"), "向", YOU, "送达了《行政处罚告知书》（",
+                out("data.notice.number"), "），告知", YOU, "拟作出行政处罚的内容及事实、理由、依据，以及",
+                YOU, "依法享有的陈述、申辩", out(f"'［、要求听证］' if blank else ('、要求听证' if {hearing} else '')"), "的权利。",
+                out(f"you ~ '在法定期限内未提出陈述、申辩' ~ ('，也未要求听证' if {hearing} else '') ~ '。' "
+                    f"if {rep}.outcome == '未提出' else ''"),
+                style=LETTER_BODY)
+    with b.when(f"blank or ({rep}.outcome and {rep}.outcome != '未提出')"):
+        b.paragraph(YOU, "提出的陈述、申辩意见为：", out(f"{rep}.summary"), style=LETTER_BODY)
+        b.paragraph("经复核，本局认为：", out(f"{rep}.reasons"), style=LETTER_BODY)
+        b.paragraph("对", YOU, "的陈述、申辩意见，本局", out(f"'予以采纳/部分采纳/不予采纳' if blank else {rep}.outcome"),
+                    "。", style=LETTER_BODY)
+    text_block(b, "data.hearing_note", LETTER_BODY)
+
+
+def penalty_notice(b: Builder) -> None:
+    """行政处罚告知书 (行政处罚法第44条; 程序规定第57条)."""
+    letter_opening(b, "行政处罚告知书")
+    party_block(b)
+    violation_paragraphs(b, proposed=True)
+    with b.when("data.refund_amount"):
+        b.paragraph("同时，本局拟责令", YOU, "退还多收价款", out("data.refund_amount|yuan"), "（",
+                    out("data.refund_amount|rmb_upper"), "）", optional("data.refund_note", "，"), "。",
+                    style=LETTER_BODY)
+    hearing = "data.hearing_available"
+    b.paragraph("依据《中华人民共和国行政处罚法》第四十四条、第四十五条",
+                out(f"'［、第六十三条、第六十四条］' if blank else ('、第六十三条、第六十四条' if {hearing} else '')"),
+                "和《市场监督管理行政处罚程序规定》第五十七条的规定，", YOU,
+                "可以自收到本告知书之日起五个工作日内向本局进行陈述、申辩",
+                out(f"'［，并可以要求听证］' if blank else ('，并可以要求听证' if {hearing} else '')"),
+                "。逾期未提出陈述、申辩", out(f"'［或者要求听证］' if blank else ('或者要求听证' if {hearing} else '')"),
+                "的，视为放弃此权利。", style=LETTER_BODY)
+    contact_lines(b, LETTER_BODY)
+    seal_block(b)
+    copies_line(b)
+    b.footer()
+
+
+MONEY_TOTAL = "{%p set total = data.penalties|selectattr('amount')|map(attribute='amount')|map('float')|sum %}"
+
+
+def penalty_decision(b: Builder) -> None:
+    """行政处罚决定书 (行政处罚法第59条; 程序规定第62条), with the 公示 notice (公示规定第8条)."""
+    letter_opening(b, "行政处罚决定书")
+    party_block(b)
+    violation_paragraphs(b, proposed=False)
+    b.tag(MONEY_TOTAL)
+    with b.when("total"):
+        b.paragraph("以上罚没款合计", out("total|yuan"), "（", out("total|rmb_upper"), "）。", style=LETTER_BODY)
+    with b.when("blank or data.correction"):
+        b.paragraph("同时，责令", YOU, out("data.correction"), "。", style=LETTER_BODY)
+    with b.when("blank or total"):
+        pay = "data.payment"
+        b.paragraph(YOU, "应当自收到本决定书之日起十五日内，将罚没款缴至", out(f"{pay}.bank"), "（户名：",
+                    out(f"{pay}.account_name"), "；账号：", out(f"{pay}.account_number"), "）。",
+                    optional(f"{pay}.note", "", "。"),
+                    "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数。",
+                    style=LETTER_BODY)
+    remedy_clause(b, "本行政处罚决定", LETTER_BODY)
+    with b.when("blank or data.penalties|rejectattr('type', 'equalto', '警告')|list"):
+        b.paragraph("根据《市场监督管理行政处罚信息公示规定》第八条的规定，本行政处罚决定信息将通过"
+                    "国家企业信用信息公示系统向社会公示。", style=LETTER_BODY)
+    seal_block(b)
+    copies_line(b)
+    b.footer()
+
+
+SERVICE_METHODS = ("直接送达", "留置送达", "邮寄送达", "委托送达", "电子送达", "公告送达")
+
+
+def service_receipt(b: Builder) -> None:
+    """送达回证 (程序规定第82条): the recipient's signature and date prove service."""
+    agency_header(b)
+    title(b, "送达回证", after=6)
+    table = form_table(b)
+
+    def documents(cell: _Cell) -> None:
+        with b.each("d in data.documents", cell):
+            b.paragraph("《", out("d.name"), "》", optional("d.number", "（", "）"), container=cell)
+        with b.when("blank", cell):
+            b.paragraph("", container=cell)
+
+    form_row(b, table, "送达文书\n名称及文号", documents, height_mm=30)
+    form_row(b, table, "受送达人", out("data.addressee"), height_mm=12)
+    form_row(b, table, "送达时间", cn_date("data.served_on") + out("' '") + cn_time("data.served_time"),
+             height_mm=12)
+    form_row(b, table, "送达地点", out("data.place"), height_mm=12)
+    form_row(b, table, "送达方式", checkboxes("data.method", SERVICE_METHODS), height_mm=12)
+    opinion_row(b, table, "收件人签名\n或盖章", ("",), (BLANK_DATE,), 45)
+    form_row(b, table, "送 达 人", names("data.servers", with_numbers=True), height_mm=14)
+    form_row(b, table, "见 证 人", out("data.witness.name") + optional("data.witness.unit", "（", "）"),
+             height_mm=14)
+    form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=40)
+    b.footer()
+
+
+
+INSTRUMENTS = (
+    Instrument("major-decision-review", "重大行政执法决定法制审核表", "form", True, FORM, major_decision_review,
+               workflow="major-decision-review-1"),
+    Instrument("case-filing-approval", "立案/不予立案审批表", "form", False, FORM, case_filing_approval),
+    Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record),
+    Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record),
+    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice),
+    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision),
+    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt),
+)
+
+
