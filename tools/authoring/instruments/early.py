@@ -1,0 +1,6 @@
+"""Instruments of the early stages of a case (see tools/authoring/instruments/__init__.py)."""
+from __future__ import annotations
+
+from authoring.blocks import Instrument
+
+INSTRUMENTS: tuple[Instrument, ...] = ()
