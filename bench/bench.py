@@ -3,7 +3,8 @@
 Prints latency (p50/p95) and documents per second for the 行政处罚决定书 through
 the API at 1 and 2 concurrent clients, the warm-converter ceiling on the same
 DOCX, and a cold ``soffice --convert-to pdf`` per document, then the ratios
-the targets are stated in. Absolute times move between runs on a shared
+the targets are stated in, and the cost of verifying a 7-stage signature
+chain offline against one conversion. Absolute times move between runs on a shared
 machine; the ratios, measured side by side, are what to compare.
 """
 from __future__ import annotations
@@ -21,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -30,6 +30,8 @@ from docgen.catalogue import Catalogue  # noqa: E402
 from docgen.config import PACKAGE_DIR, PROJECT_DIR, load_agency  # noqa: E402
 from docgen.conversion import ConverterPool  # noqa: E402
 from docgen.rendering import RenderContext, render_docx  # noqa: E402
+from docgen.trust import TrustBundle  # noqa: E402
+from docgen.verification import verify  # noqa: E402
 
 TEMPLATE = "penalty-decision"
 
@@ -65,9 +67,29 @@ def bench_api(data: dict, count: int, work: Path) -> dict[str, dict[str, float]]
                 client.get(response.json()["links"]["pdf"]).raise_for_status()
 
             run(issue, 6, 2)  # warm-up: first conversions of a fresh profile are slow
-            return {"api_1_client": run(issue, count, 1), "api_2_clients": run(issue, count, 2)}
+            results = {"api_1_client": run(issue, count, 1), "api_2_clients": run(issue, count, 2)}
+        results.update(bench_verification(server, count))
+        return results
     finally:
         server.stop()
+
+
+def bench_verification(server: Server, count: int) -> dict[str, dict[str, float]]:
+    """Offline verification of a review table approved through all six stages (a 7-link chain)."""
+    review = Catalogue(PROJECT_DIR).get("major-decision-review")
+    with server.client() as client:
+        document = client.post("/v1/documents", json={"template": review.template_id, "data": review.example})
+        document_id = document.json()["id"]
+        for stage in review.workflow.stages[1:]:
+            with server.client(stage.role) as officer:
+                officer.post(f"/v1/documents/{document_id}/approvals",
+                             json={"stage": stage.id, "decision": "同意", "opinion": "同意。"}).raise_for_status()
+        stages = client.get(f"/v1/documents/{document_id}/stages").json()
+        files = [(f"stage-{s['index']}.pdf", client.get(s["links"]["pdf"]).content) for s in stages]
+        trust = TrustBundle.from_json(client.get("/v1/trust").content)
+    assert verify(files, trust).ok
+    return {"verify_latest_of_7": run(lambda _: verify(files[-1:], trust), count, 1),
+            "verify_all_7_files": run(lambda _: verify(files, trust), count, 1)}
 
 
 def bench_converter(docx: bytes, count: int, work: Path) -> dict[str, dict[str, float]]:
@@ -120,6 +142,8 @@ def main() -> None:
         "api_1_client p50 ms (target <= 250)": results["api_1_client"]["p50_ms"],
         "api_1_client speed-up over cold soffice (target >= 5)":
             results["cold_soffice"]["p50_ms"] / results["api_1_client"]["p50_ms"],
+        "verify 7-stage chain (all files) / one warm conversion (target well < 1)":
+            results["verify_all_7_files"]["p50_ms"] / results["converter_1_caller"]["p50_ms"],
     }
     print()
     for name, value in ratios.items():
