@@ -1,16 +1,17 @@
-"""Content PDF/A → stage PDF: embed the chain manifest, then sign, both incrementally.
+"""Content PDF/A → stage PDF: the chain manifest and the signature in one incremental update.
 
-Order matters: every later step only appends, so the content PDF stays an exact
-byte prefix of the stage PDF (its hash and length are in the last link), and the
-manifest sits inside the bytes the signature covers.
+The update only appends, so the content PDF stays an exact byte prefix of the
+stage PDF (its hash and length are in the last link), and the manifest sits
+inside the bytes the signature covers. One update rather than two: cloning the
+document for a separate manifest update cost as much as the signature.
 
-1. pypdf incremental update: ``docgen-chain.json`` as an embedded file and a
-   PDF/A-3 associated file (``/AF`` on the catalog, ``/AFRelationship /Data``,
-   ``/Subtype /application#2Fjson``), stored uncompressed so an archivist can
-   read it with any text tool.
-2. pyHanko PAdES baseline B-B signature (``ETSI.CAdES.detached``), ECDSA P-256
-   with SHA-256, invisible field ``docgen-<index>``, signer certificate plus the
-   agency root in the CMS so a PDF reader can show the chain.
+- ``docgen-chain.json`` as an embedded file and a PDF/A-3 associated file
+  (``/AF`` on the catalog, ``/AFRelationship /Data``, ``/Subtype
+  /application#2Fjson``), stored uncompressed so an archivist can read it with
+  any text tool.
+- A pyHanko PAdES baseline B-B signature (``ETSI.CAdES.detached``), ECDSA P-256
+  with SHA-256, invisible field ``docgen-<index>``, signer certificate plus the
+  agency root in the CMS so a PDF reader can show the chain.
 
 Nothing may rewrite the file afterwards: a full rewrite by any PDF tool voids
 the signature.
@@ -25,13 +26,12 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic as pdf_generic
+from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers import constants as pdf_constants
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, NameObject, NumberObject, TextStringObject
 
 from .chain import Manifest
 from .errors import VerificationError
@@ -44,7 +44,7 @@ FIELD_PREFIX = "docgen-"
 
 def seal(content_pdf: bytes, manifest: Manifest, signer: Signer, root_certificate: x509.Certificate,
          *, reason: str | None = None, location: str | None = None) -> bytes:
-    """The stage PDF: ``content_pdf`` + manifest update + PAdES signature update.
+    """The stage PDF: ``content_pdf`` + one update holding the manifest and the PAdES signature.
 
     ``manifest.last`` must describe ``content_pdf`` and be signed by ``signer``;
     anything else is a programming error and raises ``ValueError``.
@@ -54,46 +54,46 @@ def seal(content_pdf: bytes, manifest: Manifest, signer: Signer, root_certificat
         raise ValueError("the last link does not describe this content PDF")
     if link.certificate_sha256 != signer.certificate_sha256:
         raise ValueError("the last link was signed by another certificate than this signer's")
-    with_manifest = attach_manifest(content_pdf, manifest)
     if reason is None:
         reason = link.stage if link.decision is None else f"{link.stage}：{link.decision}"
-    signed = sign(with_manifest, signer, root_certificate, field_name=f"{FIELD_PREFIX}{link.index}",
-                  reason=reason, location=location)
-    if not signed.startswith(content_pdf):
-        raise RuntimeError("signing rewrote the content PDF instead of appending to it")
-    return signed
+    writer = _KeepMetadataWriter(BytesIO(content_pdf))
+    _embed_manifest(writer, manifest)
+    return _sign(writer, content_pdf, signer, root_certificate, field_name=f"{FIELD_PREFIX}{link.index}",
+                 reason=reason, location=location)
 
 
-def attach_manifest(pdf: bytes, manifest: Manifest) -> bytes:
-    """``pdf`` plus an incremental update embedding the manifest as a PDF/A-3 associated file."""
+def _embed_manifest(writer: IncrementalPdfFileWriter, manifest: Manifest) -> None:
+    """The manifest as an embedded file and PDF/A-3 associated file of the catalog.
+
+    pyHanko's ``embed_file`` would raise the PDF version to 2.0 for an associated
+    file, which PDF/A-3 (built on PDF 1.7) forbids, so ``/AFRelationship`` and the
+    catalog's ``/AF`` are set here.
+    """
     data = manifest.to_json()
-    # pypdf 7.1: the incremental source is the first argument; clone_from= with incremental=True
-    # tries to open("") and fails.
-    writer = PdfWriter(PdfReader(BytesIO(pdf)), incremental=True)
-    attachment = writer.add_attachment(MANIFEST_NAME, data)
-    attachment.subtype = NameObject("/" + MANIFEST_MIME)
-    attachment.associated_file_relationship = NameObject("/Data")
-    attachment.description = TextStringObject("文书签批链条清单 (docgen-chain/1)")
-    attachment.size = NumberObject(len(data))
-    attachment.modification_date = manifest.last.moment  # PDF/A-3 wants /Params /ModDate
-    filespec = attachment.pdf_object
-    filespec[NameObject("/UF")] = TextStringObject(MANIFEST_NAME)
-    root = writer.root_object
-    associated = root.get("/AF")
-    associated = ArrayObject(list(associated.get_object()) if associated is not None else [])
-    associated.append(filespec.indirect_reference)
-    root[NameObject("/AF")] = associated
-    out = BytesIO()
-    writer.write(out)
-    result = out.getvalue()
-    if not result.startswith(pdf):
-        raise RuntimeError("pypdf rewrote the PDF instead of appending an incremental update")
-    return result
+    params = EmbeddedFileParams(embed_size=True, modification_date=manifest.last.moment)
+    stream = EmbeddedFileObject.from_file_data(writer, data, compress=False, params=params, mime_type=MANIFEST_MIME)
+    spec = FileSpec(file_spec_string=MANIFEST_NAME, file_name=MANIFEST_NAME, embedded_data=stream,
+                    description="文书签批链条清单 (docgen-chain/1)")
+    embed_file(writer, spec)
+    names = writer.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    spec_ref = names[-1]
+    spec_ref.get_object()["/AFRelationship"] = pdf_generic.NameObject("/Data")
+    associated = writer.root.get("/AF")
+    associated = pdf_generic.ArrayObject(list(associated) if associated is not None else [])
+    associated.append(spec_ref)
+    writer.root["/AF"] = associated
+    writer.update_root()
 
 
 def sign(pdf: bytes, signer: Signer, root_certificate: x509.Certificate, *, field_name: str,
          reason: str | None = None, location: str | None = None) -> bytes:
     """``pdf`` plus an incremental PAdES signature by ``signer`` in a new field ``field_name``."""
+    return _sign(_KeepMetadataWriter(BytesIO(pdf)), pdf, signer, root_certificate, field_name=field_name,
+                 reason=reason, location=location)
+
+
+def _sign(writer: IncrementalPdfFileWriter, original: bytes, signer: Signer, root_certificate: x509.Certificate,
+          *, field_name: str, reason: str | None, location: str | None) -> bytes:
     certificate = asn1_x509.Certificate.load(signer.certificate.public_bytes(serialization.Encoding.DER))
     root = asn1_x509.Certificate.load(root_certificate.public_bytes(serialization.Encoding.DER))
     key = asn1_keys.PrivateKeyInfo.load(signer.private_key.private_bytes(
@@ -103,10 +103,9 @@ def sign(pdf: bytes, signer: Signer, root_certificate: x509.Certificate, *, fiel
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason, location=location, name=signer.name)
-    out = _PdfA3Signer(meta, signer=pdf_signer).sign_pdf(_KeepMetadataWriter(BytesIO(pdf)))
-    result = out.getvalue()
-    if not result.startswith(pdf):
-        raise RuntimeError("pyHanko rewrote the PDF instead of appending an incremental update")
+    result = _PdfA3Signer(meta, signer=pdf_signer).sign_pdf(writer).getvalue()
+    if not result.startswith(original):
+        raise RuntimeError("signing rewrote the PDF instead of appending an incremental update")
     return result
 
 
