@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from .durable import write_atomically
 from .errors import Conflict, KeyStoreError, NotFound
 
 MASTER_KEY_ENV = "DOCGEN_MASTER_KEY"
@@ -367,16 +368,5 @@ def _decrypt(pem: bytes, master_key: MasterKey, what: str) -> ec.EllipticCurvePr
 
 
 def _write(path: Path, data: bytes, secret: bool = False) -> None:
-    """Atomic write (temp file + rename); secrets are created 0600 from the start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Atomic write; secrets are created 0600 from the start."""
+    write_atomically(path, data, 0o600 if secret else 0o644)

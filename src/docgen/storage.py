@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import tempfile
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .chain import Link
+from .durable import write_atomically
 from .errors import NotFound
 
 SCHEMA = """
@@ -80,14 +80,6 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class BlobStore:
     """Files named by their sha256; writing the same bytes twice is a no-op."""
 
@@ -104,18 +96,7 @@ class BlobStore:
         final = self.path(digest)
         if final.exists():
             return digest
-        final.parent.mkdir(exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
-        try:
-            with os.fdopen(fd, "wb") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp_name, final)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        _fsync_dir(final.parent)
+        write_atomically(final, data, tmp_dir=self.tmp)
         return digest
 
     def get(self, digest: str) -> bytes:

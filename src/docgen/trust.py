@@ -32,14 +32,8 @@ def workflow_key(template: str, version: str) -> str:
 
 
 @dataclass(frozen=True)
-class TrustedSigner:
+class TrustedSigner(Identity):
     """A signer certificate the bundle vouches for, with the identity written in it."""
-
-    principal_id: str
-    name: str
-    roles: tuple[str, ...]
-    certificate: x509.Certificate = field(repr=False, compare=False)
-    certificate_sha256: str
 
     @property
     def not_before(self) -> str:

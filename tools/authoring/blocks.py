@@ -7,13 +7,9 @@ version of each instrument that uses it). Every Jinja tag is written as one
 run, so docxtpl never meets a tag split in two.
 """
 
-import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import io
-import json
-import re
 import sys
 import zipfile
 from dataclasses import dataclass
