@@ -1,6 +1,7 @@
 """The HTTP API (FastAPI). Thin: every decision is made in the modules it calls."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Literal
 from urllib.parse import quote
@@ -123,6 +124,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not service.principals.any():
+            logging.getLogger("docgen").warning(
+                "还没有任何主体：运行 docgen --data-dir %s principals add --name 名称 --role case_system --json "
+                "取得令牌", settings.data_dir)
         pool.start()
         try:
             yield

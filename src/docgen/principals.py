@@ -64,5 +64,5 @@ class Principals:
             raise Unauthorized("令牌无效")
         return Principal(row["id"], row["name"], tuple(json.loads(row["roles"])))
 
-    def signer(self, principal: Principal) -> Signer:
-        return self.authority.signer(principal.id)
+    def any(self) -> bool:
+        return self.db.query_one("SELECT 1 FROM principals LIMIT 1") is not None
