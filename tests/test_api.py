@@ -243,3 +243,21 @@ def test_concurrent_requests_get_unique_gap_free_numbers(client: httpx.Client, s
     assert len(numbers) == len(set(numbers))
     sequence = sorted(int(n.split("〕")[1].rstrip("号")) for n in numbers)
     assert sequence == list(range(1, len(sequence) + 1))
+
+
+def test_a_full_converter_queue_answers_503_with_retry_after(tmp_path, catalogue: Catalogue) -> None:
+    """One converter, no waiting room: concurrent requests beyond it are turned away, not hung."""
+    from serving import Server
+
+    busy = Server(tmp_path / "data", DOCGEN_CONVERTERS="1", DOCGEN_QUEUE_LIMIT="0")
+    try:
+        example = catalogue.get("penalty-decision").example
+        with busy.client() as http, ThreadPoolExecutor(max_workers=4) as executor:
+            responses = list(executor.map(lambda _: issue(http, "penalty-decision", example), range(8)))
+        refused = [r for r in responses if r.status_code == 503]
+        assert refused and any(r.status_code == 201 for r in responses)
+        assert all(r.headers["retry-after"].isdigit() for r in refused)
+        assert all(r.json()["type"].endswith("converter-busy") for r in refused)
+        assert document_count(busy) == len(responses) - len(refused)
+    finally:
+        busy.stop()
