@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils
+APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 
@@ -38,3 +38,8 @@ bench: setup
 
 templates: setup
 	$(BIN)/python tools/build_templates.py
+
+# Every instrument's example and blank form as PDF, PNG pages and one contact sheet, to look at.
+.PHONY: gallery
+gallery: setup
+	$(BIN)/python tools/gallery.py

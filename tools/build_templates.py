@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from authoring.blocks import MANIFEST, ROOT, Builder, Instrument  # noqa: E402
 from authoring.instruments import INSTRUMENTS  # noqa: E402
+from legal_basis import legal_basis  # noqa: E402
 
 # Release ---------------------------------------------------------------------------------
 
@@ -105,8 +106,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def release(instrument: Instrument, manifest: dict, today: str) -> None:
-    """Write template.docx and the manifest entry of a version not yet released."""
+def release(instrument: Instrument, manifest: dict, today: str, basis: str = "") -> None:
+    """Write template.docx and the manifest entry of a version not yet released.
+
+    ``basis`` (the legal basis, see tools/legal_basis.py) is recorded in the version
+    entry when given: the citation belongs to the release, since a later version may
+    be made under amended provisions.
+    """
     paths = instrument.paths()
     template = author(instrument)
     check(instrument, template)
@@ -119,8 +125,10 @@ def release(instrument: Instrument, manifest: dict, today: str) -> None:
         entry = {"id": instrument.id, "title": instrument.title, "kind": instrument.kind,
                  "numbered": instrument.numbered, "versions": []}
         manifest["templates"].append(entry)
-    entry["versions"].append({"version": instrument.version, "status": "active", "released": today,
-                              "files": paths, "sha256": {name: sha256(ROOT / name) for name in files}})
+    version = {"version": instrument.version, "status": "active", "released": today}
+    if basis:
+        version["basis"] = basis
+    entry["versions"].append({**version, "files": paths, "sha256": {name: sha256(ROOT / name) for name in files}})
 
 
 def released(manifest: dict, instrument: Instrument) -> bool:
@@ -156,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{instrument.id} 版本 {instrument.version} 已发布，发布后不可修改，未覆盖"
                   f"（如需修改请新增版本）。")
             continue
-        release(instrument, manifest, today)
+        release(instrument, manifest, today, basis=legal_basis(instrument))
         print(f"{instrument.id} 版本 {instrument.version} 已发布。")
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     if not MANIFEST.exists() or MANIFEST.read_text(encoding="utf-8") != text:

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from .approvals import Approval
@@ -249,4 +250,7 @@ def create_app(settings: Settings) -> FastAPI:
         report = await verify_async(pdfs, bundle)
         return {**report.to_dict(), "summary": report.describe()}
 
+    from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
+    app.include_router(web_router(service))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from . import chain
 from .errors import Conflict, Issue, ValidationFailed
@@ -20,6 +20,7 @@ from .validation import unsafe_text
 from .workflow import ISSUANCE, WorkflowStage, next_step
 
 MAX_OPINION = 2000
+PENDING_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Approval:
     decision: str | None = None
     opinion: str | None = None
     data: Any = None  # a resubmission may correct the case data
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A document waiting for a stage: the document, its latest signed stage, what comes next."""
+
+    document: StoredDocument
+    latest: StoredStage
+    stage: WorkflowStage
+    round: int
 
 
 class Approver:
@@ -40,6 +51,61 @@ class Approver:
         workflow = self.issuer.catalogue.get(document.template_id, document.template_version).workflow
         last = stages[-1].link
         return next_step(workflow.stages, last.stage, last.decision, last.round)
+
+    def waiting_states(self, roles: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """Every (template, version, last stage, last decision or "") after which one of ``roles`` signs.
+
+        Enumerated from the workflows (a few dozen states at most), so the
+        inbox query can filter in SQL instead of replaying every document.
+        """
+        wanted = set(roles)
+        states = []
+        for template in self.issuer.catalogue.templates.values():
+            for release in template.versions:
+                flow = release.workflow.stages
+                for stage in flow:
+                    for decision in stage.decisions or (None,):
+                        step = next_step(flow, stage.id, decision, 1)
+                        if step is not None and step[0].role in wanted:
+                            states.append((release.template_id, release.version, stage.id, decision or ""))
+        return states
+
+    def pending_for(self, principal: Principal, limit: int = PENDING_LIMIT) -> list[Pending]:
+        """The documents whose next stage one of ``principal``'s roles signs, longest waiting first.
+
+        One query: each document joined to its latest stage (the ``MAX(idx)``
+        subquery is a seek on the ``stages`` primary key), kept only if that
+        stage and its decision are a state after which the principal's role
+        signs. Cost grows with the number of documents (an index seek each),
+        not with their stages; finished documents drop out in SQL.
+        """
+        states = self.waiting_states(principal.roles)
+        if not states:
+            return []
+        values = ", ".join("(?, ?, ?, ?)" for _ in states)
+        sql = f"""
+            WITH waiting(template_id, template_version, stage, decision) AS (VALUES {values})
+            SELECT d.*, s.idx AS s_idx, s.stage AS s_stage, s.payload_sha256 AS s_payload_sha256,
+                   s.docx_sha256 AS s_docx_sha256, s.pdf_sha256 AS s_pdf_sha256, s.link AS s_link
+            FROM documents d
+            JOIN stages s ON s.document_id = d.id
+                AND s.idx = (SELECT MAX(m.idx) FROM stages m WHERE m.document_id = d.id)
+            JOIN waiting w ON w.template_id = d.template_id AND w.template_version = d.template_version
+                AND w.stage = s.stage AND w.decision = COALESCE(json_extract(s.link, '$.decision'), '')
+            ORDER BY json_extract(s.link, '$.time'), d.id
+            LIMIT ?"""
+        rows = self.storage.db.connection().execute(sql, [*(v for state in states for v in state), limit])
+        pending = []
+        for row in rows.fetchall():
+            values_ = dict(row)
+            stage_row = {key: values_.pop("s_" + key) for key in
+                         ("idx", "stage", "payload_sha256", "docx_sha256", "pdf_sha256", "link")}
+            document = StoredDocument.from_row(values_)  # type: ignore[arg-type]
+            latest = StoredStage.from_row({"document_id": document.id, **stage_row})  # type: ignore[arg-type]
+            step = self.expected(document, [latest])
+            if step is not None and step[0].role in principal.roles:
+                pending.append(Pending(document, latest, step[0], step[1]))
+        return pending
 
     def approve(self, principal: Principal, document_id: str, approval: Approval) -> StoredStage:
         document = self.storage.document(document_id)

@@ -43,6 +43,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_templates(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "lint":
+        from .lint import lint_command
+
+        return lint_command(settings.catalogue_dir, settings.agency, args.json)
     catalogue = Catalogue(settings.catalogue_dir)
     rows = [{"id": t.template_id, "title": t.title, "kind": t.kind, "numbered": t.numbered,
              "current_version": t.current.version,
@@ -142,7 +146,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
     serve.set_defaults(run=cmd_serve)
 
-    templates = sub.add_parser("templates", help="列出模板")
+    templates = sub.add_parser("templates", help="列出模板；templates lint 检查全部已发布版本")
+    templates.add_argument("action", nargs="?", choices=["lint"], help="lint：检查模板（退出码 0 表示没有错误）")
     templates.add_argument("--json", action="store_true")
     templates.set_defaults(run=cmd_templates)
 

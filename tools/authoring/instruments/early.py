@@ -1,6 +1,639 @@
-"""Instruments of the early stages of a case (see tools/authoring/instruments/__init__.py)."""
+"""Instruments of the early stages of a case: 案源、管辖、调查取证、先行登记保存 (items 1–20 of the
+2021 list; 7, 9 and 14 are in core.py).
+
+Legal basis, 《市场监督管理行政处罚程序规定》 (程序规定): 管辖 第13–17条; 立案前核查 第18条;
+取证 第24、26、29、30条; 先行登记保存 第33–35条; 协助扣押 第39条; 协助调查 第45条;
+送达地址 第82–83条. 行政处罚法第56条 (先行登记保存); 行政强制法第21条 (移送查封、扣押的财物).
+
+The letters share one skeleton (``letter``): agency, title, 文书编号, the addressee or the
+party block, the body of the instrument, contact, 附件, seal, 抄送, copies. Each letter is a
+``LetterSpec`` of that skeleton plus its own body function.
+"""
 from __future__ import annotations
 
-from authoring.blocks import Instrument
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
-INSTRUMENTS: tuple[Instrument, ...] = ()
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.oxml import OxmlElement
+from docx.shared import Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from authoring.blocks import (
+    BLANK_DATE,
+    CENTER,
+    FORM,
+    HEI,
+    LEFT,
+    LETTER,
+    RECORD,
+    SET_YOU,
+    YOU,
+    Builder,
+    Instrument,
+    Style,
+    agency_header,
+    approval_row,
+    checkboxes,
+    cn_date,
+    cn_time,
+    contact_lines,
+    copies_line,
+    doc_number_line,
+    form_row,
+    form_table,
+    heading,
+    names,
+    numbered_list,
+    officer_lines,
+    opinion_row,
+    optional,
+    out,
+    party_block,
+    seal_block,
+    signature_line,
+    text_block,
+    title,
+)
+from authoring.instruments.core import (
+    CASE_SOURCES,
+    CLOSING,
+    LETTER_BODY,
+    RECORD_BODY,
+    record_time_line,
+)
+
+RULES = "《市场监督管理行政处罚程序规定》"
+
+
+# Small Jinja helpers (candidates for blocks.py) ------------------------------------------
+
+
+def set_you(path: str) -> str:
+    """Address an addressee that is not ``data.party`` as 你 / 你单位 (你（单位） on the blank form).
+
+    blocks.SET_YOU reads ``data.party.kind``; notices such as the 询问通知书 go to the party
+    or to a third person, so the kind comes from the addressee object instead.
+    """
+    return (f"{{%p set you = '你（单位）' if blank else "
+            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
+
+
+def choose(expr: str, mapping: dict[str, str], blank_text: str) -> str:
+    """The text an enum value stands for (e.g. the article a ground rests on); ``blank_text`` on the blank form."""
+    table = "{" + ", ".join(f"'{key}': '{value}'" for key, value in mapping.items()) + "}"
+    return out(f"'{blank_text}' if blank else {table}[{expr}]")
+
+
+def variant_title(prefix: str, expr: str, options: Sequence[str], suffix: str) -> str:
+    """A title that follows a variant field: 扣押物品移送告知书; the combined title on the blank form."""
+    return out(f"'{prefix}' ~ ({expr} if {expr} else '{'/'.join(options)}') ~ '{suffix}'")
+
+
+def case_phrase(path: str = "data.case") -> str:
+    """"当事人名称 + 案由 + 一案", e.g. 株洲市……有限公司涉嫌经营超过保质期的食品一案."""
+    return out(f"{path}.party_name") + out(f"{path}.cause") + "一案"
+
+
+def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
+    """A list of enum values as tick boxes: ■ every chosen option, □ the others (checkboxes() ticks one)."""
+    listing = ", ".join(f"'{option}'" for option in options)
+    return (f"{{% for option in [{listing}] %}}{{{{ '■' if option in ({expr} or []) else '□' }}}}"
+            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+
+
+def bracketed(*runs: str) -> tuple[str, ...]:
+    """Runs in ［］ on the blank form: the 范本's mark for text used only where it applies."""
+    return (out("'［' if blank else ''"), *runs, out("'］' if blank else ''"))
+
+
+def inventory_reference(expr: str) -> str:
+    """［详见《场所/设施/财物清单》（文书编号：…）］, the 清单 made on the spot with the measure."""
+    return out(f"'［详见《场所/设施/财物清单》' ~ ('（文书编号：' ~ {expr} ~ '）' if blank or {expr} else '') ~ '］'")
+
+
+# Tables (candidates for blocks.py) ---------------------------------------------------------
+
+
+def mark_header(cells: Sequence[_Cell]) -> None:
+    """Repeat a table's first row on every page it runs over (w:tblHeader)."""
+    tr_pr = cells[0]._tc.getparent().get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def tag_row(b: Builder, table: Table, tag: str) -> None:
+    """A row holding only a ``{%tr … %}`` tag; docxtpl replaces the whole row with the tag."""
+    b.paragraph(tag, style=Style(size=10, line=10), container=b.row(table)[0])
+
+
+@contextlib.contextmanager
+def rows_when(b: Builder, table: Table, condition: str) -> Iterator[None]:
+    """Table rows present only when ``condition`` holds: Builder.when() wraps paragraphs, not rows."""
+    tag_row(b, table, f"{{%tr if {condition} %}}")
+    yield
+    tag_row(b, table, "{%tr endif %}")
+
+
+def item_table(b: Builder, columns: Sequence[tuple[str, float, str]], items: str, size: float = 12,
+               blank_rows: int = 4) -> Table:
+    """A payload list as a ruled table: a header row, one row per item, empty rows on the blank form.
+
+    ``columns`` are (header, width in mm, one run of the cell, using ``item`` and ``loop``).
+    The rows repeat with docxtpl's ``{%tr for %}``; blocks.form_table only knows label/value rows.
+    """
+    table = b.table([width for _, width, _ in columns])
+    header = b.row(table, height_mm=8)
+    mark_header(header)
+    for cell, (label, _, _) in zip(header, columns):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(label, style=Style(font=HEI, size=size, line=size * 1.5, align=CENTER), container=cell)
+
+    tag_row(b, table, f"{{%tr for item in {items} %}}")
+    for index, (cell, (_, _, run)) in enumerate(zip(b.row(table, height_mm=8), columns)):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(run, style=Style(size=size, line=size * 1.5, align=CENTER if index == 0 else LEFT),
+                    container=cell)
+    tag_row(b, table, "{%tr endfor %}")
+    with rows_when(b, table, "blank"):
+        for _ in range(blank_rows):
+            b.row(table, height_mm=9)
+    return table
+
+
+def approval_tail(b: Builder, table: Table, label: str, opinion: str, signer: str, names_expr: str,
+                  date_expr: str, height_mm: float = 26) -> None:
+    """承办人 opinion, then 承办机构负责人 and 机关负责人 (approvals dept_head, agency_head), as
+    core.case_filing_approval ends: the internal forms of a case share this tail."""
+    opinion_row(b, table, label, (out(f"{opinion}|default('')"),),
+                signature_line(signer, names_expr, cn_date(date_expr)), height_mm)
+    approval_row(b, table, "承办机构\n负责人意见", "dept_head", height_mm)
+    approval_row(b, table, "机关负责人\n意见", "agency_head", height_mm)
+
+
+# The letter skeleton ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """What a numbered letter (通知书/函/移送书/告知书) puts into the shared skeleton.
+
+    ``to`` is whom the letter is addressed to: "party" (the party block, 你/你单位),
+    "addressee" (``data.addressee`` {kind, name}: the party or a third person), or
+    "agency" (``data.addressee`` is the name of another authority, addressed as 贵单位/你局).
+    """
+
+    id: str
+    name: str  # the official title; a variant instrument's combined title (查封/扣押物品移送告知书)
+    body: Callable[[Builder], None]
+    to: str = "party"
+    attachments: bool = False  # data.attachments: 附件 before the seal
+    copy_to: bool = False  # data.copy_to: 抄送 after the seal
+    heading: str | None = None  # the page title as a Jinja run, when it follows a variant field
+
+    def instrument(self) -> Instrument:
+        return Instrument(self.id, self.name, "letter", True, LETTER, letter(self))
+
+
+def addressee_line(b: Builder, expr: str) -> None:
+    """"收文单位或者个人：" at the left margin, as the 主送 line of a letter."""
+    b.paragraph(out(expr), "：")
+
+
+def hanging(paragraph: Paragraph, left_chars: float, first_chars: float, size: float) -> None:
+    """Left indent and first-line indent in characters: wrapped lines align under the text."""
+    paragraph.paragraph_format.left_indent = Pt(size * left_chars)
+    paragraph.paragraph_format.first_line_indent = Pt(size * (first_chars - left_chars))
+
+
+def attachments_block(b: Builder) -> None:
+    """附件：1．… 2．… (GB/T 9704 §7.3.4: one line under the body, two characters in; numbered
+    when there are several; a wrapped name aligns under the name)."""
+    size = b.layout.body_pt
+    with b.when("blank or data.attachments|length == 1"):
+        hanging(b.paragraph("附件：", out("data.attachments[0]"), style=Style(before=8)), 5, 2, size)
+    with b.when("not blank and data.attachments|length > 1"):
+        hanging(b.paragraph("附件：1．", out("data.attachments[0]"), style=Style(before=8)), 7, 2, size)
+        with b.each("entry in data.attachments[1:]"):
+            hanging(b.paragraph(out("(loop.index + 1) ~ '．'"), out("entry")), 7, 5, size)
+
+
+def copy_to_line(b: Builder) -> None:
+    """抄送：… (the other authorities concerned, e.g. the other party to a 管辖 dispute)."""
+    with b.when("blank or data.copy_to"):
+        b.paragraph("抄送：", out("'________' if blank else data.copy_to|join('，')"), "。", style=Style(size=14))
+
+
+def letter(spec: LetterSpec) -> Callable[[Builder], None]:
+    """The build function of a letter: the shared skeleton around ``spec.body``."""
+    def build(b: Builder) -> None:
+        agency_header(b)
+        title(b, spec.heading or spec.name)
+        doc_number_line(b)
+        if spec.to == "party":
+            b.tag(SET_YOU)
+            party_block(b)
+        elif spec.to == "addressee":
+            b.tag(set_you("data.addressee"))
+            addressee_line(b, "data.addressee.name")
+        else:
+            addressee_line(b, "data.addressee")
+        spec.body(b)
+        closing = len(b.doc.paragraphs)
+        contact_lines(b, LETTER_BODY)
+        if spec.attachments:
+            attachments_block(b)
+        seal_block(b)
+        if spec.copy_to:
+            copy_to_line(b)
+        copies_line(b)
+        keep_together(b.doc.paragraphs[closing:])
+        b.footer()
+    return build
+
+
+def keep_together(paragraphs: Sequence[Paragraph]) -> None:
+    """Contact, 附件, seal and copies move to the next page together rather than leave the
+    copies line (or the seal) alone on a page of its own (GB/T 9704 §7.3.5.1)."""
+    for paragraph in paragraphs[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+# 1 案件来源登记表 / 8 行政处罚案件有关事项审批表 (forms) --------------------------------------------
+
+
+def case_source_registration(b: Builder) -> None:
+    """案件来源登记表: a lead as received, before the 核查 of 程序规定第18条."""
+    agency_header(b)
+    title(b, "案件来源登记表", after=6)
+    table = form_table(b)
+
+    def source(cell: _Cell) -> None:
+        b.paragraph(checkboxes("data.source", CASE_SOURCES), container=cell)
+        with b.when("blank or data.source_detail", cell):
+            b.paragraph("来源说明：", out("data.source_detail"), container=cell)
+
+    def informant(cell: _Cell) -> None:
+        with b.when("blank or data.informant", cell):
+            b.paragraph("姓名（名称）：", out("data.informant.name"), container=cell)
+            b.paragraph("联系电话：", out("data.informant.phone"), container=cell)
+        for label, field in (("联系地址", "address"), ("身份证件号码", "id_number")):
+            with b.when(f"blank or data.informant.{field}", cell):
+                b.paragraph(f"{label}：", out(f"data.informant.{field}"), container=cell)
+
+    def suspect(cell: _Cell) -> None:
+        b.paragraph("名称（姓名）：", out("data.suspect.name"), container=cell)
+        for label, field in (("住所（住址）", "address"), ("联系电话", "phone")):
+            with b.when(f"blank or data.suspect.{field}", cell):
+                b.paragraph(f"{label}：", out(f"data.suspect.{field}"), container=cell)
+
+    form_row(b, table, "来源分类", source)
+    form_row(b, table, "登记时间", cn_date("data.registered_on"))
+    form_row(b, table, "线索提供人", informant)
+    form_row(b, table, "涉嫌违法\n当事人", suspect)
+    form_row(b, table, "案源主要内容", lambda cell: text_block(b, "data.summary", Style(indent_chars=2), cell),
+             height_mm=50, cant_split=False)
+    approval_tail(b, table, "登记人意见", "data.registrar_opinion", "登记人：", out("data.registrar"),
+                  "data.registered_on")
+    b.paragraph("注：应当自发现线索或者收到材料之日起十五个工作日内予以核查，由市场监督管理部门负责人决定是否立案；"
+                "特殊情况下，经市场监督管理部门负责人批准，可以延长十五个工作日（", RULES, "第十八条）。",
+                style=Style(size=10.5, line=15, before=4))
+    b.footer()
+
+
+def case_matter_approval(b: Builder) -> None:
+    """行政处罚案件有关事项审批表: any step of a case that needs the 负责人's approval
+    (e.g. 先行登记保存 第33条, 行政强制措施 第36条, 中止调查 第46条, 延长办案期限 第64条)."""
+    agency_header(b)
+    title(b, "行政处罚案件有关事项审批表", after=6)
+    table = form_table(b)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
+    form_row(b, table, "审批事项", out("data.matter"))
+    form_row(b, table, "申请理由\n及依据", lambda cell: text_block(b, "data.reasons", Style(indent_chars=2), cell),
+             height_mm=55, cant_split=False)
+    form_row(b, table, "承 办 人", names("data.handlers", with_numbers=True))
+    approval_tail(b, table, "承办人意见", "data.handler_opinion", "承办人：", "　　　　", "data.proposed_on")
+    b.footer()
+
+
+# 10 送达地址确认书 / 11 证据提取单 (other) --------------------------------------------------------
+
+E_SERVICE = ("手机短信", "传真", "电子邮件", "即时通讯账号")
+# What the addressee is told before signing (程序规定第82条第3项, 第83条).
+ADDRESS_NOTICES = (
+    "受送达人应当如实提供送达地址。本局将执法文书送达至受送达人确认的地址，即视为送达。",
+    "送达地址发生变更的，受送达人应当及时书面告知本局；未及时告知的，本局按原地址送达，视为依法送达。",
+    ("因受送达人提供的送达地址不准确、送达地址变更未书面告知本局，导致执法文书未能被受送达人实际接收的，"
+     "直接送达的，执法文书留在该地址之日为送达之日；邮寄送达的，执法文书被退回之日为送达之日。"),
+    ("受送达人同意电子送达的，本局可以采用上述电子方式送达执法文书，并以拍照、截屏、录音、录像等方式记录；"
+     "手机短信、传真、电子邮件、即时通讯信息等到达受送达人特定系统的日期为送达日期。"),
+)
+SMALL = Style(size=10.5, line=16)
+
+
+def service_address_confirmation(b: Builder) -> None:
+    """送达地址确认书 (程序规定第83条; electronic service only with it and with consent, 第82条第三项)."""
+    agency_header(b)
+    title(b, "送达地址确认书", after=6)
+    table = form_table(b)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "受送达人", out("data.addressee"))
+    postcode = out("'（邮政编码：________）' if blank else ('（邮政编码：' ~ data.postcode ~ '）' if data.postcode else '')")
+    form_row(b, table, "送达地址", out("data.address") + postcode, height_mm=14)
+    form_row(b, table, "收 件 人", out("data.recipient.name") + "　　联系电话：" + out("data.recipient.phone"))
+
+    def electronic(cell: _Cell) -> None:
+        consent = out("'□同意　□不同意' if blank else ('■同意　□不同意' if data.electronic.consent else "
+                      "'□同意　■不同意')")
+        b.paragraph("是否同意采用电子方式送达执法文书：", consent, container=cell)
+        with b.each("m in data.electronic.channels", cell):
+            b.paragraph(out("m.type"), "：", out("m.account"), container=cell)
+        with b.when("blank", cell):
+            for channel in E_SERVICE:
+                b.paragraph(f"{channel}：", container=cell)
+
+    form_row(b, table, "电子送达", electronic, height_mm=24)
+    with rows_when(b, table, "blank or data.agent"):
+        form_row(b, table, "代 收 人", out("data.agent.name") + "　　联系电话：" + out("data.agent.phone"))
+
+    def notice(cell: _Cell) -> None:
+        for number, text in enumerate(ADDRESS_NOTICES, start=1):
+            b.paragraph(f"{number}．{text}", style=SMALL, container=cell)
+        b.paragraph("（", RULES, "第八十二条第三项、第八十三条）", style=SMALL, container=cell)
+
+    form_row(b, table, "告知事项", notice, height_mm=40)
+    opinion_row(b, table, "受送达人\n确认", ("本人（本单位）已阅知上述告知事项，确认以上送达地址、收件人及送达方式。",),
+                signature_line("受送达人（签名或者盖章）：", "　"), 30)
+    form_row(b, table, "执法人员", names("data.officers", with_numbers=True), height_mm=12)
+    with rows_when(b, table, "blank or data.remarks"):
+        form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=16)
+    b.footer()
+
+
+EVIDENCE_FORMS = ("原件", "原物", "复制件", "影印件", "抄录件", "照片", "录像")
+
+
+def evidence_extraction_slip(b: Builder) -> None:
+    """证据提取单 (程序规定第24条): what was taken, from where, in what form; the provider confirms
+    that copies match the original and signs."""
+    agency_header(b)
+    title(b, "证据提取单", after=6)
+    table = form_table(b)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "证据提供人", out("data.provider"))
+    form_row(b, table, "提取时间", cn_date("data.date") + out("' '") + cn_time("data.time"))
+    form_row(b, table, "提取地点", out("data.place"))
+    b.paragraph(style=Style(line=6))
+    item_table(b, (("序号", 14, out("loop.index")), ("证据名称及内容", 58, out("item.name")),
+                   ("证据出处", 35, out("item.source")), ("证据形式", 22, out("item.form")),
+                   ("数量", 36, out("item.quantity"))), "data.evidence", blank_rows=6)
+    b.paragraph(style=Style(line=6))
+    table = form_table(b)
+    opinion_row(b, table, "证据提供人\n意见",
+                ("上述证据由本人（本单位）提供，出证日期如上。复制件、影印件、抄录件和照片、录像经核对，与原件、原物一致。",),
+                signature_line("证据提供人（签名或者盖章）：", "　"), 30)
+    form_row(b, table, "提 取 人", names("data.extractors", with_numbers=True), height_mm=12)
+    with rows_when(b, table, "blank or data.remarks"):
+        form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=16)
+    b.footer()
+
+
+# 12 电子数据证据提取笔录 (record) ------------------------------------------------------------------
+
+E_METHODS = ("提取原始载体", "拷贝复制", "委托分析", "书式固定", "拍照录像", "网络在线提取")
+CHECKSUMS = ("SM3", "SHA-256", "SHA-1", "MD5")
+
+
+def electronic_evidence_record(b: Builder) -> None:
+    """电子数据证据提取笔录 (程序规定第26条: original carrier, or copy/analysis/print/photo with method,
+    time and maker noted; specialists may assist). Signed on every page like the other records."""
+    agency_header(b)
+    title(b, "电子数据证据提取笔录", after=6)
+    record_time_line(b, "提取时间")
+    b.paragraph("提取地点：", out("data.place"))
+    officer_lines(b, "提取人", "data.extractors", Style())
+    party_block(b)
+    with b.when("blank or data.witness"):
+        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"))
+    with b.when("blank or data.witness.phone"):
+        b.paragraph("见证人联系电话：", out("data.witness.phone"))
+    with b.when("blank or data.specialist"):
+        b.paragraph("协助提取的专业技术人员：", out("data.specialist.name"), optional("data.specialist.unit", "（", "）"))
+    b.paragraph("执法人员向当事人出示了执法证件，说明了提取电子数据的依据和目的，并告知当事人依法享有陈述权、"
+                "申辩权以及申请回避的权利。", style=RECORD_BODY)
+    heading(b, "电子数据来源（原始存储介质）：")
+    text_block(b, "data.source", RECORD_BODY, blank_lines=2)
+    b.paragraph("提取方法：", multi_checkboxes("data.methods", E_METHODS))
+    heading(b, "提取过程：")
+    text_block(b, "data.process", RECORD_BODY, blank_lines=6)
+    heading(b, "提取的电子数据：")
+    item_table(b, (("序号", 12, out("loop.index")), ("名称", 50, out("item.name")), ("类型", 22, out("item.type")),
+                   ("大小", 22, out("item.size")), ("完整性校验值", 59, out("item.checksum"))),
+               "data.files", size=10.5, blank_rows=5)
+    b.paragraph("校验算法：", checkboxes("data.checksum_algorithm", CHECKSUMS), style=Style(before=4))
+    heading(b, "存储介质及封存情况：")
+    text_block(b, "data.storage", RECORD_BODY, blank_lines=2)
+    heading(b, "当事人的意见：")
+    text_block(b, "data.statement", RECORD_BODY, blank_lines=2)
+    b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
+    b.footer("当事人：　　　　　　　见证人：　　　　　　　提取人：　　　　　　　　　　　")
+
+
+# The letters' bodies --------------------------------------------------------------------------
+
+DESIGNATION_BASIS = ("第十三条", "第十四条", "第十五条第二款", "第十五条第三款")
+
+
+def designation_body(b: Builder) -> None:
+    """指定管辖 by the common superior (第13条 dispute, 第14条 objection to a transfer, 第15条 by the
+    superior's own decision or at the request of the lower department); decided within 7 working days (第16条)."""
+    b.paragraph(case_phrase(), "，", out("data.circumstances"), style=LETTER_BODY)
+    b.paragraph("根据", RULES, out("data.basis"), "的规定，本局指定该案由你局管辖。请依法办理。", style=LETTER_BODY)
+
+
+def assignment_body(b: Builder) -> None:
+    """交办 to a lower department (第15条第1款); the superior may set when to report back."""
+    b.paragraph(case_phrase(), "，", out("data.background"), style=LETTER_BODY)
+    b.paragraph("根据", RULES, "第十五条第一款的规定，现将该案交由你局管辖。请依法查处，并",
+                out(f"'［于{BLANK_DATE}前］' if blank else ('于' ~ (data.report_by|cn_date) ~ '前' "
+                    "if data.report_by else '及时')"), "将查处结果报送本局。", style=LETTER_BODY)
+
+
+def transfer_body(b: Builder) -> None:
+    """移送 to the competent 市场监督管理部门 (第14条: the receiver may not transfer again) or to
+    another administrative department (第17条第1款)."""
+    regulator = "data.market_regulator"
+    b.paragraph("本局在查处", out("data.party.name"), out("data.cause"), "一案中，发现该案不属于本局管辖。"
+                "当事人基本情况如下：", style=LETTER_BODY)
+    party_block(b, style=LETTER_BODY)
+    text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
+    b.paragraph("根据", RULES, out(f"'第十四条/第十七条第一款' if blank else ('第十四条' if {regulator} else '第十七条第一款')"),
+                "的规定，现将该案移送贵单位处理。", style=LETTER_BODY)
+    with b.when(f"blank or {regulator}"):
+        b.paragraph(*bracketed("贵单位对管辖权有异议的，请报请共同的上一级市场监督管理部门指定管辖，不得再自行移送。"),
+                    style=LETTER_BODY)
+
+
+def criminal_transfer_body(b: Builder) -> None:
+    """移送司法机关 (程序规定第17条第2款; 《行政执法机关移送涉嫌犯罪案件的规定》); seized goods go
+    with the case (行政强制法第21条)."""
+    b.paragraph("本局在查处", out("data.party.name"), out("data.cause"), "一案中，发现当事人的违法行为涉嫌犯罪。"
+                "当事人基本情况如下：", style=LETTER_BODY)
+    party_block(b, style=LETTER_BODY)
+    text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
+    with b.when("blank or data.suspected_crime"):
+        b.paragraph("当事人的上述行为涉嫌构成", out("data.suspected_crime"), "。", style=LETTER_BODY)
+    b.paragraph("根据", RULES, "第十七条第二款和《行政执法机关移送涉嫌犯罪案件的规定》的规定，现将该案移送贵单位，"
+                "请依法审查，并将审查结果书面告知本局。", style=LETTER_BODY)
+    with b.when("blank or data.seized_goods"):
+        b.paragraph(*bracketed("本局在查处过程中查封、扣押的财物，依照《中华人民共和国行政强制法》第二十一条的规定一并移送。"),
+                    style=LETTER_BODY)
+
+
+def seized_goods_transfer_body(b: Builder) -> None:
+    """书面告知 the party that seized goods went to the 司法机关 with the case (行政强制法第21条)."""
+    measure = out("data.measure if data.measure else '查封/扣押'")
+    b.paragraph("本局于", cn_date("data.measured_on"), "对", YOU, "的有关财物实施了", measure, "行政强制措施（《实施行政强制措施"
+                "决定书》文书编号：", out("data.measure_number"), "）。本局在查处", YOU, out("data.cause"),
+                "一案中，发现该违法行为涉嫌犯罪，已于", cn_date("data.transferred_on"), "将案件移送",
+                out("data.receiving_authority"), "。", style=LETTER_BODY)
+    b.paragraph("根据《中华人民共和国行政强制法》第二十一条的规定，本局已将", measure, "的财物",
+                inventory_reference("data.inventory_number"), "一并移送", out("data.receiving_authority"), "。特此告知。",
+                style=LETTER_BODY)
+
+
+def inquiry_body(b: Builder) -> None:
+    """询问 (程序规定第29条): who is to come, when and where."""
+    b.paragraph("本局在调查", case_phrase(), "中，需要向", YOU, "了解有关情况。根据", RULES, "第二十九条的规定，请", YOU,
+                "于", cn_date("data.appointment.date"), out("' '"), cn_time("data.appointment.time"), "到",
+                out("data.appointment.place"), "接受询问。", style=LETTER_BODY)
+    b.paragraph("接受询问时，请携带本通知书和本人身份证件；委托他人接受询问的，受委托人应当同时携带授权委托书。",
+                style=LETTER_BODY)
+    with b.when("blank or data.bring"):
+        b.paragraph("请同时携带以下材料：", style=LETTER_BODY)
+        numbered_list(b, "item", "data.bring", out("item"), LETTER_BODY)
+
+
+def material_request_body(b: Builder) -> None:
+    """限期提供材料 (第30条第1款), signed or sealed by the provider; copies marked (第24条)."""
+    b.paragraph("本局在调查", case_phrase(), "中，需要", YOU, "提供有关材料。根据", RULES, "第三十条第一款的规定，请", YOU,
+                "于", cn_date("data.due_by"), "前向本局提供下列材料：", style=LETTER_BODY)
+    numbered_list(b, "item", "data.materials", out("item"), LETTER_BODY, blank_lines=3)
+    b.paragraph("提供的材料应当由材料提供人在材料上签名或者盖章。提供复制件、影印件、抄录件的，应当由材料提供人核对无误后"
+                "注明与原件一致，并注明出证日期、证据出处。", style=LETTER_BODY)
+
+
+ASSISTANCE = ("辨认", "鉴别")
+
+
+def identification_body(b: Builder) -> None:
+    """权利人辨认/鉴别 in 侵权假冒 cases (第30条第2款); its time is not counted in the case's periods
+    (第18条第2款, 第64条第2款)."""
+    task = out("'对下列涉案产品是否为你（单位）生产或者许可生产的产品进行辨认/对下列有关事项进行鉴别' if blank else "
+               "('对下列涉案产品是否为' ~ you ~ '生产或者许可生产的产品进行辨认' if data.assistance == '辨认' "
+               "else '对下列有关事项进行鉴别')")
+    kind = out("data.assistance if data.assistance else '辨认/鉴别'")
+    b.paragraph("本局在查处", case_phrase(), "中，需要", YOU, task, "：", style=LETTER_BODY)
+    numbered_list(b, "item", "data.objects", out("item"), LETTER_BODY)
+    b.paragraph("根据", RULES, "第三十条第二款的规定，请", YOU, "于", cn_date("data.due_by"), "前向本局出具书面", kind,
+                "意见，说明", kind, "的依据，并签名或者盖章。", style=LETTER_BODY)
+
+
+def investigation_assistance_body(b: Builder) -> None:
+    """协助调查 (第45条): a 市场监督管理部门 completes it within 15 working days of receipt (or says
+    before then that it needs longer); other authorities are asked by the date the payload gives."""
+    b.paragraph("本局在办理", case_phrase(), "中，需要贵单位协助调查下列事项：", style=LETTER_BODY)
+    numbered_list(b, "item", "data.matters", out("item"), LETTER_BODY, blank_lines=3)
+    regulator = ("请贵单位自接到本函之日起十五个工作日内完成相关工作，并将结果函告本局；需要延期完成的，"
+                 "请在期限届满前告知本局。")
+    b.paragraph("根据", RULES, "第四十五条的规定，特函请协助。", style=LETTER_BODY)
+    with b.when("blank"):
+        b.paragraph(*bracketed(regulator), "/", *bracketed(f"请于{BLANK_DATE}前将调查结果函告本局。"), style=LETTER_BODY)
+    with b.when("not blank and data.market_regulator"):
+        b.paragraph(regulator, style=LETTER_BODY)
+    with b.when("not blank and not data.market_regulator"):
+        b.paragraph(out("'请于' ~ (data.reply_by|cn_date) ~ '前将调查结果函告本局。' if data.reply_by "
+                        "else '请将调查结果函告本局。'"), style=LETTER_BODY)
+
+
+def seizure_assistance_body(b: Builder) -> None:
+    """扣押 goods the party has consigned: the carrier is asked to assist (第39条)."""
+    b.paragraph("本局在查处", case_phrase(), "中，依据", out("data.legal_basis"), "的规定，决定对当事人托运的下列物品"
+                "实施扣押（《实施行政强制措施决定书》文书编号：", out("data.measure_number"), "）：", style=LETTER_BODY)
+    item_table(b, (("序号", 14, out("loop.index")), ("物品名称", 44, out("item.name")),
+                   ("规格（型号）", 32, out("item.specification")), ("数量", 24, out("item.quantity")),
+                   ("托运单号", 42, out("item.waybill"))), "data.goods")
+    b.paragraph("根据", RULES, "第三十九条的规定，请贵单位协助办理扣押手续；扣押手续办理完毕前，请妥善保管上述物品，"
+                "暂停向收货人交付，不得擅自转移、处置。", style=Style(indent_chars=2, before=6))
+
+
+def preservation_body(b: Builder) -> None:
+    """先行登记保存 (行政处罚法第56条; 程序规定第33–35条): decided within 7 working days or it lapses."""
+    b.paragraph("因", YOU, out("data.cause"), "，相关证据可能灭失或者以后难以取得。根据《中华人民共和国行政处罚法》第五十六条和",
+                RULES, "第三十三条的规定，本局决定对", YOU, "的有关证据", inventory_reference("data.inventory_number"),
+                "采取先行登记保存措施，保存地点：", out("data.storage_place"), "。", style=LETTER_BODY)
+    b.paragraph("先行登记保存期间，", YOU, "或者有关人员不得损毁、销毁或者转移证据。本局将在七个工作日内依法作出处理决定；"
+                "逾期未作出处理决定的，先行登记保存措施自动解除。", style=LETTER_BODY)
+
+
+RELEASE_GROUNDS = {
+    "违法事实不成立": "第三十五条第一款第五项",
+    "违法事实成立但依法不应当予以查封、扣押或者没收": "第三十五条第一款第五项",
+    "本局负责人认为不应当采取先行登记保存措施": "第三十三条第二款",
+}
+
+
+def preservation_release_body(b: Builder) -> None:
+    """解除先行登记保存 (第35条第1款第5项; 第33条第2款: immediately when not approved)."""
+    b.paragraph("本局于", cn_date("data.preserved_on"), "对", YOU, "的有关证据采取了先行登记保存措施（《先行登记保存证据通知书》"
+                "文书编号：", out("data.preservation_number"), "）。", style=LETTER_BODY)
+    grounds = "/".join(RELEASE_GROUNDS)
+    articles = "/".join(dict.fromkeys(RELEASE_GROUNDS.values()))
+    b.paragraph("因", out(f"'{grounds}' if blank else data.ground"), "，根据", RULES,
+                choose("data.ground", RELEASE_GROUNDS, articles),
+                "的规定，本局决定解除对上述证据", inventory_reference("data.inventory_number"), "的先行登记保存措施。",
+                optional("data.return_note"), style=LETTER_BODY)
+
+
+# 指定管辖 is also copied to the other departments concerned; 交办/移送 carry the case files.
+DESIGNATION = LetterSpec("jurisdiction-designation-notice", "指定管辖通知书", designation_body, to="agency",
+                         attachments=True, copy_to=True)
+ASSIGNMENT = LetterSpec("case-assignment-notice", "案件交办通知书", assignment_body, to="agency", attachments=True)
+TRANSFER = LetterSpec("case-transfer-letter", "案件移送函", transfer_body, to="agency", attachments=True)
+CRIMINAL_TRANSFER = LetterSpec("criminal-case-transfer", "涉嫌犯罪案件移送书", criminal_transfer_body, to="agency",
+                               attachments=True)
+SEIZED_GOODS_TRANSFER = LetterSpec("seized-goods-transfer-notice", "查封/扣押物品移送告知书", seized_goods_transfer_body,
+                                   heading=variant_title("", "data.measure", ("查封", "扣押"), "物品移送告知书"))
+INQUIRY = LetterSpec("inquiry-notice", "询问通知书", inquiry_body, to="addressee")
+MATERIAL_REQUEST = LetterSpec("material-request-notice", "限期提供材料通知书", material_request_body, to="addressee")
+IDENTIFICATION = LetterSpec("identification-assistance-notice", "协助辨认/鉴别通知书", identification_body,
+                            to="addressee", attachments=True,
+                            heading=variant_title("协助", "data.assistance", ASSISTANCE, "通知书"))
+INVESTIGATION_ASSISTANCE = LetterSpec("investigation-assistance-letter", "协助调查函", investigation_assistance_body,
+                                      to="agency", attachments=True)
+SEIZURE_ASSISTANCE = LetterSpec("seizure-assistance-notice", "协助扣押通知书", seizure_assistance_body, to="agency")
+PRESERVATION = LetterSpec("evidence-preservation-notice", "先行登记保存证据通知书", preservation_body, attachments=True)
+PRESERVATION_RELEASE = LetterSpec("evidence-preservation-release", "解除先行登记保存证据通知书",
+                                  preservation_release_body)
+
+INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument("case-source-registration", "案件来源登记表", "form", False, FORM, case_source_registration),
+    DESIGNATION.instrument(),
+    ASSIGNMENT.instrument(),
+    TRANSFER.instrument(),
+    CRIMINAL_TRANSFER.instrument(),
+    SEIZED_GOODS_TRANSFER.instrument(),
+    Instrument("case-matter-approval", "行政处罚案件有关事项审批表", "form", False, FORM, case_matter_approval),
+    Instrument("service-address-confirmation", "送达地址确认书", "other", False, FORM, service_address_confirmation),
+    Instrument("evidence-extraction-slip", "证据提取单", "other", False, FORM, evidence_extraction_slip),
+    Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record),
+    INQUIRY.instrument(),
+    MATERIAL_REQUEST.instrument(),
+    IDENTIFICATION.instrument(),
+    INVESTIGATION_ASSISTANCE.instrument(),
+    SEIZURE_ASSISTANCE.instrument(),
+    PRESERVATION.instrument(),
+    PRESERVATION_RELEASE.instrument(),
+)

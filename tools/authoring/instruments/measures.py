@@ -1,6 +1,780 @@
-"""Instruments of the measures stages of a case (see tools/authoring/instruments/__init__.py)."""
+"""Instruments 21–36 of the 2021 list: 行政强制 (查封/扣押 and what follows it), 抽样检测, 责令, 审核.
+
+Legal frame: 行政强制法第18、24–28条 and 程序规定第31–32、36–42条 (查封/扣押 and their
+instruments), 程序规定第48条 (调查终结报告), 第49–55条 (审核), 第59条 (责令退款).
+Several instruments come in variants (查封/扣押; 场所/设施/财物; 检测/检验/检疫/鉴定;
+案件审核/法制审核): one template each, the variant is a payload field and the blank
+form shows the combined wording, as case_filing_approval does.
+"""
 from __future__ import annotations
 
-from authoring.blocks import Instrument
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-INSTRUMENTS: tuple[Instrument, ...] = ()
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.shared import Mm
+from docx.table import _Cell
+
+from authoring.blocks import (
+    BLANK_DATE,
+    CENTER,
+    FORM,
+    HEI,
+    LETTER,
+    PARTY_LINES,
+    RECORD,
+    RIGHT,
+    SET_YOU,
+    XIAOBIAOSONG,
+    YOU,
+    Builder,
+    Instrument,
+    Style,
+    agency_header,
+    approval_row,
+    checkboxes,
+    cn_date,
+    contact_lines,
+    copies_line,
+    form_row,
+    form_table,
+    heading,
+    names,
+    officer_lines,
+    opinion_row,
+    optional,
+    out,
+    party_block,
+    party_value,
+    remedy_clause,
+    seal_block,
+    signature_line,
+    text_block,
+    title,
+)
+from authoring.instruments.core import (
+    CLOSING,
+    LETTER_BODY,
+    RECORD_BODY,
+    letter_opening,
+    record_time_line,
+)
+
+# Variants -------------------------------------------------------------------------------
+
+MEASURES = ("查封", "扣押")
+OBJECTS = ("场所", "设施", "财物")
+TESTS = ("检测", "检验", "检疫", "鉴定")
+REVIEWS = ("案件审核", "法制审核")
+
+
+def variant(path: str, options: Sequence[str]) -> str:
+    """Jinja expression of a one-of variant: the chosen option, or all of them joined by / when blank."""
+    return f"('{'/'.join(options)}' if blank else {path})"
+
+
+def variants(path: str, options: Sequence[str]) -> str:
+    """Jinja expression of a several-of variant (an array of options): the chosen ones in
+    canonical order joined by 、 (e.g. 场所、财物), or all of them joined by / when blank."""
+    listing = ", ".join(f"'{option}'" for option in options)
+    return f"('{'/'.join(options)}' if blank else ([{listing}]|select('in', {path})|join('、')))"
+
+
+MEASURE = variant("data.measure", MEASURES)
+OBJECT_KINDS = variants("data.objects", OBJECTS)
+TEST = variant("data.kind", TESTS)
+
+
+def inventory_name(objects: str = OBJECT_KINDS) -> str:
+    """The run 《场所/设施/财物清单》 naming the 清单 (instrument 24) that goes with a measure."""
+    return out(f"'《' ~ {objects} ~ '清单》'")
+
+
+def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
+    """An array of options as tick boxes: ■ for every chosen one, □ for the rest.
+
+    blocks.checkboxes only ticks one option (an enum); the statutory grounds of
+    先行处置 may apply together. Candidate for blocks.py.
+    """
+    listing = ", ".join(f"'{option}'" for option in options)
+    return (f"{{% for option in [{listing}] %}}{{{{ '■' if not blank and option in {expr} else '□' }}}}"
+            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+
+
+def set_you(path: str) -> str:
+    """A Jinja statement addressing ``path`` (not the party) as 你 / 你单位 (cf. blocks.SET_YOU)."""
+    return ("{%p set you = '你（单位）' if blank else "
+            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
+
+
+# Shared pieces ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an item table: header, width in mm, and the Jinja expression of a cell."""
+
+    header: str
+    width: float
+    value: str
+    align: object = CENTER
+
+
+NUMBER_COLUMN = Column("序号", 15, "loop.index")
+
+
+def mark_header_row(row_cells: list[_Cell]) -> None:
+    """Repeat this row at the top of every page the table runs onto (w:tblHeader)."""
+    tr_pr = row_cells[0]._tc.getparent().get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def item_table(b: Builder, columns: Sequence[Column], items: str, blank_rows: int, size: float = 12,
+               row_mm: float = 9) -> None:
+    """A list of things as a grid, one row per item; on the blank form, empty rows to fill in.
+
+    The header row repeats on every page and no row is split, so a long list
+    breaks cleanly between rows. Rows come from docxtpl row tags ({%tr %}).
+    Candidate for blocks.py (清单, samples, items to test, items to dispose of).
+    """
+    scale = b.layout.text_width_mm / sum(column.width for column in columns)  # fit any layout's type area
+    table = b.table([column.width * scale for column in columns])
+    cell_style = Style(size=size, line=size * 1.35, align=CENTER)
+    header = b.row(table, row_mm)
+    mark_header_row(header)
+    for cell, column in zip(header, columns):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(column.header, style=Style(font=HEI, size=size, line=size * 1.35, align=CENTER), container=cell)
+
+    def tag_row(tag: str) -> None:
+        b.paragraph(tag, style=cell_style, container=b.row(table)[0])
+
+    tag_row(f"{{%tr for item in {items} %}}")
+    for cell, column in zip(b.row(table, row_mm), columns):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(out(column.value), style=Style(size=size, line=size * 1.35, align=column.align), container=cell)
+    tag_row("{%tr endfor %}")
+    tag_row("{%tr if blank %}")
+    for _ in range(blank_rows):
+        b.row(table, row_mm)
+    tag_row("{%tr endif %}")
+
+
+def numbered_in_cell(b: Builder, cell: _Cell, items: str, style: Style, blank_lines: int = 3) -> None:
+    """A payload list as 1．… 2．… inside a form cell (blocks.numbered_list writes to the body only)."""
+    with b.each(f"item in {items}", cell):
+        b.paragraph(out("loop.index ~ '．'"), out("item"), style=style, container=cell)
+    with b.when("blank", cell):
+        for number in range(1, blank_lines + 1):
+            b.paragraph(f"{number}．", style=style, container=cell)
+
+
+def labelled_party(b: Builder, label: str, path: str, style: Style = LETTER_BODY) -> None:
+    """A party block under another label than 当事人 (e.g. 受托保管人), same lines as blocks.party_block.
+
+    Candidate for blocks.py: party_block with a ``label`` parameter.
+    """
+    plain = Style(indent_chars=0, size=style.size)
+    b.paragraph(f"{label}：", out(f"{path}.name"), style=plain)
+    for line_label, name in PARTY_LINES:
+        with b.when(f"blank or {path}.{name}"):
+            b.paragraph(f"{line_label}：", party_value(path, name), style=plain)
+
+
+def measure_remedy(b: Builder, decision: str, document: str = "本决定书", not_suspended: str | None = None) -> None:
+    """blocks.remedy_clause (六十日 复议 to agency.review_body, 六个月 诉讼 to agency.court), adapted.
+
+    The shared clause names 本决定书 and says 行政处罚不停止执行; a coercive-measure
+    decision or a 通知书 is neither, so the words are changed in the paragraph the
+    block writes (its periods and bodies stay single-sourced). ``not_suspended``
+    names what 复议/诉讼 does not suspend (行政复议法、行政诉讼法: 不停止执行), or
+    None to drop that sentence (a release suspends nothing). Candidate for
+    blocks.py: remedy_clause(document=..., not_suspended=...).
+    """
+    remedy_clause(b, decision, LETTER_BODY)
+    paragraph = b.doc.paragraphs[-1]
+    sentence = "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外。"
+    assert "本决定书" in paragraph.text and sentence in paragraph.text, "blocks.remedy_clause changed"
+    replacement = "" if not_suspended is None else sentence.replace("行政处罚", not_suspended)
+    for run in paragraph.runs:
+        if "本决定书" in run.text or sentence in run.text:
+            run.text = run.text.replace("本决定书", document).replace(sentence, replacement)
+
+
+def keep_with_seal(b: Builder, count: int = 2) -> None:
+    """Keep the last ``count`` paragraphs on the page of the seal, which never stands alone (GB/T 9704 §7.3.5)."""
+    content = [p for p in b.doc.paragraphs if not p.text.startswith("{%p")]
+    for paragraph in content[-count:]:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def letter(b: Builder, name: str, body: Callable[[], None], *, party: bool | Callable[[], None] = True,
+           remedy: tuple | None = None, contact: bool = True, attachment: str | tuple[str, str] | None = None,
+           closing: Callable[[], None] | None = None, copies: bool = True) -> None:
+    """The skeleton every letter of this module shares (cf. core.penalty_notice).
+
+    Agency, title, 文书编号; the party block (or ``party()``, or none); the body;
+    the remedy clause of a decision (``remedy`` = measure_remedy's arguments);
+    contact; 附件 (a run, or (payload path, run) when optional); ``closing()`` (e.g.
+    a signature); seal and date (``data.issued_on``), kept with the text above it;
+    本文书一式N份; page footer.
+    """
+    letter_opening(b, name)
+    if callable(party):
+        party()
+    elif party:
+        party_block(b)
+    body()
+    if remedy:
+        measure_remedy(b, *remedy)
+    if contact:
+        contact_lines(b, LETTER_BODY)
+    if isinstance(attachment, tuple):
+        with b.when(f"blank or {attachment[0]}"):
+            b.paragraph("附件：", attachment[1], style=LETTER_BODY)
+    elif attachment:
+        b.paragraph("附件：", attachment, style=LETTER_BODY)
+    if closing:
+        closing()
+    keep_with_seal(b)
+    seal_block(b)
+    if copies:
+        copies_line(b)
+    b.footer()
+
+
+def para(b: Builder, *runs: str) -> None:
+    b.paragraph(*runs, style=LETTER_BODY)
+
+
+# 一、二、三、 numbering of items some of which are optional: START once, then ITEM opens each item.
+START_ITEMS = "{%p set items = namespace(count=0) %}"
+ITEM = "{% set items.count = items.count + 1 %}{{ '" + "一二三四五六七八九十" + "'[items.count - 1] }}、"
+
+
+def decision_ref(path: str = "data.decision_number") -> str:
+    """（《实施行政强制措施决定书》文书编号：…）, the decision a later instrument refers to."""
+    return "（《实施行政强制措施决定书》文书编号：" + out(path) + "）"
+
+
+def measure_taken(b: Builder, date_path: str, objects: bool = True) -> None:
+    """本局于…对你（单位）的有关财物［详见《财物清单》］实施了扣押的行政强制措施（…）。"""
+    things = ("的有关", out(OBJECT_KINDS), "［详见", inventory_name(), "］") if objects else ()
+    para(b, "本局于", cn_date(date_path), "依法对", YOU, *things, "实施了", out(MEASURE), "的行政强制措施",
+         decision_ref(), "。")
+
+
+# 21 实施行政强制措施决定书 ------------------------------------------------------------------
+
+
+def coercive_measure_decision(b: Builder) -> None:
+    """实施行政强制措施决定书: 行政强制法第24条 contents, 期限 ≤ 30 日 (第25条; 程序规定第37–38条).
+
+    Handed over on the spot with the 清单 (instrument 24). 查封 adds the seal
+    notice of 程序规定第41条第2款.
+    """
+    def body() -> None:
+        para(b, "经查，", YOU, "涉嫌", out("data.suspicion"), "。依据", out("data.basis"), "的规定，本局决定对", YOU,
+             "的有关", out(OBJECT_KINDS), "［详见", inventory_name(), "］实施", out(MEASURE), "的行政强制措施。")
+        b.tag(START_ITEMS)
+        para(b, ITEM, out(MEASURE), "的", out(OBJECT_KINDS), "所在地点：", out("data.place"), "。")
+        para(b, ITEM, out(MEASURE), "期限：", out("data.term_days"), "日，自", cn_date("data.start_on"),
+             "起计算。情况复杂需要延长", out(MEASURE), "期限的，本局将依法书面告知；对物品需要进行检测、检验、"
+             "检疫或者鉴定的，", out(MEASURE), "的期间不包括检测、检验、检疫或者鉴定的期间，本局将书面告知该期间。")
+        para(b, ITEM, "保存条件：", out("data.storage"), "。")
+        with b.when("blank or data.measure == '查封'"):
+            para(b, out("'［' if blank else ''"), "查封的场所、设施或者财物已加贴本局封条，任何人不得随意动用。",
+                 out("'］' if blank else ''"))
+
+    letter(b, "实施行政强制措施决定书", body, remedy=("本行政强制措施决定", "本决定书", "行政强制措施"),
+           attachment=inventory_name())
+
+
+# 22 延长行政强制措施期限决定书 ----------------------------------------------------------------
+
+
+def extension_decision(b: Builder) -> None:
+    """延长行政强制措施期限决定书: +≤ 30 日 with the head's approval, reasons given in writing
+    (行政强制法第25条第1、2款; 程序规定第38条第1、2款)."""
+    def body() -> None:
+        measure_taken(b, "data.measure_on")
+        text_block(b, "data.reason", LETTER_BODY, first_prefix="因情况复杂，", blank_lines=2)
+        para(b, "依据《中华人民共和国行政强制法》第二十五条第一款、第二款和《市场监督管理行政处罚程序规定》"
+             "第三十八条第一款、第二款的规定，经本局负责人批准，本局决定将", out(MEASURE), "期限延长",
+             out("data.extension_days"), "日，至", cn_date("data.until"), "止。")
+
+    letter(b, "延长行政强制措施期限决定书", body,
+           remedy=("本延长行政强制措施期限决定", "本决定书", "行政强制措施"))
+
+
+# 23 解除行政强制措施决定书 -------------------------------------------------------------------
+
+# The grounds of 行政强制法第28条第1款 = 程序规定第42条第1款, in their order (第（一）项…).
+RELEASE_GROUNDS = (
+    "当事人没有违法行为",
+    "查封、扣押的场所、设施或者财物与违法行为无关",
+    "对违法行为已经作出处理决定，不再需要查封、扣押",
+    "查封、扣押期限已经届满",
+    "其他不再需要采取查封、扣押措施的情形",
+)
+
+
+def release_decision(b: Builder) -> None:
+    """解除行政强制措施决定书 (行政强制法第28条; 程序规定第42条): goods returned at once and
+    signed for on the 清单; proceeds of a 先行处置 refunded."""
+    item = "{" + ", ".join(f"'{g}': '{n}'" for g, n in zip(RELEASE_GROUNDS, "一二三四五")) + "}[data.ground]"
+    number = out(f"'　' if blank else {item}")
+
+    def body() -> None:
+        measure_taken(b, "data.measure_on")
+        text_block(b, "data.finding", LETTER_BODY, first_prefix="经查，", blank_lines=2)
+        with b.when("blank"):
+            para(b, checkboxes("data.ground", RELEASE_GROUNDS))
+        para(b, "根据《中华人民共和国行政强制法》第二十八条第一款第（", number, "）项",
+             out("'' if blank else '（' ~ data.ground ~ '）'"), "和《市场监督管理行政处罚程序规定》第四十二条第一款第（",
+             number, "）项的规定，本局决定自", cn_date("data.released_on"), "起解除对", out("data.scope"), "的",
+             out(MEASURE), "。")
+        para(b, "解除", out(MEASURE), "的财物，本局将立即退还，并由办案人员和", YOU, "在", inventory_name(),
+             "上签名或者盖章。", optional("data.return_note"))
+        with b.when("data.proceeds"):
+            para(b, "已先行处置的物品，本局将退还处置所得款项", out("data.proceeds|yuan"), "（",
+                 out("data.proceeds|rmb_upper"), "）。")
+
+    letter(b, "解除行政强制措施决定书", body, remedy=("本解除行政强制措施决定", "本决定书", None))
+
+
+# 24 场所/设施/财物清单 ---------------------------------------------------------------------
+
+INVENTORY_COLUMNS = (
+    NUMBER_COLUMN,
+    Column("标称名称/场所", 40, "item.name", align=None),
+    Column("规格（型号）/场所地址", 46, "item.spec", align=None),
+    Column("单位", 13, "item.unit"),
+    Column("数量", 15, "item.quantity"),
+    Column("备注", 36, "item.remarks", align=None),
+)
+
+
+def sign_here(b: Builder, who: str) -> None:
+    """"当事人（签名或者盖章）：　　　　　　　　年　月　日" at the foot of a list or confirmation."""
+    paragraph = b.paragraph(who, "\t" + BLANK_DATE, style=Style(before=10, keep_next=True))
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(b.layout.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def inventory(b: Builder) -> None:
+    """场所/设施/财物清单 (行政强制法第24条: made in duplicate; 程序规定第34、37、42条).
+
+    Signed by the party, the officers and a witness; every page numbered 第 X 页 共 Y 页,
+    the header row repeated on each page.
+    """
+    agency_header(b)
+    title(b, out(f"{OBJECT_KINDS} ~ '清单'"), after=6)
+    b.paragraph("当事人：", out("data.party_name"))
+    with b.when("blank or data.attached_to"):
+        b.paragraph("所附文书：《", out("data.attached_to.name"), "》",
+                    out("'（' ~ data.attached_to.number ~ '）' if blank or data.attached_to.number else ''"))
+    with b.when("blank or data.place"):
+        b.paragraph("地点：", out("data.place"))
+    with b.when("data.witness"):
+        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
+                    optional("data.witness.phone", "　联系电话："))
+    b.paragraph(style=Style(line=6))
+    item_table(b, INVENTORY_COLUMNS, "data.entries", blank_rows=12, size=10.5)
+    b.paragraph("上述物品品种、数量经核对无误。本清单一式两份，当事人和本局各执一份。",
+                style=Style(indent_chars=2, before=6, keep_next=True))
+    for who in ("当事人（签名或者盖章）：", "执法人员（签名）：", "见证人（签名）："):
+        sign_here(b, who)
+    b.footer()
+
+
+# 25 封条 ------------------------------------------------------------------------------------
+
+
+def seal_strip(b: Builder) -> None:
+    """封条 (程序规定第41条第2款: 查封的场所、设施或者财物加贴封条，任何人不得随意动用).
+
+    Two identical strips on a landscape A4 sheet, to cut apart and stick across a
+    door or a box; the seal goes over the date, officers and party sign on the strip.
+    """
+    section = b.doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    width = 297 - b.layout.margins_mm[2] - b.layout.margins_mm[3]
+    line = Style(align=CENTER, size=14, line=24)
+    for copy in range(2):
+        if copy:
+            b.paragraph("- - - - - - - - - - - - - - - - 沿此线裁开 - - - - - - - - - - - - - - - -",
+                        style=Style(align=CENTER, size=9, line=30))
+        table = b.table([width])
+        cell = b.row(table, 72)[0]
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(out("agency.name"), style=Style(font=XIAOBIAOSONG, bold=True, size=20, align=CENTER, line=32),
+                    container=cell)
+        b.paragraph("封　　条", style=Style(font=XIAOBIAOSONG, bold=True, size=48, align=CENTER, line=62),
+                    container=cell)
+        b.paragraph("本", out(OBJECT_KINDS), "已依法", out(MEASURE), "，任何人不得随意动用、擅自启封或者损毁。",
+                    style=line, container=cell)
+        b.paragraph(out("'名称及数量：' ~ data.subject ~ '　　' if blank or data.subject else ''"),
+                    out("'文书编号：' ~ data.decision_number if blank or data.decision_number else ''"),
+                    style=line, container=cell)
+        b.paragraph("执法人员（签名）：　　　　　　　当事人（签名）：　　　　　　　（印章）　",
+                    cn_date("data.sealed_on"), "封", style=Style(align=CENTER, size=14, line=24, before=10),
+                    container=cell)
+
+
+# 26 实施行政强制措施场所/设施/财物委托保管书 ----------------------------------------------------
+
+
+def custody_letter(b: Builder) -> None:
+    """委托保管书: 程序规定第41条第1款 (third party keeps; no damage, transfer or disposal);
+    行政强制法第26条 (agency pays first for the third party's loss and recovers; 保管费用 borne by the agency)."""
+    def body() -> None:
+        b.tag(set_you("data.custodian"))  # 你 is the custodian here, not the party
+        para(b, "依据《市场监督管理行政处罚程序规定》第四十一条第一款的规定，本局委托", YOU, "保管本局于",
+             cn_date("data.measure_on"), "依法", out(MEASURE), "的", out("data.party_name"), "的有关",
+             out(OBJECT_KINDS), "［详见", inventory_name(), "］", decision_ref(), "。")
+        b.tag(START_ITEMS)
+        para(b, ITEM, "保管地点：", out("data.place"), "。")
+        para(b, ITEM, "保管期限：自", cn_date("data.start_on"), "起至本局书面通知解除保管时止。")
+        with b.when("blank or data.requirements"):
+            para(b, ITEM, "保管要求：", out("data.requirements"), "。")
+        para(b, ITEM, "保管期间，", YOU,
+             "应当妥善保管，不得使用、损毁或者擅自转移、处置。因", YOU, "的原因造成损失的，本局先行赔付后，有权向",
+             YOU, "追偿。")
+        para(b, ITEM, "保管费用由本局承担。",
+             optional("data.fee_note", "", "。"))
+
+    letter(b, out(f"'实施行政强制措施' ~ {OBJECT_KINDS} ~ '委托保管书'"), body,
+           party=lambda: labelled_party(b, "受托保管人", "data.custodian"),
+           closing=lambda: sign_here(b, "受托保管人（签名或者盖章）："))
+
+
+# 27 先行处置物品确认书 ---------------------------------------------------------------------
+
+# 程序规定第41条第3款: goods unfit for long keeping.
+PERISHABLE = ("容易损毁", "容易灭失", "容易变质", "保管困难", "保管费用过高", "季节性商品")
+
+DISPOSAL_COLUMNS = (
+    NUMBER_COLUMN,
+    Column("物品名称", 50, "item.name", align=None),
+    Column("规格（型号）", 40, "item.spec", align=None),
+    Column("单位", 15, "item.unit"),
+    Column("数量", 18, "item.quantity"),
+    Column("备注", 31, "item.remarks", align=None),
+)
+
+
+def perishable_clause() -> str:
+    """The grounds of "…等不宜长期保存的物品" (``data.reasons``), as tick boxes on the blank form."""
+    return ("{% if blank %}" + multi_checkboxes("data.reasons", PERISHABLE) + "{% else %}"
+            "{{ data.reasons|join('、') }}{% endif %}")
+
+
+def disposal_confirmation(b: Builder) -> None:
+    """先行处置物品确认书: the owner's consent or application (程序规定第41条第3款);
+    the head then approves, evidence is kept first, and the proceeds are managed as 涉案现金."""
+    agency_header(b)
+    title(b, "先行处置物品确认书", after=6)
+    b.tag(SET_YOU)
+    party_block(b)
+    body = Style(indent_chars=2, before=4)
+    b.paragraph(out("agency.name"), "于", cn_date("data.measure_on"), "依法对", YOU, "的下列物品实施了", out(MEASURE),
+                "的行政强制措施", decision_ref(), "：", style=body)
+    item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=6, size=10.5)
+    b.paragraph("上述物品属于", perishable_clause(),
+                "等不宜长期保存的物品。依据《市场监督管理行政处罚程序规定》第四十一条第三款的规定，在确定为罚没财物前，"
+                "经权利人同意或者申请，并经本局负责人批准，在采取相关措施留存证据后，可以依法先行处置。"
+                "先行处置所得款项按照涉案现金管理。", style=body)
+    b.paragraph("权利人意见：本人（本单位）是上述物品的权利人，", checkboxes("data.consent", ("同意", "申请")),
+                "对上述物品先行处置。", style=body)
+    b.paragraph("处置方式：", out("data.method"), style=body)
+    sign_here(b, "权利人（签名或者盖章）：")
+    sign_here(b, "执法人员（签名）：")
+    b.footer()
+
+
+# 28 先行处置物品公告 ------------------------------------------------------------------------
+
+
+def disposal_announcement(b: Builder) -> None:
+    """先行处置物品公告: owner unknown → public notice; after it expires the goods may be
+    disposed of in advance, proceeds managed as 涉案现金 (程序规定第41条第3款). The notice
+    period is the agency's choice."""
+    def body() -> None:
+        para(b, "本局于", cn_date("data.measure_on"), "在", out("data.place"), "依法", out(MEASURE), "了下列物品：")
+        item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=5, size=12, row_mm=10)
+        para(b, "上述物品的权利人不明确，且属于", perishable_clause(),
+             "等不宜长期保存的物品。依据《市场监督管理行政处罚程序规定》第四十一条第三款的规定，现予公告。")
+        para(b, "请上述物品的权利人自本公告发布之日起", out("data.notice_days"), "日内，持有效身份证明和权属证明材料到",
+             out("data.claim_place"), "办理相关手续。公告期满后仍没有权利人同意或者申请的，本局将依法先行处置。"
+             "先行处置所得款项按照涉案现金管理。")
+        para(b, "特此公告。")
+
+    letter(b, "先行处置物品公告", body, party=False, copies=False)
+
+
+# 29 抽样记录 --------------------------------------------------------------------------------
+
+SAMPLE_COLUMNS = (
+    NUMBER_COLUMN,
+    Column("样品名称", 25, "item.name", align=None),
+    Column("标称商标", 19, "item.brand"),
+    Column("规格型号", 19, "item.spec"),
+    Column("生产日期或批号", 22, "item.batch"),
+    Column("标称生产者", 26, "item.producer", align=None),
+    Column("抽样基数", 19, "item.base"),
+    Column("抽样数量", 23, "item.quantity"),
+)
+
+
+def sampling_record(b: Builder) -> None:
+    """抽样记录 (程序规定第31条): party notified to attend; samples sealed with 封条; signed by
+    officers and party (on every page, as a record)."""
+    agency_header(b)
+    title(b, "抽样记录", after=6)
+    b.tag(SET_YOU)
+    record_time_line(b, "抽样时间")
+    b.paragraph("抽样地点：", out("data.place"))
+    officer_lines(b, "抽样人员", "data.samplers", Style())
+    party_block(b)
+    b.paragraph("通知当事人到场情况：", out("data.notification"))
+    with b.when("blank or data.witness"):
+        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
+                    out("'　联系电话：' ~ data.witness.phone if data.witness.phone else ''"))
+    b.paragraph("我们是", out("agency.name"), "的执法人员", names("data.samplers", with_numbers=True),
+                "，这是我们的执法证件，请过目确认。现依法对", YOU, "涉嫌", out("data.cause"),
+                "一案抽样取证，请予配合。", YOU, "有陈述、申辩的权利；认为我们与本案有直接利害关系或者其他关系可能影响公正执法的，"
+                "有申请回避的权利。是否申请回避？", style=RECORD_BODY)
+    b.paragraph("当事人回答：", out("data.opening_response"), style=RECORD_BODY)
+    heading(b, "抽取的样品：")
+    item_table(b, SAMPLE_COLUMNS, "data.samples", blank_rows=4, size=10.5)
+    heading(b, "抽样方法和样品封存情况：")
+    text_block(b, "data.sealing", RECORD_BODY, blank_lines=3)
+    with b.when("blank or data.storage"):
+        heading(b, "样品保存条件：")
+        text_block(b, "data.storage", RECORD_BODY, blank_lines=1)
+    with b.when("blank or data.payment"):
+        heading(b, "样品费用：")
+        text_block(b, "data.payment", RECORD_BODY, blank_lines=1)
+    heading(b, "当事人意见：")
+    text_block(b, "data.statement", RECORD_BODY, blank_lines=3)
+    b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
+    b.footer("当事人：　　　　　　　　见证人：　　　　　　　　抽样人员：　　　　　　　　　")
+
+
+# 30–32 检测/检验/检疫/鉴定 -----------------------------------------------------------------
+
+TEST_COLUMNS = (
+    NUMBER_COLUMN,
+    Column("名称", 42, "item.name", align=None),
+    Column("规格（型号）", 27, "item.spec"),
+    Column("生产日期（批号）", 30, "item.batch"),
+    Column("数量", 22, "item.quantity"),
+    Column("备注", 24, "item.remarks", align=None),
+)
+
+
+def test_title(suffix: str) -> str:
+    return out(f"{TEST} ~ '{suffix}'")
+
+
+def test_commission(b: Builder) -> None:
+    """检测/检验/检疫/鉴定委托书 (程序规定第32条: entrust a qualified institution)."""
+    def body() -> None:
+        b.paragraph(out("data.institution"), "：", style=Style())
+        para(b, "因办理", out("data.case_cause"), "一案需要，依据《市场监督管理行政处罚程序规定》第三十二条的规定，"
+             "本局委托你单位对下列样品（物品）进行", out(TEST), "：")
+        item_table(b, TEST_COLUMNS, "data.entries", blank_rows=4, size=12, row_mm=10)
+        b.tag(START_ITEMS)
+        para(b, ITEM, out(TEST), "项目：", out("data.items_to_test"), "。")
+        with b.when("blank or data.standard"):
+            para(b, ITEM, out(TEST), "依据：", out("data.standard"), "。")
+        para(b, ITEM, "请于", cn_date("data.due_on"), "前出具书面", out(TEST), "报告，送交本局。")
+        with b.when("data.delivery"):
+            para(b, ITEM, out("data.delivery"))
+        with b.when("data.fee_note"):
+            para(b, ITEM, out("data.fee_note"))
+
+    letter(b, test_title("委托书"), body, party=False)
+
+
+def test_period_notice(b: Builder) -> None:
+    """检测/检验/检疫/鉴定期间告知书: the period is stated in writing and not counted in the
+    查封/扣押 term; the agency pays (行政强制法第25条第3款; 程序规定第38条第3款)."""
+    def body() -> None:
+        measure_taken(b, "data.measure_on", objects=False)
+        para(b, "因需要对", out("data.subject"), "进行", out(TEST), "，依据《中华人民共和国行政强制法》第二十五条第三款和"
+             "《市场监督管理行政处罚程序规定》第三十八条第三款的规定，现将", out(TEST), "期间告知如下：")
+        para(b, out(TEST), "期间：自", cn_date("data.from_on"), "至", cn_date("data.to_on"), "。",
+             out(f"'承担' ~ {TEST} ~ '的机构：' ~ data.institution ~ '。' if data.institution else ''"))
+        para(b, out(MEASURE), "的期间不包括", out(TEST), "的期间。", out(TEST), "费用由本局承担。")
+
+    letter(b, test_title("期间告知书"), body)
+
+
+def test_result_notice(b: Builder) -> None:
+    """检测/检验/检疫/鉴定结果告知书 (程序规定第32条: results are told to the party)."""
+    def body() -> None:
+        para(b, "本局于", cn_date("data.commissioned_on"), "委托", out("data.institution"), "对", out("data.subject"),
+             "进行了", out(TEST), "。该机构于", cn_date("data.reported_on"), "出具了", out(TEST), "报告（报告编号：",
+             out("data.report_number"), "）。")
+        para(b, out(TEST), "结果如下：")
+        text_block(b, "data.result", LETTER_BODY, blank_lines=3)
+        para(b, "依据《市场监督管理行政处罚程序规定》第三十二条的规定，现将", out(TEST), "结果告知", YOU, "。")
+        with b.when("data.objection"):
+            para(b, out("data.objection"))
+
+    letter(b, test_title("结果告知书"), body, attachment=("data.attachment", out("data.attachment")))
+
+
+# 33–34 责令改正通知书、责令退款通知书 -------------------------------------------------------------
+
+
+def correction_notice(b: Builder) -> None:
+    """责令改正通知书: order to correct at once or by a date; basis from the payload
+    (e.g. 行政处罚法 on 责令改正, or the special law)."""
+    def body() -> None:
+        text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
+        para(b, YOU, "的上述行为违反了", out("data.violated_provisions"), "的规定。依据", out("data.basis"),
+             "的规定，本局责令", YOU, "{% if blank %}" + checkboxes("data.mode", ("立即改正", "限期改正")) +
+             "{% else %}{{ data.mode }}{% endif %}", "上述违法行为",
+             out(f"'（限期改正的，于{BLANK_DATE}前改正完毕）' if blank else ('，于' ~ data.deadline|cn_date ~ "
+                 "'前改正完毕' if data.mode == '限期改正' else '')"), "。")
+        text_block(b, "data.requirements", LETTER_BODY, first_prefix="改正内容及要求：", blank_lines=2)
+
+    letter(b, "责令改正通知书", body, remedy=("本责令改正通知", "本通知书", "责令改正"))
+
+
+def refund_notice(b: Builder) -> None:
+    """责令退款通知书 (程序规定第59条): after hearing the party and before the decision, order
+    the refund of overcharges by a date; payers who cannot be found are sought by public notice."""
+    def body() -> None:
+        text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
+        para(b, YOU, "多收价款共计", out("data.amount|yuan"), "（", out("data.amount|rmb_upper"), "）。")
+        para(b, "依据", out("data.basis"), "和《市场监督管理行政处罚程序规定》第五十九条的规定，本局责令", YOU, "于",
+             cn_date("data.deadline"), "前将多收价款退还多付价款的", out("data.payers"), "。难以查找多付价款的消费者或者"
+             "其他经营者的，", YOU, "应当公告查找。")
+        with b.when("data.report"):
+            para(b, out("data.report"))
+
+    letter(b, "责令退款通知书", body, remedy=("本责令退款通知", "本通知书", "责令退款"))
+
+
+# 35 案件调查终结报告 --------------------------------------------------------------------------
+
+
+def long_row(b: Builder, table, label: str, path: str, height_mm: float, split: bool = True) -> None:
+    """A labelled form row holding a text; a long one (``split``) may run over a page break."""
+    form_row(b, table, label, lambda cell: text_block(b, path, Style(indent_chars=2), cell), height_mm=height_mm,
+             cant_split=not split)
+
+
+def investigation_report(b: Builder) -> None:
+    """案件调查终结报告, the six contents of 程序规定第48条; the 办案机构负责人 signs in the
+    dept_head box (filled by the approval workflow, else by hand)."""
+    agency_header(b)
+    title(b, "案件调查终结报告", after=6)
+    table = form_table(b)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
+    long_row(b, table, "案件来源、\n调查经过及\n采取行政强制\n措施的情况", "data.course", 45)
+
+    def facts(cell: _Cell) -> None:
+        text_block(b, "data.facts", Style(indent_chars=2), cell)
+        b.paragraph("主要证据：", style=Style(font=HEI), container=cell)
+        numbered_in_cell(b, cell, "data.evidence", Style(indent_chars=2))
+
+    form_row(b, table, "调查认定的\n事实及\n主要证据", facts, height_mm=60, cant_split=False)
+    long_row(b, table, "违法行为\n性质", "data.nature", 20, split=False)
+    long_row(b, table, "处理意见\n及依据", "data.proposal", 25, split=False)
+    long_row(b, table, "自由裁量的\n理由等其他\n需要说明的\n事项", "data.discretion", 25, split=False)
+    opinion_row(b, table, "办案人员", (names("data.handlers", with_numbers=True),),
+                signature_line("签名：", "", cn_date("data.reported_on")), 24)
+    approval_row(b, table, "办案机构\n负责人意见", "dept_head", 30)
+    b.footer()
+
+
+# 36 案件审核/法制审核表 -----------------------------------------------------------------------
+
+# 程序规定第53条, in order.
+REVIEW_POINTS = (
+    ("jurisdiction", "是否具有管辖权"),
+    ("party", "当事人的基本情况是否清楚"),
+    ("facts", "案件事实是否清楚、证据是否充分"),
+    ("characterisation", "定性是否准确"),
+    ("legal_basis", "适用依据是否正确"),
+    ("procedure", "程序是否合法"),
+    ("appropriateness", "处理是否适当"),
+)
+# 程序规定第54条.
+REVIEW_CONCLUSIONS = ("同意", "建议纠正", "建议补充调查", "其他意见和建议")
+
+
+def signed_opinion_row(b: Builder, table, label: str, path: str, who: str, height_mm: float) -> None:
+    """An opinion box filled from the payload ({opinion, signer, date}), empty to write in by hand.
+
+    Like blocks.approval_row, but for instruments without a signature workflow.
+    """
+    opinion_row(b, table, label, (out(f"{path}.opinion|default('')"),),
+                signature_line(who, out(f"{path}.signer if {path}.signer else '　　　　　　'"),
+                               cn_date(f"{path}.date")), height_mm)
+
+
+def case_review(b: Builder) -> None:
+    """案件审核/法制审核表 (程序规定第49–55条): the seven points of 第53条, the conclusion of
+    第54条; reviewers are never the investigators (第49条); 10 working days (第55条)."""
+    agency_header(b)
+    title(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"), after=6)
+    table = form_table(b)
+    form_row(b, table, "案　　由", out("data.cause"))
+    form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
+    form_row(b, table, "办案机构", out("data.department"))
+    form_row(b, table, "办案人员", names("data.handlers", with_numbers=True))
+    form_row(b, table, "送审时间", cn_date("data.submitted_on"))
+    long_row(b, table, "拟处理意见", "data.proposal", 30)
+
+    def points(cell: _Cell) -> None:
+        for number, (key, label) in zip("一二三四五六七", REVIEW_POINTS):
+            b.paragraph((f"（{number}）{label}：", {"font": HEI}), out(f"'' if blank else data.findings.{key}"),
+                        container=cell)
+            with b.when("blank", cell):  # room to write the finding by hand
+                b.paragraph("", container=cell)
+
+    form_row(b, table, "审核内容", points, height_mm=70, cant_split=False)
+
+    def conclusion(cell: _Cell) -> None:
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
+        b.paragraph(checkboxes("data.conclusion", REVIEW_CONCLUSIONS), container=cell)
+        text_block(b, "data.opinion", Style(indent_chars=2), cell, blank_lines=2)
+        b.paragraph(*signature_line("审核人员：", out("'________、________' if blank else data.reviewers|join('、')"),
+                                   cn_date("data.reviewed_on")),
+                    style=Style(align=RIGHT, before=4), container=cell)
+
+    form_row(b, table, "审核意见", conclusion, height_mm=40, spacer=False)
+    signed_opinion_row(b, table, "审核机构\n负责人意见", "data.head_opinion", "签名：", 28)
+    b.footer()
+
+
+INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument("coercive-measure-decision", "实施行政强制措施决定书", "letter", True, LETTER,
+               coercive_measure_decision),
+    Instrument("coercive-measure-extension", "延长行政强制措施期限决定书", "letter", True, LETTER, extension_decision),
+    Instrument("coercive-measure-release", "解除行政强制措施决定书", "letter", True, LETTER, release_decision),
+    Instrument("seizure-inventory", "场所/设施/财物清单", "other", False, FORM, inventory),
+    Instrument("seal-strip", "封条", "other", False, FORM, seal_strip),
+    Instrument("custody-entrustment", "实施行政强制措施场所/设施/财物委托保管书", "letter", True, LETTER,
+               custody_letter),
+    Instrument("advance-disposal-confirmation", "先行处置物品确认书", "other", False, FORM, disposal_confirmation),
+    Instrument("advance-disposal-announcement", "先行处置物品公告", "letter", True, LETTER, disposal_announcement),
+    Instrument("sampling-record", "抽样记录", "record", False, RECORD, sampling_record),
+    Instrument("test-commission", "检测/检验/检疫/鉴定委托书", "letter", True, LETTER, test_commission),
+    Instrument("test-period-notice", "检测/检验/检疫/鉴定期间告知书", "letter", True, LETTER, test_period_notice),
+    Instrument("test-result-notice", "检测/检验/检疫/鉴定结果告知书", "letter", True, LETTER, test_result_notice),
+    Instrument("correction-order", "责令改正通知书", "letter", True, LETTER, correction_notice),
+    Instrument("refund-order", "责令退款通知书", "letter", True, LETTER, refund_notice),
+    Instrument("investigation-report", "案件调查终结报告", "form", False, FORM, investigation_report),
+    Instrument("case-review", "案件审核/法制审核表", "form", False, FORM, case_review),
+)

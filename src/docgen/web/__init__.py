@@ -1,0 +1,37 @@
+"""The officers' web pages, served by the API's own FastAPI app (issue 5).
+
+Server-rendered Chinese pages, no build step: Jinja2 templates in
+``templates/``, plain CSS and small vanilla scripts in ``static/``. Pages call
+the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
+``verify_async``), so a page can never do what the API would refuse.
+
+| path | page |
+|---|---|
+| ``/`` | the catalogue, grouped by stage of a case (``templates/groups.json``) |
+| ``/forms/{id}`` | the e-form built from the version's JSON Schema; POST issues the document |
+| ``/documents/{id}`` | 文书编号, version, every stage, review due date; stage PDFs |
+| ``/inbox`` | documents waiting for one of the signed-in principal's stages |
+| ``/login``, ``/logout`` | token sign-in (HttpOnly, SameSite=Strict cookie) |
+| ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..pki import MasterKey
+from ..service import Service
+from . import documents, eform, home, signin, verify
+from .context import STATIC_DIR, Web, environment
+from .session import Sessions, derive_secret
+
+__all__ = ["STATIC_DIR", "router"]
+
+
+def router(service: Service) -> APIRouter:
+    """Every page of the site, bound to one installation's service."""
+    secret = derive_secret(MasterKey.from_env_or_file(service.settings.data_dir).key)
+    web = Web(service, Sessions(service.principals, secret), environment(service.issuer.zone))
+    combined = APIRouter(include_in_schema=False)
+    for module in (home, eform, documents, signin, verify):
+        combined.include_router(module.routes(web))
+    return combined

@@ -1,0 +1,173 @@
+"""The document page, its downloads, the approval inbox and the approval form's POST.
+
+Approving posts through ``Approver.approve``, the very method behind
+``POST /v1/documents/{id}/approvals``: order, role, decision and reason
+checks, the 409 of a concurrent signature, all come from there.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ..api import DOCX, PDF, document_filename, download
+from ..approvals import Approval, Pending
+from ..errors import DocgenError, NotFound, Unauthorized, ValidationFailed
+from ..storage import StoredDocument, StoredStage
+from ..workflow import Workflow, WorkflowStage
+from .context import Web, safe_next
+
+
+def approval_form(stage: WorkflowStage, round_: int) -> dict[str, Any]:
+    """What the approval form needs to know about the stage it signs."""
+    return {"stage": stage.id, "label": stage.label, "role": stage.role, "round": round_,
+            "decisions": list(stage.decisions), "reason_required": list(stage.reason_required),
+            "returns": list(stage.returns)}
+
+
+def stage_row(document_id: str, stage: StoredStage, label: str) -> dict[str, Any]:
+    link = stage.link
+    return {"index": link.index, "round": link.round, "stage": link.stage, "label": label, "role": link.role,
+            "signer": link.signer_name, "decision": link.decision, "opinion": link.opinion, "time": link.time,
+            "sha256": stage.pdf_sha256, "pdf": f"/documents/{document_id}/stages/{link.index}/pdf"}
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter()
+    service = web.service
+    storage, approver, catalogue = service.storage, service.approver, service.catalogue
+
+    def workflow_of(doc: StoredDocument) -> Workflow:
+        return catalogue.get(doc.template_id, doc.template_version).workflow
+
+    def label_of(doc: StoredDocument, stage_id: str) -> str:
+        stage = workflow_of(doc).stage(stage_id)
+        return stage.label if stage else stage_id
+
+    def progress(doc: StoredDocument, stages: list[StoredStage]) -> list[dict[str, Any]]:
+        """The workflow's stages for the current round: signed, next, or still to come."""
+        flow = workflow_of(doc).stages
+        step = approver.expected(doc, stages)
+        current_round = step[1] if step else stages[-1].link.round
+        signed = {s.link.stage: s for s in stages if s.link.round == current_round}
+        out = []
+        for stage in flow:
+            done = signed.get(stage.id)
+            state = "done" if done else ("next" if step and step[0].id == stage.id else "todo")
+            out.append({"label": stage.label, "role": stage.role, "state": state,
+                        "decision": done.link.decision if done else None})
+        return out
+
+    def document_page(request: Request, document_id: str, status: int = 200, **extra: Any) -> HTMLResponse:
+        visitor = web.sessions.visitor(request)
+        doc, stages = storage.document(document_id), storage.stages(document_id)
+        flow = workflow_of(doc)
+        step = approver.expected(doc, stages)
+        form = approval_form(*step) if step and visitor.has(step[0].role) else None
+        return web.page(request, "document.html", status=status, visitor=visitor, doc=doc,
+                        stages=[stage_row(doc.id, s, label_of(doc, s.stage)) for s in stages],
+                        step=approval_form(*step) if step else None, form=form, single=len(flow.stages) == 1,
+                        progress=progress(doc, stages), signed=signed_notice(request.query_params.get("signed")),
+                        **{"values": {}, "errors": {}, "banner": None, **extra})
+
+    @router.get("/documents/{document_id}", response_class=HTMLResponse)
+    def document_view(request: Request, document_id: str) -> Response:
+        if web.sessions.principal(request) is None:
+            return web.to_login(request)
+        try:
+            return document_page(request, document_id)
+        except DocgenError as exc:
+            return web.error(request, exc)
+
+    def stored(request: Request, document_id: str, index: int | None, kind: str) -> Response:
+        if web.sessions.principal(request) is None:
+            return web.to_login(request)
+        try:
+            doc, stages = storage.document(document_id), storage.stages(document_id)
+            if index is not None and not 0 <= index < len(stages):
+                raise NotFound(f"文书 {document_id} 没有第 {index} 环节")
+        except DocgenError as exc:
+            return web.error(request, exc)
+        stage = stages[-1] if index is None else stages[index]
+        suffix = "" if index is None else f"-{index}-{label_of(doc, stage.stage)}"
+        digest = stage.pdf_sha256 if kind == "pdf" else stage.docx_sha256
+        return download(request, storage.blobs.get(digest), digest, PDF if kind == "pdf" else DOCX,
+                        document_filename(doc, kind, suffix))
+
+    @router.get("/documents/{document_id}/pdf")
+    def latest_pdf(request: Request, document_id: str) -> Response:
+        return stored(request, document_id, None, "pdf")
+
+    @router.get("/documents/{document_id}/docx")
+    def latest_docx(request: Request, document_id: str) -> Response:
+        return stored(request, document_id, None, "docx")
+
+    @router.get("/documents/{document_id}/stages/{index}/pdf")
+    def stage_pdf(request: Request, document_id: str, index: int) -> Response:
+        return stored(request, document_id, index, "pdf")
+
+    @router.post("/documents/{document_id}/approve", response_class=HTMLResponse)
+    def approve(request: Request, document_id: str, stage: str = Form(...), decision: str = Form(""),
+                opinion: str = Form(""), csrf_token: str = Form(""), return_to: str = Form("")) -> Response:
+        values = {"stage": stage, "decision": decision, "opinion": opinion}
+        try:
+            principal = web.sessions.require(request)
+            web.sessions.check(request, csrf_token)
+            signed = approver.approve(principal, document_id, Approval(
+                stage=stage, decision=decision or None, opinion=opinion if opinion.strip() else None))
+        except Unauthorized:
+            return web.to_login(request, f"/documents/{document_id}")
+        except ValidationFailed as exc:
+            errors = {issue.pointer.strip("/"): issue.message for issue in exc.issues}
+            banner = f"签署未成功：{'；'.join(issue.message for issue in exc.issues)}。请修改后重新提交。"
+            return render_failure(request, document_id, 422, values, errors, banner)
+        except NotFound as exc:
+            return web.error(request, exc)
+        except DocgenError as exc:
+            return render_failure(request, document_id, exc.status, values, {}, exc.detail)
+        target = safe_next(return_to, f"/documents/{document_id}")
+        separator = "&" if "?" in target else "?"
+        return RedirectResponse(f"{target}{separator}signed={document_id}:{signed.link.index}", status_code=303)
+
+    def render_failure(request: Request, document_id: str, status: int, values: dict[str, str],
+                       errors: dict[str, str], banner: str) -> HTMLResponse:
+        try:
+            return document_page(request, document_id, status=status, values=values, errors=errors, banner=banner)
+        except DocgenError as exc:
+            return web.error(request, exc)
+
+    @router.get("/inbox", response_class=HTMLResponse)
+    def inbox(request: Request) -> Response:
+        visitor = web.sessions.visitor(request)
+        if visitor.principal is None:
+            return web.to_login(request)
+        pending = approver.pending_for(visitor.principal)
+        return web.page(request, "inbox.html", visitor=visitor, items=[inbox_item(p) for p in pending],
+                        signed=signed_notice(request.query_params.get("signed")))
+
+    def inbox_item(pending: Pending) -> dict[str, Any]:
+        doc, link = pending.document, pending.latest.link
+        flow = workflow_of(doc)
+        previous = flow.stage(link.stage)
+        period = flow.review_period
+        due = doc.review_due if period and doc.review_due and pending.stage.id == period.stage else None
+        return {"doc": doc, "form": approval_form(pending.stage, pending.round),
+                "previous": {"label": previous.label if previous else link.stage, "signer": link.signer_name,
+                             "decision": link.decision, "opinion": link.opinion, "time": link.time},
+                "due": due, "returned": pending.round > 1 and pending.stage.id == flow.stages[0].id}
+
+    def signed_notice(value: str | None) -> dict[str, Any] | None:
+        """``?signed=<id>:<index>`` after a redirect: which stage of which document was just signed."""
+        if not value or ":" not in value:
+            return None
+        document_id, _, index = value.partition(":")
+        try:
+            doc = storage.document(document_id)
+            stage = storage.stages(document_id)[int(index)]
+        except (DocgenError, ValueError, IndexError):
+            return None
+        return {"doc": doc, "index": stage.link.index, "label": label_of(doc, stage.stage),
+                "decision": stage.link.decision, "pdf": f"/documents/{doc.id}/stages/{stage.link.index}/pdf"}
+
+    return router

@@ -1,0 +1,609 @@
+/* The e-form: fields built from the resolved JSON Schema, drafts in localStorage, submit and errors.
+ *
+ * Each schema node becomes a control {el, get(), set(value)}; get() returns
+ * the JSON the server expects (an empty text field is left out, so "required"
+ * reads as the server says it), set() restores a draft or the example.
+ * Every field and group carries data-pointer (its JSON pointer in the
+ * payload), which is how errors, from this page's check or from the server's
+ * problem+json, find the field they belong to. */
+(function () {
+  "use strict";
+  var D = document;
+  var config = JSON.parse(D.getElementById("form-config").textContent);
+  var schema = JSON.parse(D.getElementById("form-schema").textContent);
+  var form = D.getElementById("eform");
+  var body = D.getElementById("eform-fields");
+  var summary = D.getElementById("error-summary");
+  var banner = D.getElementById("form-banner");
+  var issuedBox = D.getElementById("issued");
+  var draftState = D.getElementById("draft-state");
+  var submitButton = D.getElementById("submit-button");
+  var loadExample = D.getElementById("load-example");
+  var clearDraft = D.getElementById("clear-draft");
+  var draftKey = "docgen.draft." + config.template + "@" + config.version;
+  var LONG_TEXT = 200;
+  var checked = false;      // after the first submit, every change re-checks the whole form
+  var serverIssues = [];    // the server's last verdict, kept on a field until that field is edited
+  var idempotencyKey = newKey();
+
+  // ------------------------------------------------------------------ small DOM helpers
+
+  function h(tag, attrs, children) {
+    var node = D.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) node.append(child);
+    });
+    return node;
+  }
+
+  function escape(name) { return String(name).replace(/~/g, "~0").replace(/\//g, "~1"); }
+
+  function fieldId(pointer) {
+    return "f" + (pointer ? pointer.replace(/~1/g, "_").replace(/~0/g, "_").replace(/\//g, "-") : "-root");
+  }
+
+  function newKey() {
+    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
+  function requiredMark(required) {
+    return required ? h("span", { "class": "req", text: "*", "aria-hidden": "true" }) : null;
+  }
+
+  function hint(node, id, extra) {
+    var text = [node.description, extra].filter(Boolean).join(" ");
+    return text ? h("p", { "class": "hint", id: id, text: text }) : null;
+  }
+
+  function errorSlot(id) {
+    return h("p", { "class": "error-message", id: id, hidden: true });
+  }
+
+  function kindOf(node) {
+    if (node.oneOf && !node.properties) return "choice";
+    if (node.type === "object" || node.properties) return "object";
+    if (node.type === "array") return "array";
+    if ("const" in node) return "const";
+    if (node["enum"]) return "enum";
+    if (node.type === "boolean") return "boolean";
+    if (node.type === "integer" || node.type === "number") return "number";
+    return "string";
+  }
+
+  // ------------------------------------------------------------------ controls
+
+  function build(node, pointer, opts) {
+    switch (kindOf(node)) {
+      case "choice": return choiceControl(node, pointer, opts);
+      case "object": return objectControl(node, pointer, opts);
+      case "array": return arrayControl(node, pointer, opts);
+      case "const": return { el: null, get: function () { return node["const"]; }, set: function () {} };
+      case "boolean": return booleanControl(node, pointer, opts);
+      default: return inputControl(node, pointer, opts);
+    }
+  }
+
+  /** A labelled field around one input, select or textarea. */
+  function shell(node, pointer, opts, input, extras) {
+    var id = fieldId(pointer);
+    input.id = id;
+    input.setAttribute("aria-describedby", node.description ? id + "-hint" : "");
+    if (opts.required) input.setAttribute("aria-required", "true");
+    var wrap = h("div", { "class": "field", "data-pointer": pointer, "data-error-id": id + "-error" }, [
+      h("label", { "for": id }, [opts.title, requiredMark(opts.required)]),
+      hint(node, id + "-hint"),
+      errorSlot(id + "-error"),
+      extras && extras.before ? extras.before(input) : input,
+      extras && extras.after ? extras.after : null
+    ]);
+    return wrap;
+  }
+
+  function inputControl(node, pointer, opts) {
+    var kind = kindOf(node), input, after = null, before = null;
+    if (kind === "enum") {
+      input = h("select", { name: pointer }, [h("option", { value: "", text: "请选择" })].concat(
+        node["enum"].map(function (v) { return h("option", { value: JSON.stringify(v), text: String(v) }); })));
+    } else if (kind === "string" && (node.maxLength || 0) > LONG_TEXT) {
+      input = h("textarea", { name: pointer, rows: node.maxLength >= 5000 ? 6 : (node.maxLength >= 1000 ? 3 : 2), spellcheck: "false" });
+      var counter = h("p", { "class": "counter", "aria-hidden": "true" });
+      var update = function () { counter.textContent = Array.from(input.value).length + " / " + node.maxLength + " 字"; };
+      input.addEventListener("input", update);
+      update();
+      after = counter;
+      input._update = update;
+    } else {
+      var type = { date: "date", time: "time", phone: "tel" }[node.format] || (kind === "number" ? "number" : "text");
+      input = h("input", { type: type, name: pointer, autocomplete: "off", spellcheck: "false" });
+      if (kind === "number") {
+        input.setAttribute("step", node.type === "integer" ? "1" : "any");
+        if (node.minimum !== undefined) input.setAttribute("min", node.minimum);
+        if (node.maximum !== undefined) input.setAttribute("max", node.maximum);
+        input.classList.add("input-short");
+      } else if (node.format === "money") {
+        input.setAttribute("inputmode", "decimal");
+        input.classList.add("input-medium");
+        before = function (el) { return h("span", { "class": "input-affix" }, [el, h("span", { "class": "affix", text: "元" })]); };
+      } else if (node.format === "uscc" || node.format === "resident-id" || /id_number|uscc/.test(pointer)) {
+        input.classList.add("input-medium", "mono");
+        input.setAttribute("autocapitalize", "characters");
+      } else if (node.format === "date" || node.format === "time" || node.format === "year") {
+        input.classList.add("input-short");
+      } else if ((node.maxLength || 100) <= 50) {
+        input.classList.add("input-medium");
+      }
+    }
+    var el = shell(node, pointer, opts, input, { after: after, before: before });
+    return {
+      el: el,
+      get: function () {
+        var raw = input.value;
+        if (raw === "") return opts.inArray ? "" : undefined;
+        if (kind === "enum") return JSON.parse(raw);
+        if (kind === "number") return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw;
+        return raw;
+      },
+      set: function (value) {
+        if (value === undefined || value === null) input.value = "";
+        else input.value = kind === "enum" ? JSON.stringify(value) : String(value);
+        if (input._update) input._update();
+      }
+    };
+  }
+
+  function booleanControl(node, pointer, opts) {
+    var id = fieldId(pointer);
+    var radios = [["true", "是"], ["false", "否"]].map(function (pair) {
+      var input = h("input", { type: "radio", name: id, id: id + "-" + pair[0], value: pair[0] });
+      return { input: input, el: h("label", { "class": "choice", "for": id + "-" + pair[0] }, [input, " " + pair[1]]) };
+    });
+    radios[0].input.setAttribute("aria-describedby", node.description ? id + "-hint" : "");
+    var el = h("fieldset", { "class": "field field-radios", "data-pointer": pointer, "data-error-id": id + "-error",
+      id: id, "aria-describedby": node.description ? id + "-hint" : null }, [
+      h("legend", {}, [opts.title, requiredMark(opts.required)]),
+      hint(node, id + "-hint"),
+      errorSlot(id + "-error"),
+      h("div", { "class": "radios" }, radios.map(function (r) { return r.el; }))
+    ]);
+    return {
+      el: el,
+      get: function () {
+        var on = radios.filter(function (r) { return r.input.checked; })[0];
+        return on ? on.input.value === "true" : undefined;
+      },
+      set: function (value) {
+        radios.forEach(function (r) { r.input.checked = value !== undefined && r.input.value === String(value); });
+      }
+    };
+  }
+
+  /** A group of fields; an optional group is switched on with a checkbox so that it can be left out. */
+  function objectControl(node, pointer, opts) {
+    var id = fieldId(pointer);
+    var required = node.required || [];
+    var names = Object.keys(node.properties || {});
+    var children = {};
+    var inner = h("div", { "class": "group-body" });
+    names.forEach(function (name) {
+      var child = node.properties[name];
+      var control = build(child, pointer + "/" + escape(name), { title: child.title || name, required: required.indexOf(name) >= 0 });
+      children[name] = control;
+      if (control.el) inner.append(control.el);
+    });
+    if (opts.bare) {
+      return { el: inner, get: collect, set: fill };
+    }
+    var toggle = null;
+    var parts = [h("legend", {}, [opts.title, requiredMark(opts.required)]), hint(node, id + "-hint"), errorSlot(id + "-error")];
+    if (!opts.required && !opts.inArray) {
+      toggle = h("input", { type: "checkbox", id: id + "-include", "aria-controls": id + "-body" });
+      parts.push(h("label", { "class": "choice include", "for": id + "-include" }, [toggle, " 填写“" + opts.title + "”"]));
+      inner.id = id + "-body";
+      inner.hidden = true;
+      toggle.addEventListener("change", function () { inner.hidden = !toggle.checked; });
+    }
+    parts.push(inner);
+    var el = h("fieldset", { "class": "group", id: id, "data-pointer": pointer, "data-error-id": id + "-error",
+      "aria-describedby": node.description ? id + "-hint" : null }, parts);
+
+    function collect() {
+      if (toggle && !toggle.checked) return undefined;
+      var out = {};
+      names.forEach(function (name) {
+        var value = children[name].get();
+        if (value !== undefined) out[name] = value;
+      });
+      return out;
+    }
+    function fill(value) {
+      var present = value !== null && typeof value === "object" && !Array.isArray(value);
+      if (toggle) { toggle.checked = present; inner.hidden = !present; }
+      names.forEach(function (name) { children[name].set(present ? value[name] : undefined); });
+    }
+    return { el: el, get: collect, set: fill };
+  }
+
+  /** oneOf: a switch between the branches (e.g. 自然人 / 法人或其他组织), by their const discriminator. */
+  function choiceControl(node, pointer, opts) {
+    var id = fieldId(pointer);
+    var branches = node.oneOf;
+    var disc = window.docgenCheck.discriminator(branches);
+    var switchTitle = disc ? (branches[0].properties[disc].title || "类型") : "类型";
+    var options = branches.map(function (b, i) { return { index: i, label: b.title || "第 " + (i + 1) + " 种" }; });
+    if (!opts.required) options.unshift({ index: -1, label: "不填写" });
+    var radios = options.map(function (o) {
+      var input = h("input", { type: "radio", name: id + "-kind", id: id + "-kind-" + (o.index + 1), value: String(o.index) });
+      return { input: input, el: h("label", { "class": "choice", "for": input.id }, [input, " " + o.label]) };
+    });
+    var holder = h("div", { "class": "branch" });
+    var current = null, currentIndex = -1, cache = {};
+    var el = h("fieldset", { "class": "group", id: id, "data-pointer": pointer, "data-error-id": id + "-error",
+      "aria-describedby": node.description ? id + "-hint" : null }, [
+      h("legend", {}, [opts.title, requiredMark(opts.required)]),
+      hint(node, id + "-hint"),
+      errorSlot(id + "-error"),
+      h("fieldset", { "class": "field field-radios switch" }, [
+        h("legend", { text: switchTitle }),
+        h("div", { "class": "radios" }, radios.map(function (r) { return r.el; }))
+      ]),
+      holder
+    ]);
+
+    function select(index, value) {
+      if (current && currentIndex >= 0) cache[currentIndex] = current.get();
+      holder.replaceChildren();
+      current = null;
+      currentIndex = index;
+      radios.forEach(function (r) { r.input.checked = Number(r.input.value) === index; });
+      if (index < 0) return;
+      current = objectControl(branches[index], pointer, { bare: true });
+      holder.append(current.el);
+      current.set(value !== undefined ? value : cache[index]);
+    }
+    radios.forEach(function (r) {
+      r.input.addEventListener("change", function () { if (r.input.checked) select(Number(r.input.value)); });
+    });
+    return {
+      el: el,
+      get: function () { return current ? current.get() : undefined; },
+      set: function (value) {
+        cache = {};
+        var index = -1;
+        if (value && typeof value === "object" && disc) {
+          branches.forEach(function (b, i) { if (b.properties[disc]["const"] === value[disc]) index = i; });
+        }
+        current = null;
+        select(index, index >= 0 ? value : undefined);
+      }
+    };
+  }
+
+  /** A list with add and remove buttons; rows are re-rendered so pointers stay 0, 1, 2… */
+  function arrayControl(node, pointer, opts) {
+    var id = fieldId(pointer);
+    var items = node.items || {};
+    var itemTitle = items.title || "项目";
+    var min = node.minItems || 0, max = node.maxItems || Infinity;
+    var rows = [];
+    var list = h("ol", { "class": "rows" });
+    var add = h("button", { type: "button", "class": "btn btn-small btn-add", text: "＋ 添加" + itemTitle });
+    var limits = [min > 1 ? "至少 " + min + " 项" : "", max !== Infinity ? "最多 " + max + " 项" : ""].filter(Boolean).join("，");
+    var el = h("fieldset", { "class": "group group-array", id: id, "data-pointer": pointer, "data-error-id": id + "-error",
+      "aria-describedby": id + "-hint" }, [
+      h("legend", {}, [opts.title, requiredMark(opts.required)]),
+      hint(node, id + "-hint", limits ? "（" + limits + "）" : ""),
+      errorSlot(id + "-error"),
+      list,
+      add
+    ]);
+
+    function values() { return rows.map(function (r) { return r.get(); }); }
+
+    function render(vals) {
+      list.replaceChildren();
+      rows = vals.map(function (value, i) {
+        var title = itemTitle + " " + (i + 1);
+        var control = build(items, pointer + "/" + i, { title: title, required: true, inArray: true });
+        control.set(value);
+        var remove = h("button", { type: "button", "class": "btn btn-small btn-remove", text: "删除",
+          "aria-label": "删除" + title });
+        remove.disabled = vals.length <= min;
+        remove.addEventListener("click", function () {
+          var next = values();
+          next.splice(i, 1);
+          render(next);
+          changed();
+          var target = list.children[Math.min(i, rows.length - 1)];
+          (target ? target.querySelector("input, select, textarea") : add).focus();
+        });
+        list.append(h("li", { "class": "row" }, [control.el, h("div", { "class": "row-tools" }, [remove])]));
+        return control;
+      });
+      add.disabled = rows.length >= max;
+    }
+    add.addEventListener("click", function () {
+      var next = values();
+      next.push(undefined);
+      render(next);
+      changed();
+      var field = list.lastElementChild && list.lastElementChild.querySelector("input, select, textarea");
+      if (field) field.focus();
+    });
+    function initial() { var n = Math.max(min, opts.required ? 1 : 0), out = []; while (out.length < n) out.push(undefined); return out; }
+    render(initial());
+    return {
+      el: el,
+      get: function () {
+        if (!rows.length && !opts.required) return undefined;
+        return values();
+      },
+      set: function (value) { render(Array.isArray(value) ? value : initial()); }
+    };
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  function local(pointer) { return pointer.indexOf("/data") === 0 ? pointer.slice(5) : pointer; }
+
+  /** The field or group an error at ``pointer`` belongs to: itself, else its nearest shown ancestor. */
+  function holderOf(pointer) {
+    var p = pointer;
+    while (true) {
+      var found = body.querySelector('[data-pointer="' + CSS.escape(p) + '"]');
+      if (found) return found;
+      if (!p) return null;
+      p = p.slice(0, p.lastIndexOf("/"));
+    }
+  }
+
+  function clearWrap(wrap) {
+    wrap.classList.remove("has-error");
+    var slot = D.getElementById(wrap.dataset.errorId);
+    if (slot) { slot.hidden = true; slot.textContent = ""; }
+    var input = D.getElementById(fieldId(wrap.dataset.pointer));
+    if (input) {
+      input.removeAttribute("aria-invalid");
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== wrap.dataset.errorId; });
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
+  }
+
+  function clearErrors() { body.querySelectorAll(".has-error").forEach(clearWrap); }
+
+  function markError(wrap, message) {
+    var slot = D.getElementById(wrap.dataset.errorId);
+    if (!slot) return;
+    var existing = slot.textContent ? slot.textContent.split("；") : [];
+    if (existing.indexOf(message) < 0) existing.push(message);
+    slot.replaceChildren(h("span", { "class": "visually-hidden", text: "错误：" }), existing.join("；"));
+    slot.hidden = false;
+    wrap.classList.add("has-error");
+    var input = D.getElementById(fieldId(wrap.dataset.pointer));
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(wrap.dataset.errorId) < 0) described.push(wrap.dataset.errorId);
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
+  }
+
+  /** Show issues beside their fields and in the summary at the top, in the order of the form.
+   *  ``quiet`` (re-checking while the officer types) updates them without moving the focus. */
+  function showErrors(issues, heading, quiet) {
+    clearErrors();
+    var placed = issues.map(function (issue) {
+      var pointer = local(issue.pointer);
+      var message = issue.message.split("（" + pointer + "）").join("").split("（" + issue.pointer + "）").join("");
+      var wrap = holderOf(pointer);
+      if (wrap) markError(wrap, message);
+      return { wrap: wrap, message: message };
+    });
+    placed.sort(function (a, b) {
+      if (!a.wrap || !b.wrap) return a.wrap ? 1 : (b.wrap ? -1 : 0);
+      return a.wrap.compareDocumentPosition(b.wrap) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : (a.wrap === b.wrap ? 0 : 1);
+    });
+    var list = summary.querySelector("ul");
+    list.replaceChildren.apply(list, placed.map(function (p) {
+      if (!p.wrap) return h("li", { text: p.message });
+      var target = D.getElementById(fieldId(p.wrap.dataset.pointer)) || p.wrap;
+      var name = labelText(p.wrap);
+      var text = name && p.message.indexOf(name) < 0 ? name + "：" + p.message : p.message;
+      var link = h("a", { href: "#" + target.id, text: text });
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var focusable = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+        (focusable || target).focus();
+        p.wrap.scrollIntoView({ block: "center" });
+      });
+      return h("li", {}, [link]);
+    }));
+    summary.querySelector("h2").textContent = heading || ("提交前请修改以下 " + issues.length + " 处问题");
+    summary.hidden = false;
+    if (!quiet) summary.focus();
+  }
+
+  /** The field's own label (or group legend), without the required mark: to name it in the summary. */
+  function labelText(wrap) {
+    var label = wrap.querySelector(":scope > label, :scope > legend");
+    if (!label) return "";
+    return Array.prototype.map.call(label.childNodes, function (n) {
+      return n.nodeType === Node.TEXT_NODE ? n.textContent : "";
+    }).join("").trim();
+  }
+
+  function hideSummary() { summary.hidden = true; }
+
+  function say(kind, nodes) {
+    banner.className = "notice notice-" + kind;
+    banner.replaceChildren.apply(banner, nodes);
+    banner.hidden = false;
+  }
+
+  // ------------------------------------------------------------------ drafts
+
+  var saveTimer = null;
+  function saveDraft() {
+    if (body.hasAttribute("inert")) return; // issued: nothing left to keep
+    try {
+      localStorage.setItem(draftKey, JSON.stringify({ saved: new Date().toISOString(), data: root.get() }));
+      draftState.textContent = "草稿已自动保存在本机（" + new Date().toLocaleTimeString("zh-CN", { hour12: false }) + "）";
+    } catch (e) {
+      draftState.textContent = "本浏览器不能保存草稿";
+    }
+  }
+  function changed(event) {
+    var wrap = event && event.target && event.target.closest && event.target.closest("[data-pointer]");
+    if (wrap) {
+      serverIssues = serverIssues.filter(function (i) { return local(i.pointer) !== wrap.dataset.pointer; });
+    }
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(function () {
+      saveDraft();
+      if (checked) recheck();
+    }, 300);
+  }
+  function loadDraft() {
+    try {
+      var raw = localStorage.getItem(draftKey);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) { return null; }
+  }
+
+  // ------------------------------------------------------------------ checking and submitting
+
+  function clientIssues() { return window.docgenCheck.check(schema, root.get() || {}); }
+
+  function recheck() {
+    var issues = clientIssues().concat(serverIssues);
+    if (issues.length) showErrors(issues, null, true);
+    else { clearErrors(); hideSummary(); }
+  }
+
+  /** Leaving a filled field: say at once what is wrong with it (never "required" while tabbing through). */
+  body.addEventListener("focusout", function (event) {
+    var wrap = event.target.closest && event.target.closest("[data-pointer]");
+    if (!wrap || checked || !event.target.value) return;
+    var pointer = wrap.dataset.pointer;
+    var mine = clientIssues().filter(function (i) { return i.pointer === pointer; });
+    clearWrap(wrap);
+    mine.forEach(function (i) { markError(wrap, i.message); });
+  });
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    banner.hidden = true;
+    checked = true;
+    serverIssues = [];
+    var issues = clientIssues();
+    if (issues.length) { showErrors(issues); return; }
+    clearErrors();
+    hideSummary();
+    if (!config.canSubmit) {
+      var login = h("a", { href: "/login?next=" + encodeURIComponent(location.pathname), text: "登录" });
+      say("error", [config.signedIn ? "当前账号没有“案件系统”角色，不能签发文书。草稿已保存，可换用有权限的账号" : "签发前请先", login, "（已填写的内容会保留）。"]);
+      banner.focus();
+      return;
+    }
+    submitButton.disabled = true;
+    submitButton.textContent = "正在签发，请稍候…";
+    fetch(config.submit, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf, "Idempotency-Key": idempotencyKey },
+      body: JSON.stringify({ version: config.version, data: root.get() || {} })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (payload) { return [response.status, payload]; });
+    }).then(function (result) {
+      var status = result[0], payload = result[1];
+      if (status === 201) return issued(payload);
+      if (status === 422 && payload.errors) {
+        serverIssues = payload.errors;
+        return showErrors(payload.errors, "服务器校验未通过，请修改以下 " + payload.errors.length + " 处问题");
+      }
+      var reasons = { 401: "登录已失效，请重新登录后再提交（已填写的内容会保留）。", 403: payload.detail || "没有签发权限。",
+        409: payload.detail || "请求冲突，请稍后重试。", 503: "文书转换服务繁忙，请稍后重试。" };
+      say("error", [reasons[status] || (payload.detail || "签发失败（HTTP " + status + "），请稍后重试。")]);
+      banner.focus();
+    }).catch(function () {
+      say("error", ["网络错误，未能提交。请检查网络后重试，已填写的内容会保留。"]);
+      banner.focus();
+    }).then(function () {
+      submitButton.disabled = false;
+      submitButton.textContent = "提交签发";
+    });
+  });
+
+  function issued(doc) {
+    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
+    idempotencyKey = newKey();
+    checked = false;
+    body.setAttribute("inert", "");
+    body.classList.add("is-done");
+    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = true; });
+    issuedBox.querySelector("[data-number]").textContent = doc.doc_number || "（本文书无文书编号）";
+    issuedBox.querySelector("[data-pdf]").href = doc.links.pdf;
+    issuedBox.querySelector("[data-page]").href = doc.links.page;
+    issuedBox.hidden = false;
+    issuedBox.focus();
+    draftState.textContent = "";
+  }
+
+  D.getElementById("new-form").addEventListener("click", function () {
+    root.set(undefined);
+    body.removeAttribute("inert");
+    body.classList.remove("is-done");
+    issuedBox.hidden = true;
+    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = false; });
+    window.scrollTo(0, 0);
+  });
+
+  /** Whether the officer has entered anything (so replacing it needs a confirmation). */
+  function hasInput() {
+    return Array.prototype.some.call(body.querySelectorAll("input, select, textarea"), function (el) {
+      return el.type === "radio" || el.type === "checkbox" ? el.checked : el.value !== "";
+    });
+  }
+
+  loadExample.addEventListener("click", function () {
+    if (hasInput() && !window.confirm("用示例数据替换已填写的内容？")) return;
+    fetch(config.example).then(function (r) { return r.json(); }).then(function (example) {
+      root.set(example);
+      clearErrors();
+      hideSummary();
+      saveDraft();
+      say("info", ["已载入示例数据，请逐项核对修改为本案的真实情况。"]);
+    });
+  });
+
+  clearDraft.addEventListener("click", function () {
+    if (!window.confirm("清空所有已填写的内容和本机草稿？")) return;
+    root.set(undefined);
+    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
+    checked = false;
+    clearErrors();
+    hideSummary();
+    banner.hidden = true;
+    draftState.textContent = "已清空";
+  });
+
+  // ------------------------------------------------------------------ start
+
+  var root = build(schema, "", { title: schema.title, required: true, bare: true });
+  body.replaceChildren(root.el);
+  var draft = loadDraft();
+  if (draft && draft.data) {
+    root.set(draft.data);
+    var when = new Date(draft.saved);
+    say("info", ["已恢复本机于 " + when.toLocaleString("zh-CN", { hour12: false }) + " 保存的草稿。"]);
+  }
+  form.setAttribute("data-ready", "true");
+})();

@@ -1,0 +1,246 @@
+/* The e-form's client-side check: a JSON Schema 2020-12 subset, with the server's Chinese wording.
+ *
+ * The schema it gets has every $ref already resolved by the server
+ * (docgen.web.schema_form), so this needs no registry. It covers what the
+ * released schemas use: type, const, enum, required, properties, items,
+ * min/maxItems, min/maxLength, pattern, minimum/maximum, format (docgen's
+ * own formats: date, date-time, time, money, phone, year, uscc, resident-id),
+ * allOf, anyOf, oneOf (chosen by a const discriminator), not, if/then/else,
+ * contains and dependentRequired. The server remains the authority: whatever
+ * this misses comes back as problem+json and is shown beside the same field.
+ * Each issue is {pointer, message} with the message as the server words it
+ * (title + predicate), minus the pointer. */
+(function (global) {
+  "use strict";
+  var ids = global.docgenIdentifiers;
+
+  var TYPES = { string: "文本", integer: "整数", number: "数字", boolean: "布尔值（true 或 false）",
+    object: "对象", array: "数组", "null": "空值（null）" };
+  var MONEY_AS_NUMBER = "应使用字符串表示金额，如 \"12000.00\"，不能使用数字";
+  var DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+  var DATE_TIME = /^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?(?:[Zz]|[+-]([0-9]{2}):([0-9]{2}))$/;
+  var TIME = /^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$/;
+  var MONEY = /^(?:0|[1-9][0-9]{0,12})(?:\.[0-9]{1,2})?$/;
+  var PHONE = /^(?:1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-[0-9]{7,8}(?:-[0-9]{1,6})?)$/;
+  var YEAR = /^[0-9]{4}$/;
+
+  function realDate(text) {
+    var m = DATE.exec(text);
+    return !!m && ids.realDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  }
+
+  /** Format checks: the predicate in Chinese, or null. Unknown formats are annotations. */
+  var FORMATS = {
+    "date": function (v) {
+      return realDate(v) ? null : "应为有效日期，格式为 YYYY-MM-DD" + (DATE.test(v) ? "，" + v + " 不存在" : "");
+    },
+    "date-time": function (v) {
+      var m = DATE_TIME.exec(v);
+      if (!m || !realDate(m[1])) return "应为带时区的日期时间，如 2026-03-05T09:30:00+08:00";
+      var bad = Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 60 ||
+        Number(m[5] || 0) > 23 || Number(m[6] || 0) > 59;
+      return bad ? "应为带时区的日期时间，" + v + " 中的时间不存在" : null;
+    },
+    "time": function (v) { return TIME.test(v) ? null : "应为 24 小时制时间，格式为 HH:MM 或 HH:MM:SS"; },
+    "money": function (v) {
+      return MONEY.test(v) ? null : "应为金额格式，如 \"12000.00\"（不带符号和千分位，最多两位小数）";
+    },
+    "phone": function (v) {
+      return PHONE.test(v) ? null : "应为手机号码或带区号的固定电话，如 13812345678、0731-12345678";
+    },
+    "year": function (v) { return YEAR.test(v) ? null : "应为四位数字的年份，如 2026"; },
+    "uscc": function (v) {
+      var p = ids.usccProblem(v);
+      return p ? "不是有效的统一社会信用代码：" + p : null;
+    },
+    "resident-id": function (v) {
+      var p = ids.residentIdProblem(v);
+      return p ? "不是有效的居民身份证号码：" + p : null;
+    }
+  };
+
+  function typeOf(v) {
+    if (v === null) return "null";
+    if (Array.isArray(v)) return "array";
+    if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+    return typeof v;
+  }
+
+  function isType(v, t) {
+    if (t === "number") return typeof v === "number";
+    return typeOf(v) === t;
+  }
+
+  function show(v) { return typeof v === "string" ? v : JSON.stringify(v); }
+
+  function equal(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+  function length(text) { return Array.from(text).length; } // code points, as Python's len()
+
+  function escape(name) { return String(name).replace(/~/g, "~0").replace(/\//g, "~1"); }
+
+  function label(title) { return title || "此项"; }
+
+  /** The title of property ``name`` as the object declaring it names it. */
+  function titleOf(node, decl, name) {
+    var props = (node && node.properties) || {};
+    if (props[name] && props[name].title) return props[name].title;
+    var declared = (decl && decl.properties) || {};
+    return declared[name] && declared[name].title ? declared[name].title : null;
+  }
+
+  /** A const that every branch pins on one property (e.g. party.kind): which branch the data means. */
+  function discriminator(branches) {
+    var first = branches[0] && branches[0].properties;
+    if (!first) return null;
+    for (var name in first) {
+      if (branches.every(function (b) { return b.properties && b.properties[name] && "const" in b.properties[name]; })) {
+        return name;
+      }
+    }
+    return null;
+  }
+
+  function valid(node, value, decl) {
+    var out = [];
+    walk(node, value, "", null, decl, out);
+    return out.length === 0;
+  }
+
+  function walk(node, v, ptr, title, decl, out) {
+    if (node === true || node === undefined || node === null) return;
+    if (node === false) { out.push({ pointer: ptr, message: label(title) + "不允许填写" }); return; }
+    var t = node.title || title;
+    var push = function (predicate, at, name) { out.push({ pointer: at === undefined ? ptr : at, message: label(name === undefined ? t : name) + predicate }); };
+    if (node.properties) decl = node;
+
+    if ("const" in node && !equal(v, node["const"])) push("应为 " + show(node["const"]));
+    if (node["enum"] && !node["enum"].some(function (e) { return equal(e, v); })) {
+      push("应为以下之一：" + node["enum"].map(show).join("、"));
+    }
+    if (node.type) {
+      var types = Array.isArray(node.type) ? node.type : [node.type];
+      if (!types.some(function (ty) { return isType(v, ty); })) {
+        var moneyNumber = typeof v === "number" && node.format === "money";
+        push(moneyNumber ? MONEY_AS_NUMBER : "应为" + types.map(function (ty) { return TYPES[ty] || ty; }).join("或"));
+        return;
+      }
+    }
+    if (typeof v === "string") {
+      var n = length(v);
+      if (node.minLength !== undefined && n < node.minLength) {
+        push(node.minLength === 1 ? "不能为空" : "长度不能少于 " + node.minLength + " 个字符");
+      }
+      if (node.maxLength !== undefined && n > node.maxLength) push("长度不能超过 " + node.maxLength + " 个字符");
+      if (node.pattern !== undefined && !new RegExp(node.pattern, "u").test(v)) {
+        var ex = node.examples && node.examples.length ? "，例如 " + show(node.examples[0]) : "（应匹配 " + node.pattern + "）";
+        push("格式不正确" + ex);
+      }
+      if (node.format && FORMATS[node.format]) {
+        var problem = FORMATS[node.format](v);
+        if (problem) push(problem);
+      }
+    }
+    if (typeof v === "number" && node.format === "money") push(MONEY_AS_NUMBER);
+    if (typeof v === "number") {
+      if (node.minimum !== undefined && v < node.minimum) push("不能小于 " + node.minimum);
+      if (node.maximum !== undefined && v > node.maximum) push("不能大于 " + node.maximum);
+      if (node.exclusiveMinimum !== undefined && v <= node.exclusiveMinimum) push("应大于 " + node.exclusiveMinimum);
+      if (node.exclusiveMaximum !== undefined && v >= node.exclusiveMaximum) push("应小于 " + node.exclusiveMaximum);
+    }
+    if (Array.isArray(v)) {
+      if (node.minItems !== undefined && v.length < node.minItems) {
+        push(node.minItems === 1 ? "不能为空" : "至少应有 " + node.minItems + " 项");
+      }
+      if (node.maxItems !== undefined && v.length > node.maxItems) push("最多只能有 " + node.maxItems + " 项");
+      if (node.items) {
+        v.forEach(function (item, i) { walk(node.items, item, ptr + "/" + i, node.items.title, null, out); });
+      }
+      if (node.contains && !v.some(function (item) { return valid(node.contains, item, null); })) {
+        push("至少应有一项符合要求");
+      }
+    }
+    if (typeOf(v) === "object") {
+      (node.required || []).forEach(function (name) {
+        if (!(name in v)) push("为必填项", ptr + "/" + escape(name), titleOf(node, decl, name));
+      });
+      var props = node.properties || {};
+      Object.keys(props).forEach(function (name) {
+        if (name in v) walk(props[name], v[name], ptr + "/" + escape(name), props[name].title, null, out);
+      });
+      var deps = node.dependentRequired || {};
+      Object.keys(deps).forEach(function (trigger) {
+        if (!(trigger in v)) return;
+        deps[trigger].forEach(function (name) {
+          if (!(name in v)) {
+            out.push({ pointer: ptr + "/" + escape(name),
+              message: "填写了 " + trigger + " 时，" + label(titleOf(node, decl, name)) + "为必填项" });
+          }
+        });
+      });
+    }
+    (node.allOf || []).forEach(function (sub) { walk(sub, v, ptr, t, decl, out); });
+    if (node["if"] !== undefined) {
+      var branch = valid(node["if"], v, decl) ? node.then : node["else"];
+      if (branch !== undefined) walk(branch, v, ptr, t, decl, out);
+    }
+    if (node.not !== undefined && valid(node.not, v, decl)) forbidden(node.not, v, ptr, t, node, decl, out);
+    if (node.anyOf && !node.anyOf.some(function (sub) { return valid(sub, v, decl); })) {
+      walk(node.anyOf[0], v, ptr, t, decl, out);
+    }
+    if (node.oneOf) oneOf(node, v, ptr, t, decl, out);
+  }
+
+  /** ``not`` matched: name the properties that should not be there when it says so. */
+  function forbidden(not, v, ptr, t, node, decl, out) {
+    var requireds = not.required ? [not.required] : (not.anyOf || []).map(function (s) { return s.required; });
+    var names = [];
+    requireds.forEach(function (list) { (list || []).forEach(function (n) { if (v && n in v && names.indexOf(n) < 0) names.push(n); }); });
+    if (names.length) {
+      names.forEach(function (name) {
+        out.push({ pointer: ptr + "/" + escape(name), message: label(titleOf(node, decl, name)) + "不应填写" });
+      });
+    } else {
+      out.push({ pointer: ptr, message: label(t) + "不符合要求" });
+    }
+  }
+
+  function oneOf(node, v, ptr, t, decl, out) {
+    var branches = node.oneOf;
+    var disc = discriminator(branches);
+    var kinds = disc ? branches.map(function (b) {
+      return show(b.properties[disc]["const"]) + (b.title ? "（" + b.title + "）" : "");
+    }).join("、") : "";
+    if (disc && typeOf(v) === "object" && !(disc in v)) {
+      out.push({ pointer: ptr + "/" + escape(disc),
+        message: label(branches[0].properties[disc].title) + "为必填项，应为以下之一：" + kinds });
+      return;
+    }
+    if (disc && typeOf(v) === "object" && disc in v) {
+      var chosen = branches.filter(function (b) { return equal(b.properties[disc]["const"], v[disc]); });
+      if (chosen.length === 1) { walk(chosen[0], v, ptr, t, null, out); return; }
+      out.push({ pointer: ptr + "/" + escape(disc), message: label(branches[0].properties[disc].title) + "应为以下之一：" + kinds });
+      return;
+    }
+    var matching = branches.filter(function (b) { return valid(b, v, null); });
+    if (matching.length === 1) return;
+    if (matching.length > 1) { out.push({ pointer: ptr, message: label(t) + "同时符合多种形式，无法确定是哪一种" }); return; }
+    out.push({ pointer: ptr, message: label(t) + "应为以下形式之一：" +
+      branches.map(function (b, i) { return b.title || "第 " + (i + 1) + " 种形式"; }).join("、") });
+  }
+
+  /** Every problem with ``value``, once each. */
+  function check(schema, value) {
+    var out = [];
+    walk(schema, value, "", null, null, out);
+    var seen = {};
+    return out.filter(function (issue) {
+      var key = issue.pointer + "\n" + issue.message;
+      if (seen[key]) return false;
+      seen[key] = true;
+      return true;
+    });
+  }
+
+  global.docgenCheck = { check: check, discriminator: discriminator, formats: FORMATS };
+})(window);

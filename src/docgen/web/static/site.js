@@ -1,0 +1,42 @@
+/* Small behaviours shared by the server-rendered forms. Every form works without this script. */
+(function () {
+  "use strict";
+
+  // A submit that converts and signs takes a few seconds: say so, and do not send it twice.
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[data-busy]");
+      if (!button || form.id === "eform") return;
+      setTimeout(function () {
+        button.disabled = true;
+        button.textContent = button.dataset.busy;
+      }, 0);
+    });
+  });
+
+  // The approval form: mark the opinion as required when the chosen decision needs a reason.
+  document.querySelectorAll("form.approve-form").forEach(function (form) {
+    var needing = (form.dataset.reasonRequired || "").split("|").filter(Boolean);
+    var decision = form.querySelector("select[name=decision]");
+    var opinion = form.querySelector("textarea[name=opinion]");
+    var flag = form.querySelector(".reason-flag");
+    if (!decision || !opinion || !flag) return;
+    function update() {
+      var required = needing.indexOf(decision.value) >= 0;
+      flag.hidden = !required;
+      if (required) opinion.setAttribute("aria-required", "true");
+      else opinion.removeAttribute("aria-required");
+    }
+    decision.addEventListener("change", update);
+    update();
+  });
+})();
+
+// After a verification, move to the report (keyboard and screen-reader users land on the result).
+(function () {
+  var report = document.getElementById("report");
+  if (report) {
+    report.focus();
+    report.scrollIntoView({ block: "start" });
+  }
+})();

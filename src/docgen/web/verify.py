@@ -1,0 +1,54 @@
+"""The verify page: upload stage PDFs (and a trust bundle) and read the report in plain Chinese.
+
+No sign-in: verifying reads nothing from the database and changes nothing,
+which is why the form has no CSRF token either. It runs the same
+``verify_async`` as ``POST /v1/verify`` and ``docgen verify``.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from ..errors import DocgenError
+from ..pki import certificate_sha256
+from ..trust import TrustBundle
+from ..verification import CODES, verify_async
+from .context import Web
+
+MAX_FILES = 50
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter()
+    titles = {t.template_id: t.title for t in web.service.catalogue.templates.values()}
+
+    @router.get("/verify", response_class=HTMLResponse)
+    def verify_form(request: Request) -> HTMLResponse:
+        return web.page(request, "verify.html", report=None, error=None)
+
+    @router.post("/verify", response_class=HTMLResponse)
+    async def verify_files(request: Request, files: list[UploadFile] = File(default=[]),
+                           trust: UploadFile | None = File(default=None)) -> HTMLResponse:
+        chosen = [f for f in files if f.filename]  # an empty file input still sends one nameless part
+        if not chosen:
+            return web.page(request, "verify.html", status=422, report=None, error="请选择至少一个 PDF 文件。")
+        if len(chosen) > MAX_FILES:
+            return web.page(request, "verify.html", status=422, report=None,
+                            error=f"一次最多验证 {MAX_FILES} 个文件。")
+        try:
+            if trust is not None and trust.filename:
+                bundle, bundle_name = TrustBundle.from_json(await trust.read()), trust.filename
+            else:
+                bundle, bundle_name = web.service.trust_bundle(), None
+        except DocgenError as exc:
+            return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc.detail}")
+        except ValueError as exc:
+            return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc}")
+        pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(chosen)]
+        report = await verify_async(pdfs, bundle)
+        return web.page(request, "verify.html", report=report, summary=report.describe(), codes=CODES,
+                        bundle_name=bundle_name, bundle_agency=bundle.agency, template_titles=titles,
+                        root_sha256=certificate_sha256(bundle.root_certificate), error=None)
+
+    return router
+
