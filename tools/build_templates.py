@@ -109,6 +109,9 @@ def sha256(path: Path) -> str:
 def release(instrument: Instrument, manifest: dict, today: str, basis: str = "") -> None:
     """Write template.docx and the manifest entry of a version not yet released.
 
+    Earlier versions are retired: they still render and verify the documents issued
+    with them (and their pending approvals), but nothing new is issued with them.
+
     ``basis`` (the legal basis, see tools/legal_basis.py) is recorded in the version
     entry when given: the citation belongs to the release, since a later version may
     be made under amended provisions.
@@ -128,6 +131,9 @@ def release(instrument: Instrument, manifest: dict, today: str, basis: str = "")
     version = {"version": instrument.version, "status": "active", "released": today}
     if basis:
         version["basis"] = basis
+    for earlier in entry["versions"]:  # a new version supersedes: new documents use it
+        if earlier["status"] == "active":
+            earlier["status"] = "retired"
     entry["versions"].append({**version, "files": paths, "sha256": {name: sha256(ROOT / name) for name in files}})
 
 
