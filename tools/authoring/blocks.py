@@ -104,17 +104,59 @@ def optional(expr: str, before: str = "", after: str = "") -> str:
     return out(f"'{before}' ~ {expr} ~ '{after}' if {expr} else ''")
 
 
+def listing(path: str, item: str, blank: str = "________") -> str:
+    """The items of a payload list joined with 、, each shown by the expression ``item`` of ``x``."""
+    return (f"{{% if blank %}}{blank}{{% else %}}{{% for x in {path} %}}{{{{ {item} }}}}"
+            "{{ '' if loop.last else '、' }}{% endfor %}{% endif %}")
+
+
 def names(path: str, with_numbers: bool = False) -> str:
     """The officers of a list, joined with 、 (on a blank form, two lines to write on)."""
-    item = "o.name ~ '（执法证号：' ~ o.certificate_number ~ '）'" if with_numbers else "o.name"
-    return ("{% if blank %}________、________{% else %}"
-            f"{{% for o in {path} %}}{{{{ {item} }}}}{{{{ '' if loop.last else '、' }}}}{{% endfor %}}"
-            "{% endif %}")
+    item = "x.name ~ '（执法证号：' ~ x.certificate_number ~ '）'" if with_numbers else "x.name"
+    return listing(path, item, "________、________")
 
 
-# Addressing the party as 你 / 你单位 (你（单位） on the blank form), as SAMR samples do.
-SET_YOU = ("{%p set you = '你（单位）' if blank else "
-           "('你单位' if data.party.kind == 'organization' else '你') %}")
+def variant(path: str, options: Sequence[str]) -> str:
+    """Jinja expression of a one-of variant (查封/扣押): the chosen option, or all joined by / when blank."""
+    return f"('{'/'.join(options)}' if blank else {path})"
+
+
+def choose(expr: str, mapping: dict[str, str], blank_text: str) -> str:
+    """The text an enum value stands for (e.g. the article a ground rests on); ``blank_text`` when blank."""
+    table = "{" + ", ".join(f"'{key}': '{value}'" for key, value in mapping.items()) + "}"
+    return out(f"'{blank_text}' if blank else {table}[{expr}]")
+
+
+def bracketed(*runs: str) -> tuple[str, ...]:
+    """Runs in ［］ on the blank form: the 范本's mark for text used only where it applies."""
+    return (out("'［' if blank else ''"), *runs, out("'］' if blank else ''"))
+
+
+def cite(name: str, number: str, aside: bool = False) -> str:
+    """An earlier instrument by name and 文书编号 (``number``, a Jinja expression).
+
+    《name》（number） as the object of a sentence; ``aside``: （《name》文书编号：number）
+    after the thing it documents.
+    """
+    if aside:
+        return f"（《{name}》文书编号：" + out(number) + "）"
+    return f"《{name}》（" + out(number) + "）"
+
+
+HAND = "　" * 6  # room for a handwritten signature (never underscores: a filled form has none)
+
+
+def set_you(path: str) -> str:
+    """Address the person at ``path`` as 你 / 你单位 (你（单位） on the blank form), as SAMR samples do.
+
+    Usually the party; a letter to someone else (a custodian, a witness to question)
+    reads the kind from that person instead.
+    """
+    return ("{%p set you = '你（单位）' if blank else "
+            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
+
+
+SET_YOU = set_you("data.party")
 YOU = out("you")
 
 
@@ -239,13 +281,14 @@ class Builder:
         for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
             r_fonts.set(qn(attr), self.layout.body_font)
         # python-docx's default says eastAsia="ja-JP": LibreOffice would then pick the
-        # Japanese glyph forms of the CJK fonts and Japanese line-breaking rules.
+        # Japanese glyph forms of the CJK fonts and Japanese line-breaking rules. Latin
+        # runs (digits, codes) are en-US: as zh-CN they break anywhere, "2026" included.
         lang = r_pr.find(qn("w:lang"))
         if lang is None:
             lang = OxmlElement("w:lang")
             r_pr.append(lang)
         lang.attrib.clear()
-        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:val"), "en-US")
         lang.set(qn("w:eastAsia"), "zh-CN")
         normal = self.doc.styles["Normal"]
         normal.font.size = Pt(self.layout.body_pt)
@@ -405,13 +448,13 @@ def party_value(path: str, name: str) -> str:
 
 
 def party_block(b: Builder, container: Container | None = None, path: str = "data.party",
-                style: Style | None = None) -> None:
-    """当事人 and its identifying lines (see PARTY_LINES)."""
+                style: Style | None = None, label: str = "当事人") -> None:
+    """当事人 (or another ``label``: 受托保管人, 被申请人) and its identifying lines (see PARTY_LINES)."""
     style = style or Style()
-    b.paragraph("当事人：", out(f"{path}.name"), style=style, container=container)
-    for label, name in PARTY_LINES:
+    b.paragraph(f"{label}：", out(f"{path}.name"), style=style, container=container)
+    for line_label, name in PARTY_LINES:
         with b.when(f"blank or {path}.{name}", container):
-            b.paragraph(f"{label}：", party_value(path, name), style=style, container=container)
+            b.paragraph(f"{line_label}：", party_value(path, name), style=style, container=container)
 
 
 def text_block(b: Builder, expr: str, style: Style, container: Container | None = None,
@@ -430,14 +473,24 @@ def text_block(b: Builder, expr: str, style: Style, container: Container | None 
                 b.paragraph(first_prefix if _ == 0 else "", style=style, container=container)
 
 
+def text_cell(b: Builder, expr: str, style: Style | None = None) -> Callable[[_Cell], None]:
+    """form_row's ``fill`` for a long payload text: one indented paragraph per line."""
+    return lambda cell: text_block(b, expr, style or Style(indent_chars=2), cell)
+
+
+def text_row(b: Builder, table: Table, label: str, expr: str, height_mm: float, cant_split: bool = False) -> None:
+    """A labelled form row holding a long payload text; by default it may run over a page break."""
+    form_row(b, table, label, text_cell(b, expr), height_mm=height_mm, cant_split=cant_split)
+
+
 def numbered_list(b: Builder, loop_var: str, items: str, line: str, style: Style,
-                  blank_lines: int = 2) -> None:
+                  blank_lines: int = 2, container: Container | None = None) -> None:
     """A payload list as 1．… 2．… paragraphs; numbered blank lines on the blank form."""
-    with b.each(f"{loop_var} in {items}"):
-        b.paragraph(out("loop.index ~ '．'"), line, style=style)
-    with b.when("blank"):
+    with b.each(f"{loop_var} in {items}", container):
+        b.paragraph(out("loop.index ~ '．'"), line, style=style, container=container)
+    with b.when("blank", container):
         for number in range(1, blank_lines + 1):
-            b.paragraph(f"{number}．________", style=style)
+            b.paragraph(f"{number}．________", style=style, container=container)
 
 
 def officer_lines(b: Builder, label: str, path: str, style: Style, blank_count: int = 2) -> None:
@@ -449,15 +502,22 @@ def officer_lines(b: Builder, label: str, path: str, style: Style, blank_count: 
             b.paragraph(f"{label}：________　　执法证号：________", style=style)
 
 
-def remedy_clause(b: Builder, decision: str, style: Style) -> None:
+def remedy_clause(b: Builder, decision: str, style: Style, document: str = "本决定书",
+                  not_suspended: str | None = "行政处罚") -> None:
     """复议 within 六十日 (行政复议法第20条) to the 本级人民政府, 诉讼 within 六个月 (行政诉讼法第46条).
 
     Both the 复议机关 and the court come from the agency configuration, never from
     the payload: they follow from who issues the decision, not from the case.
+    ``document`` is what the period runs from receipt of (本决定书, 本通知书).
+    ``not_suspended`` names what 复议/诉讼 does not suspend: 行政处罚 (行政处罚法第73条),
+    another act such as 行政强制措施 (行政复议法第42条, 行政诉讼法第56条), or None
+    where nothing is imposed (不予行政处罚, a release).
     """
-    b.paragraph(YOU, f"如不服{decision}，可以在收到本决定书之日起六十日内向", out("agency.review_body"),
-                "申请行政复议；也可以在六个月内依法向", out("agency.court"), "提起行政诉讼。"
-                "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外。", style=style)
+    suspension = (f"申请行政复议或者提起行政诉讼的，{not_suspended}不停止执行，法律另有规定的除外。"
+                  if not_suspended else "")
+    b.paragraph(YOU, f"如不服{decision}，可以在收到{document}之日起六十日内向", out("agency.review_body"),
+                "申请行政复议；也可以在六个月内依法向", out("agency.court"), "提起行政诉讼。" + suspension,
+                style=style)
 
 
 def contact_lines(b: Builder, style: Style) -> None:
@@ -489,6 +549,13 @@ def copies_line(b: Builder) -> None:
                 style=Style(size=14, before=b.layout.line_pt))
 
 
+def witness_line(b: Builder, condition: str = "blank or data.witness") -> None:
+    """见证人 with unit and phone when given (行政强制法第18条: a witness when the party is absent)."""
+    with b.when(condition):
+        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
+                    optional("data.witness.phone", "　联系电话："))
+
+
 def heading(b: Builder, text: str, container: Container | None = None) -> None:
     """A section label of a record or letter (黑体)."""
     b.paragraph(text, style=Style(font=HEI, keep_next=True), container=container)
@@ -501,7 +568,19 @@ def checkboxes(expr: str, options: Sequence[str]) -> str:
             "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
 
 
+def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
+    """A list of enum values as tick boxes: ■ every chosen option, □ the others (checkboxes() ticks one)."""
+    listing = ", ".join(f"'{option}'" for option in options)
+    return (f"{{% for option in [{listing}] %}}{{{{ '■' if option in ({expr} or []) else '□' }}}}"
+            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+
+
 # Form tables ------------------------------------------------------------------------
+
+# Body text of letters and records. Left-aligned: justified lines stretch badly before an
+# unbreakable account number.
+LETTER_BODY = Style(indent_chars=2)
+RECORD_BODY = Style(indent_chars=2)
 
 FORM_LABEL = Style(font=HEI, align=CENTER)
 FORM_VALUE = Style()
@@ -511,6 +590,13 @@ LABEL_MM = 30
 def form_table(b: Builder) -> Table:
     """The two-column table of a form: labels on the left, content on the right."""
     return b.table([LABEL_MM, b.layout.text_width_mm - LABEL_MM])
+
+
+def form_opening(b: Builder, title_run: str) -> Table:
+    """Agency, title and the form's table: how every internal form (审批表, 报告, 回证) begins."""
+    agency_header(b)
+    title(b, title_run, after=6)
+    return form_table(b)
 
 
 def form_row(b: Builder, table: Table, label: str, fill: str | Callable[[_Cell], None],
@@ -532,7 +618,7 @@ def form_row(b: Builder, table: Table, label: str, fill: str | Callable[[_Cell],
 
 def signature_line(who: str = "签名：", name: str = "", date: str = "") -> tuple[str, ...]:
     """Runs of "签名：xxx　　日期：2026年3月5日" with room to sign and date by hand."""
-    return (who, name or "　　　　　　", "　　日期：", date or BLANK_DATE)
+    return (who, name or HAND, "　　日期：", date or BLANK_DATE)
 
 
 def opinion_row(b: Builder, table: Table, label: str, opinion: Sequence[str],
@@ -557,11 +643,166 @@ def approval_row(b: Builder, table: Table, label: str, stage: str, height_mm: fl
     a = f"approvals.{stage}"
     opinion = (out(f"{a}.decision|default('')"), out(f"'　' if {a}.decision and {a}.opinion else ''"),
                out(f"{a}.opinion|default('')"))
-    signature = signature_line(name=out(f"{a}.signer if {a}.signer else '　　　　　　'"),
+    signature = signature_line(name=out(f"{a}.signer if {a}.signer else '{HAND}'"),
                                date=out(f"{a}.date|cn_date if {a}.date else '{BLANK_DATE}'"))
     opinion_row(b, table, label, opinion, signature, height_mm)
 
 
+def proposal_row(b: Builder, table: Table, label: str, opinion: str, signer: str = "承办人：",
+                 names_expr: str = names("data.handlers"), date: str = "data.proposed_on",
+                 height_mm: float = 26) -> None:
+    """The 承办人's (登记人's) opinion box with names and date, that an approval form opens with."""
+    opinion_row(b, table, label, (out(f"{opinion}|default('')"),),
+                signature_line(signer, names_expr, cn_date(date)), height_mm)
+
+
+def approval_tail(b: Builder, table: Table, height_mm: float = 26) -> None:
+    """承办机构负责人 and 机关负责人 boxes (approvals dept_head, agency_head: workflow approval-1)."""
+    approval_row(b, table, "承办机构\n负责人意见", "dept_head", height_mm)
+    approval_row(b, table, "机关负责人\n意见", "agency_head", height_mm)
+
+
+# Item tables ---------------------------------------------------------------------------
+
+
+def tag_row(b: Builder, table: Table, tag: str) -> None:
+    """A row holding only a ``{%tr … %}`` tag; docxtpl replaces the whole row with the tag."""
+    b.paragraph(tag, style=Style(size=10, line=10), container=b.row(table)[0])
+
+
+@contextlib.contextmanager
+def rows_when(b: Builder, table: Table, condition: str) -> Iterator[None]:
+    """Table rows present only when ``condition`` holds: Builder.when() wraps paragraphs, not rows."""
+    tag_row(b, table, f"{{%tr if {condition} %}}")
+    yield
+    tag_row(b, table, "{%tr endif %}")
+
+
+def repeat_header(cells: Sequence[_Cell]) -> None:
+    """Repeat the row of ``cells`` at the top of every page the table runs onto (w:tblHeader)."""
+    cells[0]._tc.getparent().get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an item table: header, width (mm, scaled to fill the type area),
+    the Jinja expression of a cell (of ``item`` and ``loop``), alignment."""
+
+    header: str
+    width: float
+    value: str
+    align: object = CENTER
+
+
+NUMBER_COLUMN = Column("序号", 15, "loop.index")
+
+
+def item_table(b: Builder, columns: Sequence[Column], items: str, blank_rows: int, size: float = 12,
+               row_mm: float = 9) -> Table:
+    """A payload list as a ruled table, one row per item (清单, samples, 卷内文件目录 …).
+
+    The header row repeats on every page and no row splits, so a long list breaks
+    cleanly between rows; the blank form gets ``blank_rows`` empty rows to fill in.
+    """
+    scale = b.layout.text_width_mm / sum(column.width for column in columns)  # fits any layout
+    table = b.table([column.width * scale for column in columns])
+    header = b.row(table, row_mm)
+    repeat_header(header)
+    for cell, column in zip(header, columns):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(column.header, style=Style(font=HEI, size=size, line=size * 1.35, align=CENTER), container=cell)
+    tag_row(b, table, f"{{%tr for item in {items} %}}")
+    for cell, column in zip(b.row(table, row_mm), columns):
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        b.paragraph(out(column.value), style=Style(size=size, line=size * 1.35, align=column.align), container=cell)
+    tag_row(b, table, "{%tr endfor %}")
+    with rows_when(b, table, "blank"):
+        for _ in range(blank_rows):
+            b.row(table, row_mm)
+    return table
+
+
+# Letters ---------------------------------------------------------------------------------
+
+
+def letter_head(b: Builder, title_run: str) -> None:
+    """Agency, title and 文书编号 of a numbered letter."""
+    agency_header(b)
+    title(b, title_run)
+    doc_number_line(b)
+
+
+def hanging(paragraph: Paragraph, left_chars: float, first_chars: float, size: float) -> None:
+    """Left indent and first-line indent in characters: wrapped lines align under the text."""
+    paragraph.paragraph_format.left_indent = Pt(size * left_chars)
+    paragraph.paragraph_format.first_line_indent = Pt(size * (first_chars - left_chars))
+
+
+def attachments_block(b: Builder, names_expr: str) -> None:
+    """附件：1．… 2．… from a Jinja list (GB/T 9704 §7.3.4: one line under the body, two
+    characters in; numbered when there are several; a wrapped name aligns under the name)."""
+    size, names_expr = b.layout.body_pt, f"({names_expr})"
+    with b.when(f"blank or {names_expr}|length == 1"):
+        hanging(b.paragraph("附件：", out(f"{names_expr}[0]"), style=Style(before=8)), 5, 2, size)
+    with b.when(f"not blank and {names_expr}|length > 1"):
+        hanging(b.paragraph("附件：1．", out(f"{names_expr}[0]"), style=Style(before=8)), 7, 2, size)
+        with b.each(f"entry in {names_expr}[1:]"):
+            hanging(b.paragraph(out("(loop.index + 1) ~ '．'"), out("entry")), 7, 5, size)
+
+
+def copy_to_line(b: Builder) -> None:
+    """抄送：… (the other authorities concerned, e.g. the other party to a 管辖 dispute)."""
+    with b.when("blank or data.copy_to"):
+        b.paragraph("抄送：", out("'________' if blank else data.copy_to|join('，')"), "。", style=Style(size=14))
+
+
+def content_paragraphs(b: Builder) -> list[Paragraph]:
+    """The body's paragraphs that print: not the ``{%p … %}`` tags docxtpl removes."""
+    return [p for p in b.doc.paragraphs if not p.text.startswith("{%p")]
+
+
+def keep_together(paragraphs: Sequence[Paragraph]) -> None:
+    """Each paragraph moves to the next page with the one after it: the seal never stands
+    on a page of its own, without text above it (GB/T 9704 §7.3.5.1)."""
+    for paragraph in paragraphs[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party: str | None = "data.party",
+           label: str = "当事人", you: str | None = None, salutation: str | None = None,
+           attachments: str | None = None, before_seal: Callable[[Builder], None] | None = None,
+           contact: bool = True, copy_to: bool = False, copies: bool = True) -> None:
+    """The skeleton of every numbered letter (通知书/决定书/函/公告), around its ``body``.
+
+    Agency, title (``title_run`` may follow a variant field), 文书编号; whom it is to:
+    the block of ``party`` under ``label`` (None: none) and/or a ``salutation`` line
+    "名称：" (主送); 你/你单位 address ``you`` (default: the party; None without a party:
+    no 你 at all). Then the body, contact, 附件 (a Jinja list), ``before_seal`` (e.g. a
+    signature), seal and date, 抄送, copies; the last body paragraph stays with the seal.
+    """
+    letter_head(b, title_run)
+    addressed = you or party
+    if addressed:
+        b.tag(set_you(addressed))
+    if party:
+        party_block(b, path=party, label=label)
+    if salutation:
+        b.paragraph(out(salutation), "：")
+    body(b)
+    closing = len(content_paragraphs(b)) - 1
+    if contact:
+        contact_lines(b, LETTER_BODY)
+    if attachments:
+        attachments_block(b, attachments)
+    if before_seal:
+        before_seal(b)
+    seal_block(b)
+    if copy_to:
+        copy_to_line(b)
+    if copies:
+        copies_line(b)
+    keep_together(content_paragraphs(b)[closing:])
+    b.footer()
 
 
 @dataclass(frozen=True)

@@ -3,92 +3,66 @@
 Items 38–56 of the 2021 list: 陈述申辩、听证、集体讨论、决定、执行、送达公告、结案归档. Items 37
 (行政处罚告知书), 45 (行政处罚决定书) and 50 (送达回证) are in core.py.
 
-Shared shapes are written once below: the letter skeleton (``letter``), the hearing panel, the
-decision reference, the payment account, the obligations of a 催告书 and of a 强制执行申请书, the
-list table with a repeated header (涉案物品处理记录, 卷内文件目录) and the approval tail of a form.
+Shared shapes of this stage are written once below: the hearing panel, the payment account, the
+obligations of a 催告书 and of a 强制执行申请书; the letter skeleton, item tables and approval
+boxes are blocks.py's.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
 from docx.enum.table import WD_ALIGN_VERTICAL
-from docx.oxml import OxmlElement
-from docx.table import Table, _Cell
+from docx.table import _Cell
 
 from authoring.blocks import (
     BLANK_DATE,
     CENTER,
     FORM,
+    HAND,
     HEI,
     LEFT,
     LETTER,
-    PARTY_LINES,
+    LETTER_BODY,
     RECORD,
+    RECORD_BODY,
     RIGHT,
-    SET_YOU,
     XIAOBIAOSONG,
     YOU,
     Builder,
+    Column,
     Instrument,
     Style,
     agency_header,
-    approval_row,
+    approval_tail,
     checkboxes,
+    cite,
     cn_date,
     cn_time,
-    contact_lines,
-    copies_line,
-    doc_number_line,
+    form_opening,
     form_row,
     form_table,
     heading,
+    item_table,
+    letter,
+    listing,
     names,
     numbered_list,
-    opinion_row,
     optional,
     out,
     party_block,
     party_value,
+    proposal_row,
     remedy_clause,
-    seal_block,
     signature_line,
     text_block,
+    text_row,
     title,
+    variant,
+    witness_line,
 )
-from authoring.instruments.core import (
-    CLOSING,
-    LETTER_BODY,
-    RECORD_BODY,
-    record_time_line,
-)
+from authoring.instruments.core import CLOSING, record_time_line
 
 # Small Jinja helpers ---------------------------------------------------------------------------
 
-
-def listing(path: str, item: str, blank: str = "________") -> str:
-    """Items of a payload list joined with 、, each shown by the expression ``item`` of ``x``.
-
-    Generalises blocks.names() to lists that are not officers (hearing officers, attendees).
-    """
-    return (f"{{% if blank %}}{blank}{{% else %}}{{% for x in {path} %}}{{{{ {item} }}}}"
-            "{{ '' if loop.last else '、' }}{% endfor %}{% endif %}")
-
-
-def set_you(path: str) -> str:
-    """blocks.SET_YOU for an addressee other than ``data.party`` (你 / 你单位 / 你（单位）)."""
-    return ("{%p set you = '你（单位）' if blank else "
-            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
-
-
-def choice(expr: str, options: Sequence[str]) -> str:
-    """An enum inside a sentence: the chosen value, or the options joined by / on the blank form."""
-    return out(f"'{'/'.join(options)}' if blank else {expr}")
-
-
-def decision_ref(path: str = "data.decision") -> str:
-    """《行政处罚决定书》（文号）, the decision an execution instrument rests on."""
-    return "《行政处罚决定书》（" + out(f"{path}.number") + "）"
+DECISION = cite("行政处罚决定书", "data.decision.number")  # the decision an execution instrument rests on
 
 
 def account(path: str = "data.payment") -> tuple[str, ...]:
@@ -104,53 +78,9 @@ def money(expr: str) -> str:
 
 # Late payment (行政处罚法第72条; 程序规定第75条): 3% of the fine a day, never more than the fine.
 LATE_PAYMENT = "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数。"
-HAND = "　　　　　　"  # room for a handwritten signature (never underscores: a filled form has none)
 
 
 # Shared shapes ---------------------------------------------------------------------------------
-
-
-def letter(b: Builder, name: str, body: Callable[[Builder], None], *, you: str = SET_YOU,
-           party: bool = True, contact: bool = True, copies: bool = True) -> None:
-    """The skeleton of every numbered letter here: agency, title, 文书编号, party, body, contact, seal.
-
-    ``name`` may be a Jinja expression (a variant's title follows its field).
-    """
-    agency_header(b)
-    title(b, name)
-    doc_number_line(b)
-    b.tag(you)
-    if party:
-        party_block(b)
-    body(b)
-    if contact:
-        contact_lines(b, LETTER_BODY)
-    seal_block(b)
-    if copies:
-        copies_line(b)
-    b.footer()
-
-
-def party_as(b: Builder, label: str, first: Style, path: str = "data.party") -> None:
-    """blocks.party_block under another label than 当事人 (the 被申请人 of a court application)."""
-    b.paragraph(f"{label}：", out(f"{path}.name"), style=first)
-    for line_label, name in PARTY_LINES:
-        with b.when(f"blank or {path}.{name}"):
-            b.paragraph(f"{line_label}：", party_value(path, name))
-
-
-def salutation(b: Builder, path: str) -> None:
-    """"名称：" heading a letter addressed by name only (a public announcement prints no ID numbers)."""
-    b.paragraph(out(f"{path}.name"), "：", style=Style(before=4))
-
-
-def review_clause(b: Builder, decision: str, style: Style) -> None:
-    """复议 60 days to the 本级人民政府 / 诉讼 6 months, for a decision that imposes nothing.
-
-    blocks.remedy_clause adds "行政处罚不停止执行", which fits a penalty but not a 不予行政处罚决定.
-    """
-    b.paragraph(YOU, f"如不服{decision}，可以在收到本决定书之日起六十日内向", out("agency.review_body"),
-                "申请行政复议；也可以在六个月内依法向", out("agency.court"), "提起行政诉讼。", style=style)
 
 
 def panel_lines(b: Builder, container: _Cell | None = None, path: str = "data.panel") -> None:
@@ -204,64 +134,6 @@ def credentials(path: str) -> tuple[str, ...]:
             listing(path, "x.certificate_number", "________、________"), "，这是我们的执法证件，请过目。")
 
 
-def repeat_header(table: Table) -> None:
-    """Repeat the table's last row (its header) on every page the table runs over (w:tblHeader)."""
-    table.rows[-1]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width_mm: float
-    value: str  # one run showing the field of ``e``, the current item
-    align: object = CENTER
-
-
-TABLE_PT = 10.5
-
-
-def list_table(b: Builder, columns: Sequence[Column], items: str, blank_rows: int) -> Table:
-    """A table of many rows that breaks across pages: header repeated, one row per item of ``items``.
-
-    The rows repeat with docxtpl's ``{%tr %}`` tags, each in a row of its own that docxtpl
-    removes; the blank form gets ``blank_rows`` empty rows to fill in by hand.
-    """
-    table = b.table([c.width_mm for c in columns])
-
-    def tag_row(tag: str) -> None:
-        b.paragraph(tag, container=b.row(table)[0])
-
-    for cell, column in zip(b.row(table, 10), columns):
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-        b.paragraph(column.header, style=Style(font=HEI, size=TABLE_PT, line=14, align=CENTER), container=cell)
-    repeat_header(table)
-    for tag, values in ((f"{{%tr for e in {items} %}}", [c.value for c in columns]),
-                        (f"{{%tr for e in range({blank_rows}) if blank %}}", ["" for _ in columns])):
-        tag_row(tag)
-        for cell, column, value in zip(b.row(table, 9), columns, values):
-            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-            b.paragraph(value, style=Style(size=TABLE_PT, line=14, align=column.align), container=cell)
-        tag_row("{%tr endfor %}")
-    return table
-
-
-def handler_row(b: Builder, table: Table, label: str, opinion: str = "data.handler_opinion") -> None:
-    """承办人意见 with the handlers' names and date (as in the 立案审批表)."""
-    opinion_row(b, table, label, (out(f"{opinion}|default('')"),),
-                signature_line("承办人：", names("data.handlers"), cn_date("data.proposed_on")), 24)
-
-
-def approval_tail(b: Builder, table: Table, height_mm: float = 26) -> None:
-    """承办机构负责人 and 机关负责人 boxes (approvals dept_head, agency_head; hand-signed until then)."""
-    approval_row(b, table, "承办机构\n负责人意见", "dept_head", height_mm)
-    approval_row(b, table, "机关负责人\n意见", "agency_head", height_mm)
-
-
-def text_cell(b: Builder, expr: str) -> Callable[[_Cell], None]:
-    """Fill a form cell with a long payload text, one indented paragraph per line."""
-    return lambda cell: text_block(b, expr, Style(indent_chars=2), cell)
-
-
 # 38 陈述申辩笔录 ---------------------------------------------------------------------------------
 
 
@@ -302,7 +174,7 @@ def hearing_notice_body(b: Builder) -> None:
     b.paragraph(YOU, "于", cn_date("data.requested_on"), "就本局《行政处罚告知书》（", out("data.notice_number"),
                 "）提出听证要求。根据《中华人民共和国行政处罚法》第六十四条的规定，本局定于", cn_date(f"{s}.date"),
                 cn_time(f"{s}.time"), "在", out(f"{s}.place"), "对", out("data.case"), "举行听证，本次听证",
-                choice(f"{s}.publicity", PUBLICITY), "举行", optional(f"{s}.nonpublic_reason", "（", "）"),
+                out(variant(f"{s}.publicity", PUBLICITY)), "举行", optional(f"{s}.nonpublic_reason", "（", "）"),
                 "。请", YOU, "准时出席。", style=LETTER_BODY)
     b.paragraph("本次听证由", out("data.panel.presiding"), "担任主持人",
                 out("'，' ~ data.panel.members|join('、') ~ '担任听证员' if data.panel.members else ''"),
@@ -364,15 +236,13 @@ def hearing_record(b: Builder) -> None:
 
 def hearing_report(b: Builder) -> None:
     """听证报告: to the 机关负责人 after the hearing; filed in the 副卷 (程序规定第78条)."""
-    agency_header(b)
-    title(b, "听证报告", after=6)
-    table = form_table(b)
+    table = form_opening(b, "听证报告")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
     form_row(b, table, "听证时间\n地点方式", lambda cell: hearing_header(b, cell), height_mm=24)
     form_row(b, table, "案件调查\n人员", names("data.investigators", with_numbers=True))
-    form_row(b, table, "听证基本\n情况", text_cell(b, "data.summary"), height_mm=60, cant_split=False)
-    form_row(b, table, "处理意见\n及建议", text_cell(b, "data.recommendation"), height_mm=35, cant_split=False)
+    text_row(b, table, "听证基本\n情况", "data.summary", height_mm=60)
+    text_row(b, table, "处理意见\n及建议", "data.recommendation", height_mm=35)
 
     def signatures(cell: _Cell) -> None:
         b.paragraph("听证主持人：", HAND, "　听证员：", HAND, style=Style(align=RIGHT), container=cell)
@@ -422,15 +292,12 @@ DECISION_KINDS = ("给予行政处罚", "不予行政处罚", "移送其他行�
 
 def decision_approval(b: Builder) -> None:
     """行政处理决定审批表: the proposed handling, approved by the 机关负责人 (程序规定第60条)."""
-    agency_header(b)
-    title(b, "行政处理决定审批表", after=6)
-    table = form_table(b)
+    table = form_opening(b, "行政处理决定审批表")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
-    form_row(b, table, "主要违法\n事实", text_cell(b, "data.facts"), height_mm=28, cant_split=False)
-    form_row(b, table, "陈述申辩\n或者听证\n情况", text_cell(b, "data.representation"), height_mm=20,
-             cant_split=False)
-    form_row(b, table, "审核意见", text_cell(b, "data.review"), height_mm=14, cant_split=False)
+    text_row(b, table, "主要违法\n事实", "data.facts", height_mm=28)
+    text_row(b, table, "陈述申辩\n或者听证\n情况", "data.representation", height_mm=20)
+    text_row(b, table, "审核意见", "data.review", height_mm=14)
 
     def proposal(cell: _Cell) -> None:
         b.paragraph(checkboxes("data.kind", DECISION_KINDS), container=cell)
@@ -439,7 +306,7 @@ def decision_approval(b: Builder) -> None:
                     style=Style(align=RIGHT, before=4), container=cell)
 
     form_row(b, table, "拟处理意见", proposal, height_mm=30, cant_split=False)
-    form_row(b, table, "集体讨论\n情况", text_cell(b, "data.discussion"), height_mm=13, cant_split=False)
+    text_row(b, table, "集体讨论\n情况", "data.discussion", height_mm=13)
     approval_tail(b, table, 24)
     b.footer()
 
@@ -456,7 +323,7 @@ def on_the_spot_body(b: Builder) -> None:
     with b.when("blank"):
         b.paragraph(YOU, "的陈述、申辩意见及复核意见：________", style=LETTER_BODY)
     b.paragraph(YOU, "的上述行为违反了", out("data.violated_provisions"), "的规定。依据", out("data.penalty_basis"),
-                "的规定，决定给予", YOU, "以下行政处罚：", choice("data.penalty", ("警告", "罚款")),
+                "的规定，决定给予", YOU, "以下行政处罚：", out(variant("data.penalty", ("警告", "罚款"))),
                 "{% if data.penalty == '罚款' %}", money("data.fine"), "{% endif %}",
                 "{% if blank %}________元{% endif %}", "。", style=LETTER_BODY)
     payments = {"当场缴纳": ("因", out("data.collection_ground"), "，执法人员依法当场收缴罚款，并向", YOU, "出具专用票据。"),
@@ -496,7 +363,7 @@ def no_penalty_body(b: Builder) -> None:
         b.paragraph("同时，责令", YOU, out("data.correction"), "。", style=LETTER_BODY)
     with b.when("data.education"):
         b.paragraph(out("data.education"), style=LETTER_BODY)
-    review_clause(b, "本决定", LETTER_BODY)
+    remedy_clause(b, "本决定", LETTER_BODY, not_suspended=None)  # nothing is imposed
 
 
 def no_penalty_decision(b: Builder) -> None:
@@ -510,8 +377,8 @@ DEFERRAL = ("延期", "分期")
 
 
 def fine_deferral_body(b: Builder) -> None:
-    kind = choice("data.variant", DEFERRAL)
-    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", decision_ref(), "，对", YOU, "处以罚款",
+    kind = out(variant("data.variant", DEFERRAL))
+    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", DECISION, "，对", YOU, "处以罚款",
                 money("data.fine"), "。", YOU, "于", cn_date("data.applied_on"), "以确有经济困难为由，书面申请", kind,
                 "缴纳罚款。", style=LETTER_BODY)
     b.paragraph("根据《市场监督管理行政处罚程序规定》第七十四条的规定，经本局负责人批准，同意", YOU, kind,
@@ -533,15 +400,14 @@ def fine_deferral_body(b: Builder) -> None:
 
 def fine_deferral_notice(b: Builder) -> None:
     """延期/分期缴纳罚款通知书 (程序规定第74条): written notice of the approved deferral or instalments."""
-    letter(b, out("data.variant ~ '缴纳罚款通知书' if data.variant else '延期/分期缴纳罚款通知书'"),
-           fine_deferral_body)
+    letter(b, out(f"{variant('data.variant', DEFERRAL)} ~ '缴纳罚款通知书'"), fine_deferral_body)
 
 
 # 48 行政处罚决定履行催告书 -----------------------------------------------------------------------
 
 
 def performance_demand_body(b: Builder) -> None:
-    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", decision_ref(), "，并于",
+    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", DECISION, "，并于",
                 cn_date("data.decision.served_on"), "送达", YOU, "。", YOU, "至今未履行该决定确定的义务。",
                 optional("data.performance_note"), style=LETTER_BODY)
     b.paragraph("根据《中华人民共和国行政强制法》第三十五条、第五十四条的规定，本局现催告", YOU,
@@ -569,12 +435,12 @@ def enforcement_application_body(b: Builder) -> None:
     b.paragraph("申请人：", out("agency.name"), style=Style(before=4))
     b.paragraph("住所：", out("agency.address"))
     b.paragraph("负责人：", out("data.agency_head.name"), "　　职务：", out("data.agency_head.position"))
-    party_as(b, "被申请人", Style(before=4))
+    party_block(b, label="被申请人")
     b.paragraph("申请事项", style=head)
-    b.paragraph("请求", out("data.court"), "依法强制执行本局", decision_ref(), "确定的下列义务：", style=LETTER_BODY)
+    b.paragraph("请求", out("data.court"), "依法强制执行本局", DECISION, "确定的下列义务：", style=LETTER_BODY)
     obligation_lines(b, LETTER_BODY)
     b.paragraph("事实和理由", style=head)
-    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", decision_ref(), "，于",
+    b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", DECISION, "，于",
                 cn_date("data.decision.served_on"), "送达被申请人。", style=LETTER_BODY)
     text_block(b, "data.summary", LETTER_BODY, blank_lines=2)
     b.paragraph("被申请人在法定期限内未申请行政复议或者提起行政诉讼，该期限已于", cn_date("data.period_expired_on"),
@@ -593,7 +459,7 @@ def enforcement_application_body(b: Builder) -> None:
 def enforcement_application(b: Builder) -> None:
     """强制执行申请书 to the competent court the payload names (行政强制法第53–54条; 程序规定第76条):
     within three months after the period for 复议/诉讼 expired; signed by the agency head, sealed."""
-    letter(b, "强制执行申请书", enforcement_application_body, party=False, contact=False)
+    letter(b, "强制执行申请书", enforcement_application_body, party=None, contact=False)
 
 
 # 51 行政处罚文书送达公告 -------------------------------------------------------------------------
@@ -602,13 +468,12 @@ NOTICE_REASONS = ("受送达人下落不明", "采用其他方式无法送达")
 
 
 def service_announcement_body(b: Builder) -> None:
-    salutation(b, "data.addressee")
     b.paragraph("本局依法对", out("data.case"), "作出下列文书：", style=LETTER_BODY)
     with b.each("d in data.documents"):
         b.paragraph("《", out("d.name"), "》", optional("d.number", "（", "）"), style=LETTER_BODY)
     with b.when("blank"):
         b.paragraph("《________》（________）", style=LETTER_BODY)
-    b.paragraph("因", choice("data.reason", NOTICE_REASONS), "（", out("data.attempts"), "），根据《市场监督管理"
+    b.paragraph("因", out(variant("data.reason", NOTICE_REASONS)), "（", out("data.attempts"), "），根据《市场监督管理"
                 "行政处罚程序规定》第八十二条第（五）项的规定，本局向", YOU, "公告送达上述文书。", style=LETTER_BODY)
     b.paragraph("上述文书的主要内容如下：", style=LETTER_BODY)
     text_block(b, "data.summary", LETTER_BODY, blank_lines=4)
@@ -623,16 +488,17 @@ def service_announcement(b: Builder) -> None:
 
     Addressed by name only: a public notice prints no ID number or home address.
     """
-    letter(b, "行政处罚文书送达公告", service_announcement_body, you=set_you("data.addressee"), party=False,
-           copies=False)
+    letter(b, "行政处罚文书送达公告", service_announcement_body, party=None, you="data.addressee",
+           salutation="data.addressee.name", copies=False)
 
 
 # 52 涉案物品处理记录 -----------------------------------------------------------------------------
 
 DISPOSALS = ("销毁", "拍卖", "变卖", "移交有关部门", "退还当事人", "其他")
-ITEM_COLUMNS = (Column("序号", 12, out("loop.index")), Column("物品名称", 52, out("e.name"), align=LEFT),
-                Column("规格（型号）", 38, out("e.specification")), Column("单位", 13, out("e.unit")),
-                Column("数量", 17, out("e.quantity")), Column("备注", 33, out("e.remarks")))
+ITEM_COLUMNS = (Column("序号", 12, "loop.index"), Column("物品名称", 52, "item.name", LEFT),
+                Column("规格（型号）", 38, "item.specification"), Column("单位", 13, "item.unit"),
+                Column("数量", 17, "item.quantity"), Column("备注", 33, "item.remarks"))
+TABLE_PT = 10.5
 
 
 def disposal_record(b: Builder) -> None:
@@ -650,11 +516,9 @@ def disposal_record(b: Builder) -> None:
         b.paragraph("具体处理方法：", out("data.method_detail"))
     b.paragraph("执行人员：", names("data.officers", with_numbers=True))
     b.paragraph("当事人到场情况：", out("data.party_presence"))
-    with b.when("blank or data.witness"):
-        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
-                    out("'　联系电话：' ~ data.witness.phone if data.witness.phone else ''"))
+    witness_line(b)
     heading(b, "处理物品：")
-    list_table(b, ITEM_COLUMNS, "data.goods", 6)
+    item_table(b, ITEM_COLUMNS, "data.goods", 6, size=TABLE_PT)
     heading(b, "处理经过：")
     text_block(b, "data.course", RECORD_BODY, blank_lines=4)
     b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
@@ -670,9 +534,7 @@ CLOSING_GROUNDS = ("行政处罚决定执行完毕", "人民法院裁定终结�
 
 def case_closing_approval(b: Builder) -> None:
     """结案审批表 (程序规定第77条): filled within 15 working days of the closing event."""
-    agency_header(b)
-    title(b, "结案审批表", after=6)
-    table = form_table(b)
+    table = form_opening(b, "结案审批表")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
     form_row(b, table, "立案日期", cn_date("data.filed_on"))
@@ -682,7 +544,7 @@ def case_closing_approval(b: Builder) -> None:
         text_block(b, "data.result", Style(indent_chars=2), cell, blank_lines=1)
 
     form_row(b, table, "处理决定", decision, height_mm=20)
-    form_row(b, table, "执行情况", text_cell(b, "data.execution"), height_mm=22, cant_split=False)
+    text_row(b, table, "执行情况", "data.execution", height_mm=22)
 
     def grounds(cell: _Cell) -> None:
         b.paragraph(checkboxes("data.ground", CLOSING_GROUNDS), container=cell)
@@ -690,7 +552,7 @@ def case_closing_approval(b: Builder) -> None:
                     container=cell)
 
     form_row(b, table, "结案情形", grounds, height_mm=18)
-    handler_row(b, table, "承办人意见")
+    proposal_row(b, table, "承办人意见", "data.handler_opinion", height_mm=24)
     approval_tail(b, table)
     b.paragraph("注：有结案情形的，办案机构应当在十五个工作日内填写本表，经机关负责人批准后予以结案。",
                 style=Style(size=10.5, before=4))
@@ -735,11 +597,12 @@ def file_index(b: Builder) -> None:
     title(b, "卷内文件目录", after=4)
     volume_line(b)
     # 日期 as eight digits (20260304), as archives write it, so that the column stays narrow.
-    columns = (Column("序号", 12, out("loop.index")), Column("文号", 34, out("e.number")),
-               Column("责任者", 30, out("e.author")), Column("题　名", 42, out("e.title"), align=LEFT),
-               Column("日期", 21, out("e.date|replace('-', '')")), Column("页号", 14, out("e.pages")),
-               Column("备注", 12, out("e.remarks")))
-    list_table(b, columns, "data.entries", 22)
+    # 备注 (up to 100 characters) needs three characters a line, or its row outgrows a page.
+    columns = (Column("序号", 10, "loop.index"), Column("文号", 32, "item.number"),
+               Column("责任者", 28, "item.author"), Column("题　名", 44, "item.title", LEFT),
+               Column("日期", 21, "item.date|replace('-', '')"), Column("页号", 13, "item.pages"),
+               Column("备注", 17, "item.remarks", LEFT))
+    item_table(b, columns, "data.entries", 22, size=TABLE_PT)
     b.footer()
 
 
@@ -776,7 +639,8 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("hearing-report", "听证报告", "form", False, FORM, hearing_report),
     Instrument("collective-discussion-record", "行政处罚案件集体讨论记录", "record", False, RECORD,
                collective_discussion_record),
-    Instrument("decision-approval", "行政处理决定审批表", "form", False, FORM, decision_approval),
+    Instrument("decision-approval", "行政处理决定审批表", "form", False, FORM, decision_approval,
+               workflow="approval-1"),
     Instrument("on-the-spot-penalty-decision", "当场行政处罚决定书", "letter", True, LETTER,
                on_the_spot_penalty_decision),
     Instrument("no-penalty-decision", "不予行政处罚决定书", "letter", True, LETTER, no_penalty_decision),
@@ -785,7 +649,8 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("enforcement-application", "强制执行申请书", "letter", True, LETTER, enforcement_application),
     Instrument("service-announcement", "行政处罚文书送达公告", "letter", True, LETTER, service_announcement),
     Instrument("disposal-record", "涉案物品处理记录", "record", False, RECORD, disposal_record),
-    Instrument("case-closing-approval", "结案审批表", "form", False, FORM, case_closing_approval),
+    Instrument("case-closing-approval", "结案审批表", "form", False, FORM, case_closing_approval,
+               workflow="approval-1"),
     Instrument("case-file-cover", "卷宗封面", "other", False, FORM, case_file_cover),
     Instrument("file-index", "卷内文件目录", "other", False, FORM, file_index),
     Instrument("file-notes", "卷内备考表", "other", False, FORM, file_notes),

@@ -5,27 +5,32 @@ from docx.table import _Cell
 
 from authoring.blocks import (
     BLANK_DATE,
-    Builder,
     FORM,
     HEI,
-    Instrument,
     LETTER,
+    LETTER_BODY,
     RECORD,
+    RECORD_BODY,
     RIGHT,
     SET_YOU,
-    Style,
     YOU,
+    Builder,
+    Instrument,
+    Style,
     agency_header,
     approval_row,
+    approval_tail,
     checkboxes,
     cn_date,
     cn_time,
     contact_lines,
     copies_line,
-    doc_number_line,
+    form_opening,
     form_row,
     form_table,
     heading,
+    letter_head,
+    listing,
     names,
     numbered_list,
     officer_lines,
@@ -34,12 +39,16 @@ from authoring.blocks import (
     out,
     party_block,
     party_value,
+    proposal_row,
     remedy_clause,
     seal_block,
-    signature_line,
     text_block,
+    text_cell,
+    text_row,
     title,
+    witness_line,
 )
+
 
 def major_decision_review(b: Builder) -> None:
     """重大行政执法决定法制审核表, exactly as the attachment to the 三项制度 notice.
@@ -76,9 +85,7 @@ CASE_SOURCES = ("监督检查", "投诉", "举报", "其他部门移送", "上�
 
 def case_filing_approval(b: Builder) -> None:
     """立案/不予立案审批表 (程序规定第18–20条): the title follows the decision."""
-    agency_header(b)
-    title(b, out("data.decision ~ '审批表' if data.decision else '立案/不予立案审批表'"), after=6)
-    table = form_table(b)
+    table = form_opening(b, out("data.decision ~ '审批表' if data.decision else '立案/不予立案审批表'"))
     def source(cell: _Cell) -> None:
         b.paragraph(checkboxes("data.source", CASE_SOURCES), container=cell)
         with b.when("data.source_detail", cell):
@@ -87,16 +94,12 @@ def case_filing_approval(b: Builder) -> None:
     form_row(b, table, "案件来源", source)
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
-    form_row(b, table, "简要案情", lambda cell: text_block(b, "data.summary", Style(indent_chars=2), cell),
-             height_mm=58, cant_split=False)
-    opinion_row(b, table, "承办人意见", (out("data.handler_opinion|default('')"),),
-                signature_line("承办人：", names("data.handlers"), cn_date("data.proposed_on")), 30)
-    approval_row(b, table, "承办机构\n负责人意见", "dept_head", 32)
-    approval_row(b, table, "机关负责人\n意见", "agency_head", 32)
+    text_row(b, table, "简要案情", "data.summary", height_mm=58)
+    proposal_row(b, table, "承办人意见", "data.handler_opinion", height_mm=30)
+    approval_tail(b, table, 32)
     b.footer()
 
 
-RECORD_BODY = Style(indent_chars=2)
 CLOSING = out("'以上笔录已向你宣读/请你核对' if blank else ('以上笔录已向你宣读' if data.record_check == '宣读' "
               "else '以上笔录请你核对')")
 
@@ -115,13 +118,9 @@ def on_site_record(b: Builder) -> None:
     officer_lines(b, "检查人员", "data.inspectors", Style())
     party_block(b)
     b.paragraph("通知当事人到场情况：", out("data.notification"))
-    with b.when("blank or data.witness"):
-        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
-                    out("'　联系电话：' ~ data.witness.phone if data.witness.phone else ''"))
+    witness_line(b)
     b.paragraph("我们是", out("agency.name"), "的执法人员", names("data.inspectors"),
-                "，执法证号分别为", "{% if blank %}________、________{% else %}"
-                "{% for o in data.inspectors %}{{ o.certificate_number }}{{ '' if loop.last else '、' }}"
-                "{% endfor %}{% endif %}",
+                "，执法证号分别为", listing("data.inspectors", "x.certificate_number", "________、________"),
                 "，这是我们的执法证件，请过目确认。今天我们依法进行检查，请予配合。依照法律规定，"
                 "你有权进行陈述和申辩。如果你认为我们与本案（事）有直接利害关系或者其他关系可能影响公正执法的，"
                 "你有申请回避的权利。你是否申请回避？", style=RECORD_BODY)
@@ -173,15 +172,9 @@ def inquiry_record(b: Builder) -> None:
     b.footer("被询问人：　　　　　　　询问人：　　　　　　　记录人：　　　　　　　")
 
 
-# Left-aligned: justified lines stretch badly before an unbreakable account number.
-LETTER_BODY = Style(indent_chars=2)
-
-
 def letter_opening(b: Builder, name: str) -> None:
-    """Agency, title and 文书编号 of a numbered letter."""
-    agency_header(b)
-    title(b, name)
-    doc_number_line(b)
+    """Agency, title and 文书编号 of a numbered letter to the party (the released letters' own skeleton)."""
+    letter_head(b, name)
     b.tag(SET_YOU)
 
 
@@ -277,9 +270,7 @@ SERVICE_METHODS = ("直接送达", "留置送达", "邮寄送达", "委托送达
 
 def service_receipt(b: Builder) -> None:
     """送达回证 (程序规定第82条): the recipient's signature and date prove service."""
-    agency_header(b)
-    title(b, "送达回证", after=6)
-    table = form_table(b)
+    table = form_opening(b, "送达回证")
 
     def documents(cell: _Cell) -> None:
         with b.each("d in data.documents", cell):
@@ -297,7 +288,7 @@ def service_receipt(b: Builder) -> None:
     form_row(b, table, "送 达 人", names("data.servers", with_numbers=True), height_mm=14)
     form_row(b, table, "见 证 人", out("data.witness.name") + optional("data.witness.unit", "（", "）"),
              height_mm=14)
-    form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=40)
+    form_row(b, table, "备　　注", text_cell(b, "data.remarks", Style()), height_mm=40)
     b.footer()
 
 

@@ -5,46 +5,45 @@ Legal basis, 《市场监督管理行政处罚程序规定》 (程序规定): �
 取证 第24、26、29、30条; 先行登记保存 第33–35条; 协助扣押 第39条; 协助调查 第45条;
 送达地址 第82–83条. 行政处罚法第56条 (先行登记保存); 行政强制法第21条 (移送查封、扣押的财物).
 
-The letters share one skeleton (``letter``): agency, title, 文书编号, the addressee or the
-party block, the body of the instrument, contact, 附件, seal, 抄送, copies. Each letter is a
-``LetterSpec`` of that skeleton plus its own body function.
+The letters are blocks.letter around a body of their own, each declared as data below
+(``numbered_letter``): whom it is addressed to, whether it has 附件 and 抄送.
 """
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
-from docx.enum.table import WD_ALIGN_VERTICAL
-from docx.oxml import OxmlElement
-from docx.shared import Pt
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from docx.table import _Cell
 
 from authoring.blocks import (
     BLANK_DATE,
-    CENTER,
     FORM,
-    HEI,
+    HAND,
     LEFT,
     LETTER,
+    LETTER_BODY,
     RECORD,
-    SET_YOU,
+    RECORD_BODY,
     YOU,
     Builder,
+    Column,
     Instrument,
     Style,
     agency_header,
-    approval_row,
+    approval_tail,
+    bracketed,
     checkboxes,
+    choose,
+    cite,
     cn_date,
     cn_time,
-    contact_lines,
-    copies_line,
-    doc_number_line,
+    form_opening,
     form_row,
     form_table,
     heading,
+    item_table,
+    letter,
+    multi_checkboxes,
     names,
     numbered_list,
     officer_lines,
@@ -52,44 +51,19 @@ from authoring.blocks import (
     optional,
     out,
     party_block,
-    seal_block,
+    proposal_row,
+    rows_when,
     signature_line,
     text_block,
+    text_cell,
+    text_row,
     title,
+    variant,
 )
-from authoring.instruments.core import (
-    CASE_SOURCES,
-    CLOSING,
-    LETTER_BODY,
-    RECORD_BODY,
-    record_time_line,
-)
+from authoring.instruments.core import CASE_SOURCES, CLOSING, record_time_line
 
 RULES = "《市场监督管理行政处罚程序规定》"
-
-
-# Small Jinja helpers (candidates for blocks.py) ------------------------------------------
-
-
-def set_you(path: str) -> str:
-    """Address an addressee that is not ``data.party`` as 你 / 你单位 (你（单位） on the blank form).
-
-    blocks.SET_YOU reads ``data.party.kind``; notices such as the 询问通知书 go to the party
-    or to a third person, so the kind comes from the addressee object instead.
-    """
-    return (f"{{%p set you = '你（单位）' if blank else "
-            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
-
-
-def choose(expr: str, mapping: dict[str, str], blank_text: str) -> str:
-    """The text an enum value stands for (e.g. the article a ground rests on); ``blank_text`` on the blank form."""
-    table = "{" + ", ".join(f"'{key}': '{value}'" for key, value in mapping.items()) + "}"
-    return out(f"'{blank_text}' if blank else {table}[{expr}]")
-
-
-def variant_title(prefix: str, expr: str, options: Sequence[str], suffix: str) -> str:
-    """A title that follows a variant field: 扣押物品移送告知书; the combined title on the blank form."""
-    return out(f"'{prefix}' ~ ({expr} if {expr} else '{'/'.join(options)}') ~ '{suffix}'")
+MEASURE_DECISION = cite("实施行政强制措施决定书", "data.measure_number", aside=True)
 
 
 def case_phrase(path: str = "data.case") -> str:
@@ -97,167 +71,23 @@ def case_phrase(path: str = "data.case") -> str:
     return out(f"{path}.party_name") + out(f"{path}.cause") + "一案"
 
 
-def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
-    """A list of enum values as tick boxes: ■ every chosen option, □ the others (checkboxes() ticks one)."""
-    listing = ", ".join(f"'{option}'" for option in options)
-    return (f"{{% for option in [{listing}] %}}{{{{ '■' if option in ({expr} or []) else '□' }}}}"
-            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
-
-
-def bracketed(*runs: str) -> tuple[str, ...]:
-    """Runs in ［］ on the blank form: the 范本's mark for text used only where it applies."""
-    return (out("'［' if blank else ''"), *runs, out("'］' if blank else ''"))
-
-
 def inventory_reference(expr: str) -> str:
     """［详见《场所/设施/财物清单》（文书编号：…）］, the 清单 made on the spot with the measure."""
     return out(f"'［详见《场所/设施/财物清单》' ~ ('（文书编号：' ~ {expr} ~ '）' if blank or {expr} else '') ~ '］'")
 
 
-# Tables (candidates for blocks.py) ---------------------------------------------------------
+# Whom a letter is addressed to (blocks.letter's options): the party (the default, 你/你单位);
+# ``data.addressee`` {kind, name}, the party or a third person; or another authority by name
+# (贵单位/你局, no 你). FILES: ``data.attachments`` as 附件 (the case files that go with it).
+TO_ADDRESSEE = {"party": None, "you": "data.addressee", "salutation": "data.addressee.name"}
+TO_AUTHORITY = {"party": None, "salutation": "data.addressee"}
+FILES = {"attachments": "data.attachments"}
 
 
-def mark_header(cells: Sequence[_Cell]) -> None:
-    """Repeat a table's first row on every page it runs over (w:tblHeader)."""
-    tr_pr = cells[0]._tc.getparent().get_or_add_trPr()
-    tr_pr.append(OxmlElement("w:tblHeader"))
-
-
-def tag_row(b: Builder, table: Table, tag: str) -> None:
-    """A row holding only a ``{%tr … %}`` tag; docxtpl replaces the whole row with the tag."""
-    b.paragraph(tag, style=Style(size=10, line=10), container=b.row(table)[0])
-
-
-@contextlib.contextmanager
-def rows_when(b: Builder, table: Table, condition: str) -> Iterator[None]:
-    """Table rows present only when ``condition`` holds: Builder.when() wraps paragraphs, not rows."""
-    tag_row(b, table, f"{{%tr if {condition} %}}")
-    yield
-    tag_row(b, table, "{%tr endif %}")
-
-
-def item_table(b: Builder, columns: Sequence[tuple[str, float, str]], items: str, size: float = 12,
-               blank_rows: int = 4) -> Table:
-    """A payload list as a ruled table: a header row, one row per item, empty rows on the blank form.
-
-    ``columns`` are (header, width in mm, one run of the cell, using ``item`` and ``loop``).
-    The rows repeat with docxtpl's ``{%tr for %}``; blocks.form_table only knows label/value rows.
-    """
-    table = b.table([width for _, width, _ in columns])
-    header = b.row(table, height_mm=8)
-    mark_header(header)
-    for cell, (label, _, _) in zip(header, columns):
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-        b.paragraph(label, style=Style(font=HEI, size=size, line=size * 1.5, align=CENTER), container=cell)
-
-    tag_row(b, table, f"{{%tr for item in {items} %}}")
-    for index, (cell, (_, _, run)) in enumerate(zip(b.row(table, height_mm=8), columns)):
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-        b.paragraph(run, style=Style(size=size, line=size * 1.5, align=CENTER if index == 0 else LEFT),
-                    container=cell)
-    tag_row(b, table, "{%tr endfor %}")
-    with rows_when(b, table, "blank"):
-        for _ in range(blank_rows):
-            b.row(table, height_mm=9)
-    return table
-
-
-def approval_tail(b: Builder, table: Table, label: str, opinion: str, signer: str, names_expr: str,
-                  date_expr: str, height_mm: float = 26) -> None:
-    """承办人 opinion, then 承办机构负责人 and 机关负责人 (approvals dept_head, agency_head), as
-    core.case_filing_approval ends: the internal forms of a case share this tail."""
-    opinion_row(b, table, label, (out(f"{opinion}|default('')"),),
-                signature_line(signer, names_expr, cn_date(date_expr)), height_mm)
-    approval_row(b, table, "承办机构\n负责人意见", "dept_head", height_mm)
-    approval_row(b, table, "机关负责人\n意见", "agency_head", height_mm)
-
-
-# The letter skeleton ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LetterSpec:
-    """What a numbered letter (通知书/函/移送书/告知书) puts into the shared skeleton.
-
-    ``to`` is whom the letter is addressed to: "party" (the party block, 你/你单位),
-    "addressee" (``data.addressee`` {kind, name}: the party or a third person), or
-    "agency" (``data.addressee`` is the name of another authority, addressed as 贵单位/你局).
-    """
-
-    id: str
-    name: str  # the official title; a variant instrument's combined title (查封/扣押物品移送告知书)
-    body: Callable[[Builder], None]
-    to: str = "party"
-    attachments: bool = False  # data.attachments: 附件 before the seal
-    copy_to: bool = False  # data.copy_to: 抄送 after the seal
-    heading: str | None = None  # the page title as a Jinja run, when it follows a variant field
-
-    def instrument(self) -> Instrument:
-        return Instrument(self.id, self.name, "letter", True, LETTER, letter(self))
-
-
-def addressee_line(b: Builder, expr: str) -> None:
-    """"收文单位或者个人：" at the left margin, as the 主送 line of a letter."""
-    b.paragraph(out(expr), "：")
-
-
-def hanging(paragraph: Paragraph, left_chars: float, first_chars: float, size: float) -> None:
-    """Left indent and first-line indent in characters: wrapped lines align under the text."""
-    paragraph.paragraph_format.left_indent = Pt(size * left_chars)
-    paragraph.paragraph_format.first_line_indent = Pt(size * (first_chars - left_chars))
-
-
-def attachments_block(b: Builder) -> None:
-    """附件：1．… 2．… (GB/T 9704 §7.3.4: one line under the body, two characters in; numbered
-    when there are several; a wrapped name aligns under the name)."""
-    size = b.layout.body_pt
-    with b.when("blank or data.attachments|length == 1"):
-        hanging(b.paragraph("附件：", out("data.attachments[0]"), style=Style(before=8)), 5, 2, size)
-    with b.when("not blank and data.attachments|length > 1"):
-        hanging(b.paragraph("附件：1．", out("data.attachments[0]"), style=Style(before=8)), 7, 2, size)
-        with b.each("entry in data.attachments[1:]"):
-            hanging(b.paragraph(out("(loop.index + 1) ~ '．'"), out("entry")), 7, 5, size)
-
-
-def copy_to_line(b: Builder) -> None:
-    """抄送：… (the other authorities concerned, e.g. the other party to a 管辖 dispute)."""
-    with b.when("blank or data.copy_to"):
-        b.paragraph("抄送：", out("'________' if blank else data.copy_to|join('，')"), "。", style=Style(size=14))
-
-
-def letter(spec: LetterSpec) -> Callable[[Builder], None]:
-    """The build function of a letter: the shared skeleton around ``spec.body``."""
-    def build(b: Builder) -> None:
-        agency_header(b)
-        title(b, spec.heading or spec.name)
-        doc_number_line(b)
-        if spec.to == "party":
-            b.tag(SET_YOU)
-            party_block(b)
-        elif spec.to == "addressee":
-            b.tag(set_you("data.addressee"))
-            addressee_line(b, "data.addressee.name")
-        else:
-            addressee_line(b, "data.addressee")
-        spec.body(b)
-        closing = len(b.doc.paragraphs)
-        contact_lines(b, LETTER_BODY)
-        if spec.attachments:
-            attachments_block(b)
-        seal_block(b)
-        if spec.copy_to:
-            copy_to_line(b)
-        copies_line(b)
-        keep_together(b.doc.paragraphs[closing:])
-        b.footer()
-    return build
-
-
-def keep_together(paragraphs: Sequence[Paragraph]) -> None:
-    """Contact, 附件, seal and copies move to the next page together rather than leave the
-    copies line (or the seal) alone on a page of its own (GB/T 9704 §7.3.5.1)."""
-    for paragraph in paragraphs[:-1]:
-        paragraph.paragraph_format.keep_with_next = True
+def numbered_letter(id: str, name: str, body: Callable[[Builder], None], heading: str | None = None,
+                    **options: Any) -> Instrument:
+    """A letter instrument: blocks.letter around ``body``; ``heading`` when the title follows a variant."""
+    return Instrument(id, name, "letter", True, LETTER, lambda b: letter(b, heading or name, body, **options))
 
 
 # 1 案件来源登记表 / 8 行政处罚案件有关事项审批表 (forms) --------------------------------------------
@@ -265,9 +95,7 @@ def keep_together(paragraphs: Sequence[Paragraph]) -> None:
 
 def case_source_registration(b: Builder) -> None:
     """案件来源登记表: a lead as received, before the 核查 of 程序规定第18条."""
-    agency_header(b)
-    title(b, "案件来源登记表", after=6)
-    table = form_table(b)
+    table = form_opening(b, "案件来源登记表")
 
     def source(cell: _Cell) -> None:
         b.paragraph(checkboxes("data.source", CASE_SOURCES), container=cell)
@@ -292,10 +120,10 @@ def case_source_registration(b: Builder) -> None:
     form_row(b, table, "登记时间", cn_date("data.registered_on"))
     form_row(b, table, "线索提供人", informant)
     form_row(b, table, "涉嫌违法\n当事人", suspect)
-    form_row(b, table, "案源主要内容", lambda cell: text_block(b, "data.summary", Style(indent_chars=2), cell),
-             height_mm=50, cant_split=False)
-    approval_tail(b, table, "登记人意见", "data.registrar_opinion", "登记人：", out("data.registrar"),
-                  "data.registered_on")
+    text_row(b, table, "案源主要内容", "data.summary", height_mm=50)
+    proposal_row(b, table, "登记人意见", "data.registrar_opinion", "登记人：", out("data.registrar"),
+                 "data.registered_on")
+    approval_tail(b, table)
     b.paragraph("注：应当自发现线索或者收到材料之日起十五个工作日内予以核查，由市场监督管理部门负责人决定是否立案；"
                 "特殊情况下，经市场监督管理部门负责人批准，可以延长十五个工作日（", RULES, "第十八条）。",
                 style=Style(size=10.5, line=15, before=4))
@@ -305,16 +133,14 @@ def case_source_registration(b: Builder) -> None:
 def case_matter_approval(b: Builder) -> None:
     """行政处罚案件有关事项审批表: any step of a case that needs the 负责人's approval
     (e.g. 先行登记保存 第33条, 行政强制措施 第36条, 中止调查 第46条, 延长办案期限 第64条)."""
-    agency_header(b)
-    title(b, "行政处罚案件有关事项审批表", after=6)
-    table = form_table(b)
+    table = form_opening(b, "行政处罚案件有关事项审批表")
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
     form_row(b, table, "审批事项", out("data.matter"))
-    form_row(b, table, "申请理由\n及依据", lambda cell: text_block(b, "data.reasons", Style(indent_chars=2), cell),
-             height_mm=55, cant_split=False)
+    text_row(b, table, "申请理由\n及依据", "data.reasons", height_mm=55)
     form_row(b, table, "承 办 人", names("data.handlers", with_numbers=True))
-    approval_tail(b, table, "承办人意见", "data.handler_opinion", "承办人：", "　　　　", "data.proposed_on")
+    proposal_row(b, table, "承办人意见", "data.handler_opinion", names_expr=HAND)
+    approval_tail(b, table)
     b.footer()
 
 
@@ -335,9 +161,7 @@ SMALL = Style(size=10.5, line=16)
 
 def service_address_confirmation(b: Builder) -> None:
     """送达地址确认书 (程序规定第83条; electronic service only with it and with consent, 第82条第三项)."""
-    agency_header(b)
-    title(b, "送达地址确认书", after=6)
-    table = form_table(b)
+    table = form_opening(b, "送达地址确认书")
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "受送达人", out("data.addressee"))
     postcode = out("'（邮政编码：________）' if blank else ('（邮政编码：' ~ data.postcode ~ '）' if data.postcode else '')")
@@ -368,7 +192,7 @@ def service_address_confirmation(b: Builder) -> None:
                 signature_line("受送达人（签名或者盖章）：", "　"), 30)
     form_row(b, table, "执法人员", names("data.officers", with_numbers=True), height_mm=12)
     with rows_when(b, table, "blank or data.remarks"):
-        form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=16)
+        form_row(b, table, "备　　注", text_cell(b, "data.remarks", Style()), height_mm=16)
     b.footer()
 
 
@@ -378,17 +202,15 @@ EVIDENCE_FORMS = ("原件", "原物", "复制件", "影印件", "抄录件", "�
 def evidence_extraction_slip(b: Builder) -> None:
     """证据提取单 (程序规定第24条): what was taken, from where, in what form; the provider confirms
     that copies match the original and signs."""
-    agency_header(b)
-    title(b, "证据提取单", after=6)
-    table = form_table(b)
+    table = form_opening(b, "证据提取单")
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "证据提供人", out("data.provider"))
     form_row(b, table, "提取时间", cn_date("data.date") + out("' '") + cn_time("data.time"))
     form_row(b, table, "提取地点", out("data.place"))
     b.paragraph(style=Style(line=6))
-    item_table(b, (("序号", 14, out("loop.index")), ("证据名称及内容", 58, out("item.name")),
-                   ("证据出处", 35, out("item.source")), ("证据形式", 22, out("item.form")),
-                   ("数量", 36, out("item.quantity"))), "data.evidence", blank_rows=6)
+    item_table(b, (Column("序号", 14, "loop.index"), Column("证据名称及内容", 58, "item.name", LEFT),
+                   Column("证据出处", 35, "item.source", LEFT), Column("证据形式", 22, "item.form", LEFT),
+                   Column("数量", 36, "item.quantity", LEFT)), "data.evidence", blank_rows=6)
     b.paragraph(style=Style(line=6))
     table = form_table(b)
     opinion_row(b, table, "证据提供人\n意见",
@@ -396,7 +218,7 @@ def evidence_extraction_slip(b: Builder) -> None:
                 signature_line("证据提供人（签名或者盖章）：", "　"), 30)
     form_row(b, table, "提 取 人", names("data.extractors", with_numbers=True), height_mm=12)
     with rows_when(b, table, "blank or data.remarks"):
-        form_row(b, table, "备　　注", lambda cell: text_block(b, "data.remarks", Style(), cell), height_mm=16)
+        form_row(b, table, "备　　注", text_cell(b, "data.remarks", Style()), height_mm=16)
     b.footer()
 
 
@@ -429,9 +251,9 @@ def electronic_evidence_record(b: Builder) -> None:
     heading(b, "提取过程：")
     text_block(b, "data.process", RECORD_BODY, blank_lines=6)
     heading(b, "提取的电子数据：")
-    item_table(b, (("序号", 12, out("loop.index")), ("名称", 50, out("item.name")), ("类型", 22, out("item.type")),
-                   ("大小", 22, out("item.size")), ("完整性校验值", 59, out("item.checksum"))),
-               "data.files", size=10.5, blank_rows=5)
+    item_table(b, (Column("序号", 12, "loop.index"), Column("名称", 50, "item.name", LEFT),
+                   Column("类型", 22, "item.type", LEFT), Column("大小", 22, "item.size", LEFT),
+                   Column("完整性校验值", 59, "item.checksum", LEFT)), "data.files", blank_rows=5, size=10.5)
     b.paragraph("校验算法：", checkboxes("data.checksum_algorithm", CHECKSUMS), style=Style(before=4))
     heading(b, "存储介质及封存情况：")
     text_block(b, "data.storage", RECORD_BODY, blank_lines=2)
@@ -495,8 +317,8 @@ def criminal_transfer_body(b: Builder) -> None:
 def seized_goods_transfer_body(b: Builder) -> None:
     """书面告知 the party that seized goods went to the 司法机关 with the case (行政强制法第21条)."""
     measure = out("data.measure if data.measure else '查封/扣押'")
-    b.paragraph("本局于", cn_date("data.measured_on"), "对", YOU, "的有关财物实施了", measure, "行政强制措施（《实施行政强制措施"
-                "决定书》文书编号：", out("data.measure_number"), "）。本局在查处", YOU, out("data.cause"),
+    b.paragraph("本局于", cn_date("data.measured_on"), "对", YOU, "的有关财物实施了", measure, "行政强制措施",
+                MEASURE_DECISION, "。本局在查处", YOU, out("data.cause"),
                 "一案中，发现该违法行为涉嫌犯罪，已于", cn_date("data.transferred_on"), "将案件移送",
                 out("data.receiving_authority"), "。", style=LETTER_BODY)
     b.paragraph("根据《中华人民共和国行政强制法》第二十一条的规定，本局已将", measure, "的财物",
@@ -561,10 +383,10 @@ def investigation_assistance_body(b: Builder) -> None:
 def seizure_assistance_body(b: Builder) -> None:
     """扣押 goods the party has consigned: the carrier is asked to assist (第39条)."""
     b.paragraph("本局在查处", case_phrase(), "中，依据", out("data.legal_basis"), "的规定，决定对当事人托运的下列物品"
-                "实施扣押（《实施行政强制措施决定书》文书编号：", out("data.measure_number"), "）：", style=LETTER_BODY)
-    item_table(b, (("序号", 14, out("loop.index")), ("物品名称", 44, out("item.name")),
-                   ("规格（型号）", 32, out("item.specification")), ("数量", 24, out("item.quantity")),
-                   ("托运单号", 42, out("item.waybill"))), "data.goods")
+                "实施扣押", MEASURE_DECISION, "：", style=LETTER_BODY)
+    item_table(b, (Column("序号", 14, "loop.index"), Column("物品名称", 44, "item.name", LEFT),
+                   Column("规格（型号）", 32, "item.specification", LEFT), Column("数量", 24, "item.quantity", LEFT),
+                   Column("托运单号", 42, "item.waybill", LEFT)), "data.goods", blank_rows=4)
     b.paragraph("根据", RULES, "第三十九条的规定，请贵单位协助办理扣押手续；扣押手续办理完毕前，请妥善保管上述物品，"
                 "暂停向收货人交付，不得擅自转移、处置。", style=Style(indent_chars=2, before=6))
 
@@ -587,8 +409,8 @@ RELEASE_GROUNDS = {
 
 def preservation_release_body(b: Builder) -> None:
     """解除先行登记保存 (第35条第1款第5项; 第33条第2款: immediately when not approved)."""
-    b.paragraph("本局于", cn_date("data.preserved_on"), "对", YOU, "的有关证据采取了先行登记保存措施（《先行登记保存证据通知书》"
-                "文书编号：", out("data.preservation_number"), "）。", style=LETTER_BODY)
+    b.paragraph("本局于", cn_date("data.preserved_on"), "对", YOU, "的有关证据采取了先行登记保存措施",
+                cite("先行登记保存证据通知书", "data.preservation_number", aside=True), "。", style=LETTER_BODY)
     grounds = "/".join(RELEASE_GROUNDS)
     articles = "/".join(dict.fromkeys(RELEASE_GROUNDS.values()))
     b.paragraph("因", out(f"'{grounds}' if blank else data.ground"), "，根据", RULES,
@@ -597,43 +419,29 @@ def preservation_release_body(b: Builder) -> None:
                 optional("data.return_note"), style=LETTER_BODY)
 
 
-# 指定管辖 is also copied to the other departments concerned; 交办/移送 carry the case files.
-DESIGNATION = LetterSpec("jurisdiction-designation-notice", "指定管辖通知书", designation_body, to="agency",
-                         attachments=True, copy_to=True)
-ASSIGNMENT = LetterSpec("case-assignment-notice", "案件交办通知书", assignment_body, to="agency", attachments=True)
-TRANSFER = LetterSpec("case-transfer-letter", "案件移送函", transfer_body, to="agency", attachments=True)
-CRIMINAL_TRANSFER = LetterSpec("criminal-case-transfer", "涉嫌犯罪案件移送书", criminal_transfer_body, to="agency",
-                               attachments=True)
-SEIZED_GOODS_TRANSFER = LetterSpec("seized-goods-transfer-notice", "查封/扣押物品移送告知书", seized_goods_transfer_body,
-                                   heading=variant_title("", "data.measure", ("查封", "扣押"), "物品移送告知书"))
-INQUIRY = LetterSpec("inquiry-notice", "询问通知书", inquiry_body, to="addressee")
-MATERIAL_REQUEST = LetterSpec("material-request-notice", "限期提供材料通知书", material_request_body, to="addressee")
-IDENTIFICATION = LetterSpec("identification-assistance-notice", "协助辨认/鉴别通知书", identification_body,
-                            to="addressee", attachments=True,
-                            heading=variant_title("协助", "data.assistance", ASSISTANCE, "通知书"))
-INVESTIGATION_ASSISTANCE = LetterSpec("investigation-assistance-letter", "协助调查函", investigation_assistance_body,
-                                      to="agency", attachments=True)
-SEIZURE_ASSISTANCE = LetterSpec("seizure-assistance-notice", "协助扣押通知书", seizure_assistance_body, to="agency")
-PRESERVATION = LetterSpec("evidence-preservation-notice", "先行登记保存证据通知书", preservation_body, attachments=True)
-PRESERVATION_RELEASE = LetterSpec("evidence-preservation-release", "解除先行登记保存证据通知书",
-                                  preservation_release_body)
-
 INSTRUMENTS: tuple[Instrument, ...] = (
-    Instrument("case-source-registration", "案件来源登记表", "form", False, FORM, case_source_registration),
-    DESIGNATION.instrument(),
-    ASSIGNMENT.instrument(),
-    TRANSFER.instrument(),
-    CRIMINAL_TRANSFER.instrument(),
-    SEIZED_GOODS_TRANSFER.instrument(),
-    Instrument("case-matter-approval", "行政处罚案件有关事项审批表", "form", False, FORM, case_matter_approval),
+    Instrument("case-source-registration", "案件来源登记表", "form", False, FORM, case_source_registration,
+               workflow="approval-1"),
+    # 指定管辖 is also copied to the other departments concerned; 交办/移送 carry the case files.
+    numbered_letter("jurisdiction-designation-notice", "指定管辖通知书", designation_body, **TO_AUTHORITY, **FILES,
+                    copy_to=True),
+    numbered_letter("case-assignment-notice", "案件交办通知书", assignment_body, **TO_AUTHORITY, **FILES),
+    numbered_letter("case-transfer-letter", "案件移送函", transfer_body, **TO_AUTHORITY, **FILES),
+    numbered_letter("criminal-case-transfer", "涉嫌犯罪案件移送书", criminal_transfer_body, **TO_AUTHORITY, **FILES),
+    numbered_letter("seized-goods-transfer-notice", "查封/扣押物品移送告知书", seized_goods_transfer_body,
+                    heading=out(f"{variant('data.measure', ('查封', '扣押'))} ~ '物品移送告知书'")),
+    Instrument("case-matter-approval", "行政处罚案件有关事项审批表", "form", False, FORM, case_matter_approval,
+               workflow="approval-1"),
     Instrument("service-address-confirmation", "送达地址确认书", "other", False, FORM, service_address_confirmation),
     Instrument("evidence-extraction-slip", "证据提取单", "other", False, FORM, evidence_extraction_slip),
     Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record),
-    INQUIRY.instrument(),
-    MATERIAL_REQUEST.instrument(),
-    IDENTIFICATION.instrument(),
-    INVESTIGATION_ASSISTANCE.instrument(),
-    SEIZURE_ASSISTANCE.instrument(),
-    PRESERVATION.instrument(),
-    PRESERVATION_RELEASE.instrument(),
+    numbered_letter("inquiry-notice", "询问通知书", inquiry_body, **TO_ADDRESSEE),
+    numbered_letter("material-request-notice", "限期提供材料通知书", material_request_body, **TO_ADDRESSEE),
+    numbered_letter("identification-assistance-notice", "协助辨认/鉴别通知书", identification_body, **TO_ADDRESSEE,
+                    **FILES, heading=out(f"'协助' ~ {variant('data.assistance', ASSISTANCE)} ~ '通知书'")),
+    numbered_letter("investigation-assistance-letter", "协助调查函", investigation_assistance_body, **TO_AUTHORITY,
+                    **FILES),
+    numbered_letter("seizure-assistance-notice", "协助扣押通知书", seizure_assistance_body, **TO_AUTHORITY),
+    numbered_letter("evidence-preservation-notice", "先行登记保存证据通知书", preservation_body, **FILES),
+    numbered_letter("evidence-preservation-release", "解除先行登记保存证据通知书", preservation_release_body),
 )

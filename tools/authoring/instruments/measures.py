@@ -8,13 +8,11 @@ form shows the combined wording, as case_filing_approval does.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
 from docx.shared import Mm
 from docx.table import _Cell
 
@@ -22,46 +20,51 @@ from authoring.blocks import (
     BLANK_DATE,
     CENTER,
     FORM,
+    HAND,
     HEI,
+    LEFT,
     LETTER,
-    PARTY_LINES,
+    LETTER_BODY,
+    NUMBER_COLUMN,
     RECORD,
+    RECORD_BODY,
     RIGHT,
     SET_YOU,
     XIAOBIAOSONG,
     YOU,
     Builder,
+    Column,
     Instrument,
     Style,
     agency_header,
     approval_row,
+    bracketed,
     checkboxes,
+    choose,
+    cite,
     cn_date,
-    contact_lines,
-    copies_line,
+    form_opening,
     form_row,
-    form_table,
     heading,
+    item_table,
+    letter,
+    multi_checkboxes,
     names,
+    numbered_list,
     officer_lines,
     opinion_row,
     optional,
     out,
     party_block,
-    party_value,
     remedy_clause,
-    seal_block,
     signature_line,
     text_block,
+    text_row,
     title,
+    variant,
+    witness_line,
 )
-from authoring.instruments.core import (
-    CLOSING,
-    LETTER_BODY,
-    RECORD_BODY,
-    letter_opening,
-    record_time_line,
-)
+from authoring.instruments.core import CLOSING, record_time_line
 
 # Variants -------------------------------------------------------------------------------
 
@@ -69,11 +72,6 @@ MEASURES = ("查封", "扣押")
 OBJECTS = ("场所", "设施", "财物")
 TESTS = ("检测", "检验", "检疫", "鉴定")
 REVIEWS = ("案件审核", "法制审核")
-
-
-def variant(path: str, options: Sequence[str]) -> str:
-    """Jinja expression of a one-of variant: the chosen option, or all of them joined by / when blank."""
-    return f"('{'/'.join(options)}' if blank else {path})"
 
 
 def variants(path: str, options: Sequence[str]) -> str:
@@ -93,157 +91,7 @@ def inventory_name(objects: str = OBJECT_KINDS) -> str:
     return out(f"'《' ~ {objects} ~ '清单》'")
 
 
-def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
-    """An array of options as tick boxes: ■ for every chosen one, □ for the rest.
-
-    blocks.checkboxes only ticks one option (an enum); the statutory grounds of
-    先行处置 may apply together. Candidate for blocks.py.
-    """
-    listing = ", ".join(f"'{option}'" for option in options)
-    return (f"{{% for option in [{listing}] %}}{{{{ '■' if not blank and option in {expr} else '□' }}}}"
-            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
-
-
-def set_you(path: str) -> str:
-    """A Jinja statement addressing ``path`` (not the party) as 你 / 你单位 (cf. blocks.SET_YOU)."""
-    return ("{%p set you = '你（单位）' if blank else "
-            f"('你单位' if {path}.kind == 'organization' else '你') %}}")
-
-
 # Shared pieces ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an item table: header, width in mm, and the Jinja expression of a cell."""
-
-    header: str
-    width: float
-    value: str
-    align: object = CENTER
-
-
-NUMBER_COLUMN = Column("序号", 15, "loop.index")
-
-
-def mark_header_row(row_cells: list[_Cell]) -> None:
-    """Repeat this row at the top of every page the table runs onto (w:tblHeader)."""
-    tr_pr = row_cells[0]._tc.getparent().get_or_add_trPr()
-    tr_pr.append(OxmlElement("w:tblHeader"))
-
-
-def item_table(b: Builder, columns: Sequence[Column], items: str, blank_rows: int, size: float = 12,
-               row_mm: float = 9) -> None:
-    """A list of things as a grid, one row per item; on the blank form, empty rows to fill in.
-
-    The header row repeats on every page and no row is split, so a long list
-    breaks cleanly between rows. Rows come from docxtpl row tags ({%tr %}).
-    Candidate for blocks.py (清单, samples, items to test, items to dispose of).
-    """
-    scale = b.layout.text_width_mm / sum(column.width for column in columns)  # fit any layout's type area
-    table = b.table([column.width * scale for column in columns])
-    cell_style = Style(size=size, line=size * 1.35, align=CENTER)
-    header = b.row(table, row_mm)
-    mark_header_row(header)
-    for cell, column in zip(header, columns):
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-        b.paragraph(column.header, style=Style(font=HEI, size=size, line=size * 1.35, align=CENTER), container=cell)
-
-    def tag_row(tag: str) -> None:
-        b.paragraph(tag, style=cell_style, container=b.row(table)[0])
-
-    tag_row(f"{{%tr for item in {items} %}}")
-    for cell, column in zip(b.row(table, row_mm), columns):
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-        b.paragraph(out(column.value), style=Style(size=size, line=size * 1.35, align=column.align), container=cell)
-    tag_row("{%tr endfor %}")
-    tag_row("{%tr if blank %}")
-    for _ in range(blank_rows):
-        b.row(table, row_mm)
-    tag_row("{%tr endif %}")
-
-
-def numbered_in_cell(b: Builder, cell: _Cell, items: str, style: Style, blank_lines: int = 3) -> None:
-    """A payload list as 1．… 2．… inside a form cell (blocks.numbered_list writes to the body only)."""
-    with b.each(f"item in {items}", cell):
-        b.paragraph(out("loop.index ~ '．'"), out("item"), style=style, container=cell)
-    with b.when("blank", cell):
-        for number in range(1, blank_lines + 1):
-            b.paragraph(f"{number}．", style=style, container=cell)
-
-
-def labelled_party(b: Builder, label: str, path: str, style: Style = LETTER_BODY) -> None:
-    """A party block under another label than 当事人 (e.g. 受托保管人), same lines as blocks.party_block.
-
-    Candidate for blocks.py: party_block with a ``label`` parameter.
-    """
-    plain = Style(indent_chars=0, size=style.size)
-    b.paragraph(f"{label}：", out(f"{path}.name"), style=plain)
-    for line_label, name in PARTY_LINES:
-        with b.when(f"blank or {path}.{name}"):
-            b.paragraph(f"{line_label}：", party_value(path, name), style=plain)
-
-
-def measure_remedy(b: Builder, decision: str, document: str = "本决定书", not_suspended: str | None = None) -> None:
-    """blocks.remedy_clause (六十日 复议 to agency.review_body, 六个月 诉讼 to agency.court), adapted.
-
-    The shared clause names 本决定书 and says 行政处罚不停止执行; a coercive-measure
-    decision or a 通知书 is neither, so the words are changed in the paragraph the
-    block writes (its periods and bodies stay single-sourced). ``not_suspended``
-    names what 复议/诉讼 does not suspend (行政复议法、行政诉讼法: 不停止执行), or
-    None to drop that sentence (a release suspends nothing). Candidate for
-    blocks.py: remedy_clause(document=..., not_suspended=...).
-    """
-    remedy_clause(b, decision, LETTER_BODY)
-    paragraph = b.doc.paragraphs[-1]
-    sentence = "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外。"
-    assert "本决定书" in paragraph.text and sentence in paragraph.text, "blocks.remedy_clause changed"
-    replacement = "" if not_suspended is None else sentence.replace("行政处罚", not_suspended)
-    for run in paragraph.runs:
-        if "本决定书" in run.text or sentence in run.text:
-            run.text = run.text.replace("本决定书", document).replace(sentence, replacement)
-
-
-def keep_with_seal(b: Builder, count: int = 2) -> None:
-    """Keep the last ``count`` paragraphs on the page of the seal, which never stands alone (GB/T 9704 §7.3.5)."""
-    content = [p for p in b.doc.paragraphs if not p.text.startswith("{%p")]
-    for paragraph in content[-count:]:
-        paragraph.paragraph_format.keep_with_next = True
-
-
-def letter(b: Builder, name: str, body: Callable[[], None], *, party: bool | Callable[[], None] = True,
-           remedy: tuple | None = None, contact: bool = True, attachment: str | tuple[str, str] | None = None,
-           closing: Callable[[], None] | None = None, copies: bool = True) -> None:
-    """The skeleton every letter of this module shares (cf. core.penalty_notice).
-
-    Agency, title, 文书编号; the party block (or ``party()``, or none); the body;
-    the remedy clause of a decision (``remedy`` = measure_remedy's arguments);
-    contact; 附件 (a run, or (payload path, run) when optional); ``closing()`` (e.g.
-    a signature); seal and date (``data.issued_on``), kept with the text above it;
-    本文书一式N份; page footer.
-    """
-    letter_opening(b, name)
-    if callable(party):
-        party()
-    elif party:
-        party_block(b)
-    body()
-    if remedy:
-        measure_remedy(b, *remedy)
-    if contact:
-        contact_lines(b, LETTER_BODY)
-    if isinstance(attachment, tuple):
-        with b.when(f"blank or {attachment[0]}"):
-            b.paragraph("附件：", attachment[1], style=LETTER_BODY)
-    elif attachment:
-        b.paragraph("附件：", attachment, style=LETTER_BODY)
-    if closing:
-        closing()
-    keep_with_seal(b)
-    seal_block(b)
-    if copies:
-        copies_line(b)
-    b.footer()
 
 
 def para(b: Builder, *runs: str) -> None:
@@ -253,18 +101,20 @@ def para(b: Builder, *runs: str) -> None:
 # 一、二、三、 numbering of items some of which are optional: START once, then ITEM opens each item.
 START_ITEMS = "{%p set items = namespace(count=0) %}"
 ITEM = "{% set items.count = items.count + 1 %}{{ '" + "一二三四五六七八九十" + "'[items.count - 1] }}、"
-
-
-def decision_ref(path: str = "data.decision_number") -> str:
-    """（《实施行政强制措施决定书》文书编号：…）, the decision a later instrument refers to."""
-    return "（《实施行政强制措施决定书》文书编号：" + out(path) + "）"
+MEASURE_DECISION = cite("实施行政强制措施决定书", "data.decision_number", aside=True)
 
 
 def measure_taken(b: Builder, date_path: str, objects: bool = True) -> None:
     """本局于…对你（单位）的有关财物［详见《财物清单》］实施了扣押的行政强制措施（…）。"""
     things = ("的有关", out(OBJECT_KINDS), "［详见", inventory_name(), "］") if objects else ()
     para(b, "本局于", cn_date(date_path), "依法对", YOU, *things, "实施了", out(MEASURE), "的行政强制措施",
-         decision_ref(), "。")
+         MEASURE_DECISION, "。")
+
+
+def measure_remedy(b: Builder, decision: str, not_suspended: str | None = "行政强制措施") -> None:
+    """The remedy clause of a coercive-measure decision: 行政强制法第8条 gives 复议 and 诉讼; they do
+    not suspend the measure (行政复议法第42条, 行政诉讼法第56条), and a release suspends nothing."""
+    remedy_clause(b, decision, LETTER_BODY, not_suspended=not_suspended)
 
 
 # 21 实施行政强制措施决定书 ------------------------------------------------------------------
@@ -276,7 +126,7 @@ def coercive_measure_decision(b: Builder) -> None:
     Handed over on the spot with the 清单 (instrument 24). 查封 adds the seal
     notice of 程序规定第41条第2款.
     """
-    def body() -> None:
+    def body(b: Builder) -> None:
         para(b, "经查，", YOU, "涉嫌", out("data.suspicion"), "。依据", out("data.basis"), "的规定，本局决定对", YOU,
              "的有关", out(OBJECT_KINDS), "［详见", inventory_name(), "］实施", out(MEASURE), "的行政强制措施。")
         b.tag(START_ITEMS)
@@ -286,11 +136,10 @@ def coercive_measure_decision(b: Builder) -> None:
              "检疫或者鉴定的，", out(MEASURE), "的期间不包括检测、检验、检疫或者鉴定的期间，本局将书面告知该期间。")
         para(b, ITEM, "保存条件：", out("data.storage"), "。")
         with b.when("blank or data.measure == '查封'"):
-            para(b, out("'［' if blank else ''"), "查封的场所、设施或者财物已加贴本局封条，任何人不得随意动用。",
-                 out("'］' if blank else ''"))
+            para(b, *bracketed("查封的场所、设施或者财物已加贴本局封条，任何人不得随意动用。"))
+        measure_remedy(b, "本行政强制措施决定")
 
-    letter(b, "实施行政强制措施决定书", body, remedy=("本行政强制措施决定", "本决定书", "行政强制措施"),
-           attachment=inventory_name())
+    letter(b, "实施行政强制措施决定书", body, attachments=f"['《' ~ {OBJECT_KINDS} ~ '清单》']")
 
 
 # 22 延长行政强制措施期限决定书 ----------------------------------------------------------------
@@ -299,15 +148,15 @@ def coercive_measure_decision(b: Builder) -> None:
 def extension_decision(b: Builder) -> None:
     """延长行政强制措施期限决定书: +≤ 30 日 with the head's approval, reasons given in writing
     (行政强制法第25条第1、2款; 程序规定第38条第1、2款)."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on")
         text_block(b, "data.reason", LETTER_BODY, first_prefix="因情况复杂，", blank_lines=2)
         para(b, "依据《中华人民共和国行政强制法》第二十五条第一款、第二款和《市场监督管理行政处罚程序规定》"
              "第三十八条第一款、第二款的规定，经本局负责人批准，本局决定将", out(MEASURE), "期限延长",
              out("data.extension_days"), "日，至", cn_date("data.until"), "止。")
+        measure_remedy(b, "本延长行政强制措施期限决定")
 
-    letter(b, "延长行政强制措施期限决定书", body,
-           remedy=("本延长行政强制措施期限决定", "本决定书", "行政强制措施"))
+    letter(b, "延长行政强制措施期限决定书", body)
 
 
 # 23 解除行政强制措施决定书 -------------------------------------------------------------------
@@ -325,10 +174,9 @@ RELEASE_GROUNDS = (
 def release_decision(b: Builder) -> None:
     """解除行政强制措施决定书 (行政强制法第28条; 程序规定第42条): goods returned at once and
     signed for on the 清单; proceeds of a 先行处置 refunded."""
-    item = "{" + ", ".join(f"'{g}': '{n}'" for g, n in zip(RELEASE_GROUNDS, "一二三四五")) + "}[data.ground]"
-    number = out(f"'　' if blank else {item}")
+    number = choose("data.ground", dict(zip(RELEASE_GROUNDS, "一二三四五")), "　")
 
-    def body() -> None:
+    def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on")
         text_block(b, "data.finding", LETTER_BODY, first_prefix="经查，", blank_lines=2)
         with b.when("blank"):
@@ -342,19 +190,20 @@ def release_decision(b: Builder) -> None:
         with b.when("data.proceeds"):
             para(b, "已先行处置的物品，本局将退还处置所得款项", out("data.proceeds|yuan"), "（",
                  out("data.proceeds|rmb_upper"), "）。")
+        measure_remedy(b, "本解除行政强制措施决定", not_suspended=None)
 
-    letter(b, "解除行政强制措施决定书", body, remedy=("本解除行政强制措施决定", "本决定书", None))
+    letter(b, "解除行政强制措施决定书", body)
 
 
 # 24 场所/设施/财物清单 ---------------------------------------------------------------------
 
 INVENTORY_COLUMNS = (
     NUMBER_COLUMN,
-    Column("标称名称/场所", 40, "item.name", align=None),
-    Column("规格（型号）/场所地址", 46, "item.spec", align=None),
+    Column("标称名称/场所", 40, "item.name", LEFT),
+    Column("规格（型号）/场所地址", 46, "item.spec", LEFT),
     Column("单位", 13, "item.unit"),
     Column("数量", 15, "item.quantity"),
-    Column("备注", 36, "item.remarks", align=None),
+    Column("备注", 36, "item.remarks", LEFT),
 )
 
 
@@ -378,9 +227,7 @@ def inventory(b: Builder) -> None:
                     out("'（' ~ data.attached_to.number ~ '）' if blank or data.attached_to.number else ''"))
     with b.when("blank or data.place"):
         b.paragraph("地点：", out("data.place"))
-    with b.when("data.witness"):
-        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
-                    optional("data.witness.phone", "　联系电话："))
+    witness_line(b, "data.witness")
     b.paragraph(style=Style(line=6))
     item_table(b, INVENTORY_COLUMNS, "data.entries", blank_rows=12, size=10.5)
     b.paragraph("上述物品品种、数量经核对无误。本清单一式两份，当事人和本局各执一份。",
@@ -431,11 +278,10 @@ def seal_strip(b: Builder) -> None:
 def custody_letter(b: Builder) -> None:
     """委托保管书: 程序规定第41条第1款 (third party keeps; no damage, transfer or disposal);
     行政强制法第26条 (agency pays first for the third party's loss and recovers; 保管费用 borne by the agency)."""
-    def body() -> None:
-        b.tag(set_you("data.custodian"))  # 你 is the custodian here, not the party
+    def body(b: Builder) -> None:
         para(b, "依据《市场监督管理行政处罚程序规定》第四十一条第一款的规定，本局委托", YOU, "保管本局于",
              cn_date("data.measure_on"), "依法", out(MEASURE), "的", out("data.party_name"), "的有关",
-             out(OBJECT_KINDS), "［详见", inventory_name(), "］", decision_ref(), "。")
+             out(OBJECT_KINDS), "［详见", inventory_name(), "］", MEASURE_DECISION, "。")
         b.tag(START_ITEMS)
         para(b, ITEM, "保管地点：", out("data.place"), "。")
         para(b, ITEM, "保管期限：自", cn_date("data.start_on"), "起至本局书面通知解除保管时止。")
@@ -447,9 +293,9 @@ def custody_letter(b: Builder) -> None:
         para(b, ITEM, "保管费用由本局承担。",
              optional("data.fee_note", "", "。"))
 
-    letter(b, out(f"'实施行政强制措施' ~ {OBJECT_KINDS} ~ '委托保管书'"), body,
-           party=lambda: labelled_party(b, "受托保管人", "data.custodian"),
-           closing=lambda: sign_here(b, "受托保管人（签名或者盖章）："))
+    # Addressed to the custodian (你/你单位), who signs to accept; the party is named in the text.
+    letter(b, out(f"'实施行政强制措施' ~ {OBJECT_KINDS} ~ '委托保管书'"), body, party="data.custodian",
+           label="受托保管人", before_seal=lambda b: sign_here(b, "受托保管人（签名或者盖章）："))
 
 
 # 27 先行处置物品确认书 ---------------------------------------------------------------------
@@ -459,11 +305,11 @@ PERISHABLE = ("容易损毁", "容易灭失", "容易变质", "保管困难", "�
 
 DISPOSAL_COLUMNS = (
     NUMBER_COLUMN,
-    Column("物品名称", 50, "item.name", align=None),
-    Column("规格（型号）", 40, "item.spec", align=None),
+    Column("物品名称", 50, "item.name", LEFT),
+    Column("规格（型号）", 40, "item.spec", LEFT),
     Column("单位", 15, "item.unit"),
     Column("数量", 18, "item.quantity"),
-    Column("备注", 31, "item.remarks", align=None),
+    Column("备注", 31, "item.remarks", LEFT),
 )
 
 
@@ -482,7 +328,7 @@ def disposal_confirmation(b: Builder) -> None:
     party_block(b)
     body = Style(indent_chars=2, before=4)
     b.paragraph(out("agency.name"), "于", cn_date("data.measure_on"), "依法对", YOU, "的下列物品实施了", out(MEASURE),
-                "的行政强制措施", decision_ref(), "：", style=body)
+                "的行政强制措施", MEASURE_DECISION, "：", style=body)
     item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=6, size=10.5)
     b.paragraph("上述物品属于", perishable_clause(),
                 "等不宜长期保存的物品。依据《市场监督管理行政处罚程序规定》第四十一条第三款的规定，在确定为罚没财物前，"
@@ -503,7 +349,7 @@ def disposal_announcement(b: Builder) -> None:
     """先行处置物品公告: owner unknown → public notice; after it expires the goods may be
     disposed of in advance, proceeds managed as 涉案现金 (程序规定第41条第3款). The notice
     period is the agency's choice."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         para(b, "本局于", cn_date("data.measure_on"), "在", out("data.place"), "依法", out(MEASURE), "了下列物品：")
         item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=5, size=12, row_mm=10)
         para(b, "上述物品的权利人不明确，且属于", perishable_clause(),
@@ -513,18 +359,19 @@ def disposal_announcement(b: Builder) -> None:
              "先行处置所得款项按照涉案现金管理。")
         para(b, "特此公告。")
 
-    letter(b, "先行处置物品公告", body, party=False, copies=False)
+    # To whoever owns the goods, unknown: no party block and no 你.
+    letter(b, "先行处置物品公告", body, party=None, copies=False)
 
 
 # 29 抽样记录 --------------------------------------------------------------------------------
 
 SAMPLE_COLUMNS = (
     NUMBER_COLUMN,
-    Column("样品名称", 25, "item.name", align=None),
+    Column("样品名称", 25, "item.name", LEFT),
     Column("标称商标", 19, "item.brand"),
     Column("规格型号", 19, "item.spec"),
     Column("生产日期或批号", 22, "item.batch"),
-    Column("标称生产者", 26, "item.producer", align=None),
+    Column("标称生产者", 26, "item.producer", LEFT),
     Column("抽样基数", 19, "item.base"),
     Column("抽样数量", 23, "item.quantity"),
 )
@@ -541,9 +388,7 @@ def sampling_record(b: Builder) -> None:
     officer_lines(b, "抽样人员", "data.samplers", Style())
     party_block(b)
     b.paragraph("通知当事人到场情况：", out("data.notification"))
-    with b.when("blank or data.witness"):
-        b.paragraph("见证人：", out("data.witness.name"), optional("data.witness.unit", "（", "）"),
-                    out("'　联系电话：' ~ data.witness.phone if data.witness.phone else ''"))
+    witness_line(b)
     b.paragraph("我们是", out("agency.name"), "的执法人员", names("data.samplers", with_numbers=True),
                 "，这是我们的执法证件，请过目确认。现依法对", YOU, "涉嫌", out("data.cause"),
                 "一案抽样取证，请予配合。", YOU, "有陈述、申辩的权利；认为我们与本案有直接利害关系或者其他关系可能影响公正执法的，"
@@ -567,13 +412,14 @@ def sampling_record(b: Builder) -> None:
 
 # 30–32 检测/检验/检疫/鉴定 -----------------------------------------------------------------
 
+# 备注 holds up to 200 characters: wide enough that its row never outgrows a page (rows do not split).
 TEST_COLUMNS = (
     NUMBER_COLUMN,
-    Column("名称", 42, "item.name", align=None),
-    Column("规格（型号）", 27, "item.spec"),
-    Column("生产日期（批号）", 30, "item.batch"),
-    Column("数量", 22, "item.quantity"),
-    Column("备注", 24, "item.remarks", align=None),
+    Column("名称", 38, "item.name", LEFT),
+    Column("规格（型号）", 24, "item.spec"),
+    Column("生产日期（批号）", 26, "item.batch"),
+    Column("数量", 20, "item.quantity"),
+    Column("备注", 38, "item.remarks", LEFT),
 )
 
 
@@ -583,8 +429,7 @@ def test_title(suffix: str) -> str:
 
 def test_commission(b: Builder) -> None:
     """检测/检验/检疫/鉴定委托书 (程序规定第32条: entrust a qualified institution)."""
-    def body() -> None:
-        b.paragraph(out("data.institution"), "：", style=Style())
+    def body(b: Builder) -> None:
         para(b, "因办理", out("data.case_cause"), "一案需要，依据《市场监督管理行政处罚程序规定》第三十二条的规定，"
              "本局委托你单位对下列样品（物品）进行", out(TEST), "：")
         item_table(b, TEST_COLUMNS, "data.entries", blank_rows=4, size=12, row_mm=10)
@@ -598,13 +443,14 @@ def test_commission(b: Builder) -> None:
         with b.when("data.fee_note"):
             para(b, ITEM, out("data.fee_note"))
 
-    letter(b, test_title("委托书"), body, party=False)
+    # To the institution by name; the text says 你单位 itself (no party, so no 你 from the party).
+    letter(b, test_title("委托书"), body, party=None, salutation="data.institution")
 
 
 def test_period_notice(b: Builder) -> None:
     """检测/检验/检疫/鉴定期间告知书: the period is stated in writing and not counted in the
     查封/扣押 term; the agency pays (行政强制法第25条第3款; 程序规定第38条第3款)."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on", objects=False)
         para(b, "因需要对", out("data.subject"), "进行", out(TEST), "，依据《中华人民共和国行政强制法》第二十五条第三款和"
              "《市场监督管理行政处罚程序规定》第三十八条第三款的规定，现将", out(TEST), "期间告知如下：")
@@ -617,7 +463,7 @@ def test_period_notice(b: Builder) -> None:
 
 def test_result_notice(b: Builder) -> None:
     """检测/检验/检疫/鉴定结果告知书 (程序规定第32条: results are told to the party)."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         para(b, "本局于", cn_date("data.commissioned_on"), "委托", out("data.institution"), "对", out("data.subject"),
              "进行了", out(TEST), "。该机构于", cn_date("data.reported_on"), "出具了", out(TEST), "报告（报告编号：",
              out("data.report_number"), "）。")
@@ -627,7 +473,7 @@ def test_result_notice(b: Builder) -> None:
         with b.when("data.objection"):
             para(b, out("data.objection"))
 
-    letter(b, test_title("结果告知书"), body, attachment=("data.attachment", out("data.attachment")))
+    letter(b, test_title("结果告知书"), body, attachments="[data.attachment] if data.attachment else []")
 
 
 # 33–34 责令改正通知书、责令退款通知书 -------------------------------------------------------------
@@ -636,7 +482,7 @@ def test_result_notice(b: Builder) -> None:
 def correction_notice(b: Builder) -> None:
     """责令改正通知书: order to correct at once or by a date; basis from the payload
     (e.g. 行政处罚法 on 责令改正, or the special law)."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
         para(b, YOU, "的上述行为违反了", out("data.violated_provisions"), "的规定。依据", out("data.basis"),
              "的规定，本局责令", YOU, "{% if blank %}" + checkboxes("data.mode", ("立即改正", "限期改正")) +
@@ -644,14 +490,15 @@ def correction_notice(b: Builder) -> None:
              out(f"'（限期改正的，于{BLANK_DATE}前改正完毕）' if blank else ('，于' ~ data.deadline|cn_date ~ "
                  "'前改正完毕' if data.mode == '限期改正' else '')"), "。")
         text_block(b, "data.requirements", LETTER_BODY, first_prefix="改正内容及要求：", blank_lines=2)
+        remedy_clause(b, "本责令改正通知", LETTER_BODY, document="本通知书", not_suspended="责令改正")
 
-    letter(b, "责令改正通知书", body, remedy=("本责令改正通知", "本通知书", "责令改正"))
+    letter(b, "责令改正通知书", body)
 
 
 def refund_notice(b: Builder) -> None:
     """责令退款通知书 (程序规定第59条): after hearing the party and before the decision, order
     the refund of overcharges by a date; payers who cannot be found are sought by public notice."""
-    def body() -> None:
+    def body(b: Builder) -> None:
         text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
         para(b, YOU, "多收价款共计", out("data.amount|yuan"), "（", out("data.amount|rmb_upper"), "）。")
         para(b, "依据", out("data.basis"), "和《市场监督管理行政处罚程序规定》第五十九条的规定，本局责令", YOU, "于",
@@ -659,38 +506,31 @@ def refund_notice(b: Builder) -> None:
              "其他经营者的，", YOU, "应当公告查找。")
         with b.when("data.report"):
             para(b, out("data.report"))
+        remedy_clause(b, "本责令退款通知", LETTER_BODY, document="本通知书", not_suspended="责令退款")
 
-    letter(b, "责令退款通知书", body, remedy=("本责令退款通知", "本通知书", "责令退款"))
+    letter(b, "责令退款通知书", body)
 
 
 # 35 案件调查终结报告 --------------------------------------------------------------------------
 
 
-def long_row(b: Builder, table, label: str, path: str, height_mm: float, split: bool = True) -> None:
-    """A labelled form row holding a text; a long one (``split``) may run over a page break."""
-    form_row(b, table, label, lambda cell: text_block(b, path, Style(indent_chars=2), cell), height_mm=height_mm,
-             cant_split=not split)
-
-
 def investigation_report(b: Builder) -> None:
     """案件调查终结报告, the six contents of 程序规定第48条; the 办案机构负责人 signs in the
     dept_head box (filled by the approval workflow, else by hand)."""
-    agency_header(b)
-    title(b, "案件调查终结报告", after=6)
-    table = form_table(b)
+    table = form_opening(b, "案件调查终结报告")
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
-    long_row(b, table, "案件来源、\n调查经过及\n采取行政强制\n措施的情况", "data.course", 45)
+    text_row(b, table, "案件来源、\n调查经过及\n采取行政强制\n措施的情况", "data.course", 45)
 
     def facts(cell: _Cell) -> None:
         text_block(b, "data.facts", Style(indent_chars=2), cell)
         b.paragraph("主要证据：", style=Style(font=HEI), container=cell)
-        numbered_in_cell(b, cell, "data.evidence", Style(indent_chars=2))
+        numbered_list(b, "item", "data.evidence", out("item"), Style(indent_chars=2), 3, cell)
 
     form_row(b, table, "调查认定的\n事实及\n主要证据", facts, height_mm=60, cant_split=False)
-    long_row(b, table, "违法行为\n性质", "data.nature", 20, split=False)
-    long_row(b, table, "处理意见\n及依据", "data.proposal", 25, split=False)
-    long_row(b, table, "自由裁量的\n理由等其他\n需要说明的\n事项", "data.discretion", 25, split=False)
+    text_row(b, table, "违法行为\n性质", "data.nature", 20, cant_split=True)
+    text_row(b, table, "处理意见\n及依据", "data.proposal", 25, cant_split=True)
+    text_row(b, table, "自由裁量的\n理由等其他\n需要说明的\n事项", "data.discretion", 25, cant_split=True)
     opinion_row(b, table, "办案人员", (names("data.handlers", with_numbers=True),),
                 signature_line("签名：", "", cn_date("data.reported_on")), 24)
     approval_row(b, table, "办案机构\n负责人意见", "dept_head", 30)
@@ -719,22 +559,20 @@ def signed_opinion_row(b: Builder, table, label: str, path: str, who: str, heigh
     Like blocks.approval_row, but for instruments without a signature workflow.
     """
     opinion_row(b, table, label, (out(f"{path}.opinion|default('')"),),
-                signature_line(who, out(f"{path}.signer if {path}.signer else '　　　　　　'"),
+                signature_line(who, out(f"{path}.signer if {path}.signer else '{HAND}'"),
                                cn_date(f"{path}.date")), height_mm)
 
 
 def case_review(b: Builder) -> None:
     """案件审核/法制审核表 (程序规定第49–55条): the seven points of 第53条, the conclusion of
     第54条; reviewers are never the investigators (第49条); 10 working days (第55条)."""
-    agency_header(b)
-    title(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"), after=6)
-    table = form_table(b)
+    table = form_opening(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"))
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
     form_row(b, table, "办案机构", out("data.department"))
     form_row(b, table, "办案人员", names("data.handlers", with_numbers=True))
     form_row(b, table, "送审时间", cn_date("data.submitted_on"))
-    long_row(b, table, "拟处理意见", "data.proposal", 30)
+    text_row(b, table, "拟处理意见", "data.proposal", 30)
 
     def points(cell: _Cell) -> None:
         for number, (key, label) in zip("一二三四五六七", REVIEW_POINTS):
@@ -775,6 +613,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("test-result-notice", "检测/检验/检疫/鉴定结果告知书", "letter", True, LETTER, test_result_notice),
     Instrument("correction-order", "责令改正通知书", "letter", True, LETTER, correction_notice),
     Instrument("refund-order", "责令退款通知书", "letter", True, LETTER, refund_notice),
-    Instrument("investigation-report", "案件调查终结报告", "form", False, FORM, investigation_report),
+    Instrument("investigation-report", "案件调查终结报告", "form", False, FORM, investigation_report,
+               workflow="report-1"),
     Instrument("case-review", "案件审核/法制审核表", "form", False, FORM, case_review),
 )
