@@ -341,6 +341,43 @@ def test_seal_refuses_a_manifest_that_does_not_describe_the_content(
         sealing.seal(contents["stage-0"], manifest, people["director"], authority.root_certificate)
 
 
+def test_seal_cms_is_the_one_pyhanko_builds(stage_files: list[bytes], people: dict[str, Signer],
+                                            authority: Authority) -> None:
+    """Sealing assembles the CMS from a shape taken from pyHanko's own: the same DER but for the
+    document digest and the signature value, and pyHanko validates the result."""
+    import asyncio
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import signers
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    fast = sealing._cms_signer(people["issuance"], authority.root_certificate)
+    assert sealing._cms_signer(people["issuance"], authority.root_certificate) is fast
+    shape = fast.shape()
+    assert shape is not None and fast.bytes_reserved()
+    digest = hashlib.sha256(b"document").digest()
+    attributes = PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.timezone.utc))
+    ours = asyncio.run(fast.async_sign(digest, "sha256", use_pades=True, signed_attr_settings=attributes))
+    theirs = asyncio.run(signers.SimpleSigner.async_sign(fast, digest, "sha256", use_pades=True,
+                                                         signed_attr_settings=attributes))
+    for cms in (ours, theirs):
+        signature = cms["content"]["signer_infos"][0]["signature"].native
+        assert shape.assemble(digest, signature) == cms.dump()
+    assert ours["content"]["signer_infos"][0]["signed_attrs"].dump() == \
+        theirs["content"]["signer_infos"][0]["signed_attrs"].dump()
+
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(
+        authority.root_certificate.public_bytes(Encoding.DER))])
+    for data in (stage_files[0], stage_files[-1]):
+        signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        for embedded in signatures:
+            status = validate_pdf_signature(embedded, context)
+            assert status.bottom_line and status.intact and status.valid, status.pretty_print_details()
+
+
 # --------------------------------------------------------------------------- happy paths
 
 

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import functools
 import io
+import re
+import struct
+import time
+import zipfile
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
+from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml.ns import nsmap as _DOCX_NSMAP
+from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import ChainableUndefined, Template, TemplateError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup, escape
 
 from .errors import RenderFailed
@@ -147,6 +160,21 @@ class _CompilingOnceEnvironment(SandboxedEnvironment):
             return self._compiled(source)
         return super().from_string(source, globals, template_class)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``data.items`` is the payload's field ``items``, not ``dict.items``.
+
+        Jinja tries the Python attribute first, so a payload (or agency, or
+        approvals) key named like a dict method (items, keys, values, get, …)
+        would print as a bound method. On a mapping the key wins; without such
+        a key the lookup is Jinja's own (so ``x.items()`` still iterates).
+        """
+        if isinstance(obj, Mapping):
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass
+        return super().getattr(obj, attribute)
+
 
 def _environment(blank: bool) -> SandboxedEnvironment:
     env = _CompilingOnceEnvironment(
@@ -169,12 +197,16 @@ class _Template(DocxTemplate):
         return _patched(src_xml)
 
     def resolve_listing(self, xml: str) -> str:
-        """docxtpl's per-run regex pass only acts on raw control characters, which
-        ``_finalize`` never leaves behind; skipping it when there are none saves
-        most of the render time."""
-        if any(char in xml for char in "\t\a\n\f"):
-            return super().resolve_listing(xml)
-        return xml
+        return _resolve_listing(xml)
+
+
+def _resolve_listing(xml: str) -> str:
+    """docxtpl's per-run regex pass only acts on raw control characters, which
+    ``_finalize`` never leaves behind; skipping it when there are none saves
+    most of the render time."""
+    if any(char in xml for char in "\t\a\n\f"):
+        return DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]  # uses no state
+    return xml
 
 
 @functools.lru_cache(maxsize=512)
@@ -202,7 +234,25 @@ class RenderContext:
 
 
 def render_docx(template: bytes, context: RenderContext) -> bytes:
-    """Render a DOCX template (given as bytes) and return the filled DOCX bytes."""
+    """Render a DOCX template (given as bytes) and return the filled DOCX bytes.
+
+    The same document docxtpl makes (``_render_with_docxtpl``): the rendered parts
+    are byte for byte docxtpl's, every other part is the bytes python-docx writes
+    for it, in the same order. Only the work that is the same on every render of a
+    template (reading the package with python-docx, preprocessing and compiling the
+    parts, serialising and compressing the parts nobody renders) is done once.
+    """
+    prepared = _prepare(template)
+    if prepared is None:
+        return _render_with_docxtpl(template, context)
+    try:
+        return prepared.render(context)
+    except TemplateError as exc:
+        raise RenderFailed(f"模板渲染失败：{exc}") from exc
+
+
+def _render_with_docxtpl(template: bytes, context: RenderContext) -> bytes:
+    """docxtpl's own path: the reference the fast path is tested against, and its fallback."""
     document = _Template(io.BytesIO(template))
     try:
         document.render(context.as_dict(), jinja_env=_ENVIRONMENTS[context.blank], autoescape=True)
@@ -211,3 +261,186 @@ def render_docx(template: bytes, context: RenderContext) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------- the fast path
+
+#: docxtpl renders these core properties (``DocxTemplate.render_properties``).
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_JINJA_MARK = re.compile(r"\{[{%#]")
+_PARAGRAPH = re.compile(r"<w:p([ >])")
+_NEW_LINE_PARAGRAPH = re.compile(r"\n<w:p([ >])")
+_XML_ENCODING = re.compile(r'<\?xml[^\?]+\bencoding="([^"]+)"', re.IGNORECASE)
+_DOCPR_IDS_FROM = 1000  # DocxTemplate.render_init
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A rendered part: its member name and the Jinja source docxtpl would compile for it."""
+
+    name: str
+    source: str  # patched, with docxtpl's "\n<w:p" markers
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class _Static:
+    """A part nobody renders, compressed once, as python-docx writes it."""
+
+    name: bytes
+    crc: int
+    size: int
+    compressed: bytes
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    members: tuple[_Static | str, ...]  # package order; a str names a rendered part
+    skeleton: bytes  # document.xml with an empty body
+    body: _Part
+    others: dict[str, _Part]  # headers and footers
+
+    def render(self, context: RenderContext) -> bytes:
+        env = _ENVIRONMENTS[context.blank]
+        values = context.as_dict()
+        rendered = {self.body.name: self._document(_render_part(env, self.body.source, values))}
+        for name, part in self.others.items():
+            xml = _render_part(env, part.source, values)
+            rendered[name] = serialize_part_xml(parse_xml(xml.encode(part.encoding)))
+        return _zip(self.members, rendered)
+
+    def _document(self, body_xml: str) -> bytes:
+        """docxtpl's ``fix_tables``, ``fix_docpr_ids`` and ``map_tree``, then python-docx's serialisation."""
+        tree = DocxTemplate.fix_tables(None, body_xml)  # type: ignore[arg-type]  # uses no state
+        for number, element in enumerate(tree.xpath("//wp:docPr", namespaces=_DOCX_NSMAP),
+                                         start=_DOCPR_IDS_FROM + 1):
+            element.attrib["id"] = str(number)
+        root = parse_xml(self.skeleton)
+        root.replace(root.find(qn("w:body")), tree)
+        return serialize_part_xml(root)
+
+
+def _render_part(env: SandboxedEnvironment, source: str, values: dict[str, Any]) -> str:
+    """docxtpl's ``render_xml_part`` on an already patched part."""
+    xml = env.from_string(source).render(values)
+    xml = _NEW_LINE_PARAGRAPH.sub(r"<w:p\1", xml)
+    xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    return _resolve_listing(xml)
+
+
+def _source(xml: str) -> str:
+    return _PARAGRAPH.sub(r"\n<w:p\1", _patched(xml))
+
+
+@functools.lru_cache(maxsize=64)
+def _prepare(template: bytes) -> _Prepared | None:
+    """Everything about ``template`` that does not depend on the data, or ``None`` when the
+    template uses something only docxtpl's own path handles (footnotes, tags in core
+    properties) or cannot be read: that path then renders it and raises what it raises."""
+    try:
+        return _prepare_or_fail(template)
+    except _Unsupported:
+        return None
+    except Exception:  # noqa: BLE001 - docxtpl's path reports the same failure in its own words
+        return None
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _prepare_or_fail(template: bytes) -> _Prepared:
+    document = Document(io.BytesIO(template))
+    package = document.part.package
+    if any(part.content_type == _FOOTNOTES for part in package.parts):
+        raise _Unsupported("footnotes")
+    properties = document.core_properties
+    env = _ENVIRONMENTS[False]
+    for name in _PROPERTIES:  # DocxTemplate.render_properties: context-free without tags
+        value = getattr(properties, name)
+        if _JINJA_MARK.search(value):
+            raise _Unsupported(f"tag in core property {name}")
+        setattr(properties, name, env.from_string(value).render({}))
+
+    root = document.element
+    body = root.find(qn("w:body"))
+    source = etree_tostring(body)
+    body_part = _Part(document.part.partname.membername, _source(source))
+    others: dict[str, _Part] = {}
+    for rel in document.part.rels.values():  # DocxTemplate.get_headers_footers
+        if rel.reltype in (RELATIONSHIP_TYPE.HEADER, RELATIONSHIP_TYPE.FOOTER) and not rel.is_external \
+                and rel.target_part.blob:
+            part = rel.target_part
+            xml = etree_tostring(parse_xml(part.blob))
+            match = _XML_ENCODING.match(xml)
+            others[part.partname.membername] = _Part(part.partname.membername, _source(xml),
+                                                     match.group(1) if match else "utf-8")
+
+    root.replace(body, root.makeelement(qn("w:body"), {}))
+    skeleton = serialize_part_xml(root)
+    root.replace(root.find(qn("w:body")), body)
+
+    saved = io.BytesIO()
+    document.save(saved)
+    members: list[_Static | str] = []
+    rendered = {body_part.name, *others}
+    with zipfile.ZipFile(saved) as archive:
+        names = archive.namelist()
+        if len(set(names)) != len(names) or not rendered <= set(names):
+            raise _Unsupported("unexpected package layout")
+        for name in names:
+            if name in rendered:
+                members.append(name)
+            else:
+                data = archive.read(name)
+                members.append(_Static(name.encode("utf-8"), zlib.crc32(data), len(data), _deflate(data)))
+    return _Prepared(tuple(members), skeleton, body_part, others)
+
+
+def etree_tostring(element: Any) -> str:
+    """DocxTemplate.xml_to_string."""
+    return etree.tostring(element, encoding="unicode", pretty_print=False)
+
+
+# --------------------------------------------------------------------------- writing the package
+
+
+def _deflate(data: bytes) -> bytes:
+    """What ``zipfile`` stores for ZIP_DEFLATED at its default level."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_VERSION = 20  # deflate
+_SYSTEM = 3  # Unix, as zipfile records on this platform
+_ATTRIBUTES = 0o600 << 16  # what ZipFile.writestr gives a member named by a string
+
+
+def _zip(members: tuple[_Static | str, ...], rendered: dict[str, bytes]) -> bytes:
+    """The archive ``zipfile.ZipFile(..., "w", ZIP_DEFLATED).writestr`` makes, member by member,
+    with the static members' compressed bytes reused."""
+    year, month, day, hour, minute, second = time.localtime(time.time())[:6]
+    dos_date = (year - 1980) << 9 | month << 5 | day
+    dos_time = hour << 11 | minute << 5 | second // 2
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for member in members:
+        if isinstance(member, str):
+            data = rendered[member]
+            member = _Static(member.encode("utf-8"), zlib.crc32(data), len(data), _deflate(data))
+        name, flags = member.name, 0 if member.name.isascii() else 0x800
+        header = _LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, zipfile.ZIP_DEFLATED, dos_time, dos_date,
+                             member.crc, len(member.compressed), member.size, len(name), 0)
+        out += (header, name, member.compressed)
+        central.append(_CENTRAL.pack(b"PK\x01\x02", _VERSION, _SYSTEM, _VERSION, 0, flags, zipfile.ZIP_DEFLATED,
+                                     dos_time, dos_date, member.crc, len(member.compressed), member.size,
+                                     len(name), 0, 0, 0, 0, _ATTRIBUTES, offset) + name)
+        offset += len(header) + len(name) + len(member.compressed)
+    directory = b"".join(central)
+    out += (directory, _END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0))
+    return b"".join(out)
