@@ -234,7 +234,7 @@ class _CmsSigner(signers.SimpleSigner):
             return None
         digest = secrets.token_bytes(32)
         attributes = PdfCMSSignedAttributes(signing_time=datetime.now(UTC))
-        template = asyncio_run(super().async_sign(digest, "sha256", use_pades=True, signed_attr_settings=attributes))
+        template = asyncio.run(super().async_sign(digest, "sha256", use_pades=True, signed_attr_settings=attributes))
         try:
             shape = _CmsShape(template, digest)
             # pyHanko signed exactly the attributes the shape will sign
@@ -278,10 +278,6 @@ class _CmsSigner(signers.SimpleSigner):
         assert shape is not None
         signature = self.sign_raw(shape.signed_attributes(data_digest), "sha256")
         return asn1_cms.ContentInfo.load(shape.assemble(data_digest, signature))
-
-
-def asyncio_run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
 
 
 class _KeepMetadataWriter(IncrementalPdfFileWriter):
