@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import copy
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from docgen.catalogue import schema_registry
+from docgen.config import PROJECT_DIR
 from docgen.errors import Issue, TemplateError, ValidationFailed
 from docgen.identifiers import resident_id_check_digit, uscc_check_char
 from docgen.validation import FORMAT_CHECKER, compile_validator, pointer, validate
+from payloads import maximal
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DEFS_ID = "https://docgen.example/schemas/_defs/1"
@@ -201,7 +210,23 @@ def test_lengths_count_characters_not_utf16_units(validator: Any) -> None:
         ({"pattern": "^[A-Z]{2}$"}, "abc", "格式不正确（应匹配 ^[A-Z]{2}$）"),
         ({"pattern": "^[A-Z]{2}$", "examples": ["ZZ"]}, "abc", "格式不正确，例如 ZZ"),
         ({"format": "email"}, "not an email", None),
-        ({"not": {"type": "string"}}, "x", "不符合要求（'x' should not be valid under {'type': 'string'}）"),
+        ({"not": {"type": "string"}}, "x", "不能为文本"),
+        ({"not": {"enum": ["无", "不详"]}}, "无", "不能为以下之一：无、不详"),
+        ({"not": {"title": "空白文字", "pattern": "^\\s*$"}}, " ", "不应为“空白文字”"),
+        ({"contains": {"type": "integer"}}, ["a"], "至少应有一项符合要求"),
+        ({"contains": {"type": "integer"}, "minContains": 2}, [1, "a"], "至少应有 2 项符合要求"),
+        ({"contains": {"type": "integer"}, "maxContains": 1}, [1, 2], "最多只能有 1 项符合要求"),
+        ({"minProperties": 1}, {}, "不能为空"),
+        ({"minProperties": 2}, {"a": 1}, "至少应填写 2 项"),
+        ({"maxProperties": 1}, {"a": 1, "b": 2}, "最多只能填写 1 项"),
+        ({"maxProperties": 0}, {"a": 1}, "不能填写任何内容"),
+        ({"prefixItems": [{"type": "integer"}], "items": False}, [1, 2, 3], "最多只能有 1 项"),
+        ({"items": False}, [1], "不能有任何项"),
+        ({"prefixItems": [True], "unevaluatedItems": False}, [1, 2], "含有多余的项"),
+        ({"not": {}}, 1, "不允许填写"),
+        ({"minimum": 1}, 0, "不能小于 1"),
+        ({"uniqueItems": True}, [1, 1], "含有重复的项"),
+        ({"enum": [1, "一"]}, 2, "应为以下之一：1、一"),
     ],
 )
 def test_keyword_messages(schema: dict[str, Any], value: object, message: str | None) -> None:
@@ -215,6 +240,14 @@ def test_dependent_required() -> None:
     assert issues(compile_validator(schema), {"fine": "1.00"}) == [
         ("/fine_due", "填写了 fine 时，缴款期限（/fine_due）为必填项"),
     ]
+
+
+def test_dependent_required_names_the_trigger_by_its_title() -> None:
+    schema = {"type": "object", "dependentRequired": {"statement": ["review"], "review": ["statement"]},
+              "properties": {"statement": {"title": "陈述申辩意见"}, "review": {"title": "复核意见"}}}
+    compiled = compile_validator(schema)
+    assert issues(compiled, {"statement": "x"}) == [("/review", "填写了陈述申辩意见时，复核意见（/review）为必填项")]
+    assert issues(compiled, {"review": "x"}) == [("/statement", "填写了复核意见时，陈述申辩意见（/statement）为必填项")]
 
 
 def test_unevaluated_properties() -> None:
@@ -525,9 +558,255 @@ def test_a_title_is_never_borrowed_from_an_enclosing_object() -> None:
     assert issues(compile_validator(schema), {"inner": {}}) == [("/inner/name", "字段 /inner/name 为必填项")]
 
 
-def test_not_with_a_boolean_or_other_schema_falls_back_to_a_generic_message() -> None:
-    compiled = compile_validator({"type": "object", "properties": {"v": {"not": True}, "w": {"not": {"const": 1}}}})
-    assert issues(compiled, {"v": 1, "w": 1}) == [
-        ("/v", "字段 /v 不符合要求（1 should not be valid under True）"),
-        ("/w", "字段 /w 不符合要求（1 should not be valid under {'const': 1}）"),
+def test_not_with_a_boolean_or_other_schema_says_what_is_refused_in_chinese() -> None:
+    compiled = compile_validator({"type": "object", "properties": {
+        "v": {"not": True}, "w": {"not": {"const": 1}}, "x": {"not": {"type": "integer", "minimum": 3}}}})
+    assert issues(compiled, {"v": 1, "w": 1, "x": 5}) == [
+        ("/v", "字段 /v 不允许填写"),
+        ("/w", "字段 /w 不能为 1"),
+        ("/x", "字段 /x 不符合要求"),
     ]
+
+
+def test_not_any_of_required_points_at_each_forbidden_property() -> None:
+    # As penalty-decision's /representation: 未提出 forbids both the summary and the reasons.
+    schema = {"type": "object", "properties": {"representation": {
+        "title": "陈述申辩及采纳情况", "type": "object",
+        "properties": {"outcome": {"title": "采纳情况", "enum": ["未提出", "予以采纳"]},
+                       "summary": {"title": "陈述申辩意见"}, "reasons": {"title": "复核意见及理由"}},
+        "if": {"properties": {"outcome": {"const": "未提出"}}},
+        "then": {"not": {"anyOf": [{"required": ["summary"]}, {"required": ["reasons"]}]}},
+        "else": {"required": ["summary", "reasons"]}}}}
+    compiled = compile_validator(schema)
+    assert issues(compiled, {"representation": {"outcome": "未提出", "summary": "x", "reasons": "y"}}) == [
+        ("/representation/reasons", "复核意见及理由（/representation/reasons）不应填写"),
+        ("/representation/summary", "陈述申辩意见（/representation/summary）不应填写"),
+    ]
+    assert issues(compiled, {"representation": {"outcome": "未提出", "reasons": "y"}}) == [
+        ("/representation/reasons", "复核意见及理由（/representation/reasons）不应填写"),
+    ]
+    assert issues(compiled, {"representation": {"outcome": "予以采纳", "reasons": "y"}}) == [
+        ("/representation/summary", "陈述申辩意见（/representation/summary）为必填项"),
+    ]
+    # "Not all of these together" names each of them too.
+    pair = compile_validator({"type": "object", "not": {"allOf": [{"required": ["a"]}, {"required": ["b"]}]}})
+    assert issues(pair, {"a": 1, "b": 2}) == [("/a", "字段 /a 不应填写"), ("/b", "字段 /b 不应填写")]
+
+
+def test_false_subschemas_point_at_the_refused_child() -> None:
+    # jsonschema reports a false subschema at the parent; the issue is at the child it refuses.
+    schema = {"type": "object", "properties": {"legacy": False, "rows": {"type": "array", "prefixItems": [True, False]}},
+              "patternProperties": {"^tmp_": False}}
+    assert issues(compile_validator(schema), {"legacy": 1, "rows": [1, 2], "tmp_a": 1}) == [
+        ("/legacy", "字段 /legacy 不允许填写"),
+        ("/rows/1", "字段 /rows/1 不允许填写"),
+        ("/tmp_a", "字段 /tmp_a 不允许填写"),
+    ]
+    assert issues(compile_validator({"type": "object", "properties": {"v": {"allOf": [False]}}}), {"v": 1}) == [
+        ("/v", "字段 /v 不允许填写")]
+
+
+def test_property_names_point_at_the_property() -> None:
+    schema = {"type": "object", "propertyNames": {"pattern": "^[a-z_]+$", "maxLength": 5}}
+    assert issues(compile_validator(schema), {"ok": 1, "Bad": 2, "toolong": 3}) == [
+        ("/Bad", "字段名 Bad 格式不正确（应匹配 ^[a-z_]+$）"),
+        ("/toolong", "字段名 toolong 长度不能超过 5 个字符"),
+    ]
+
+
+def test_unevaluated_properties_with_a_schema_name_each_property() -> None:
+    schema = {"type": "object", "properties": {"a": True}, "unevaluatedProperties": {"type": "integer"}}
+    assert issues(compile_validator(schema), {"a": "x", "b": 1, "c": "x"}) == [("/c", "字段 c 不符合要求")]
+
+
+# Every released and authored schema: each rule broken, Chinese messages at the right pointers -----------
+
+SCHEMAS_DIR = PROJECT_DIR / "schemas"
+SCHEMA_FILES = sorted(path for path in SCHEMAS_DIR.rglob("*.schema.json") if path.parent.name != "_defs")
+# jsonschema's own English, which must never reach a case handler.
+ENGLISH = re.compile(r"is not valid|is a required property|does not match|should|is not of type|is too (?:long|short)"
+                     r"|unexpected|is not one of|was expected|valid under|[Aa]dditional properties|[Uu]nevaluated"
+                     r"|[Ff]alse schema|does not contain|[Dd]ependenc|non-unique|has non-unique|less than"
+                     r"|greater than|is not a|not allowed|Expected|Too (?:many|few)|properties")
+# Keywords that make a payload fail (annotations, references and applicators that only route are left out).
+ASSERTING = {"type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+             "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+             "contains", "minContains", "maxContains", "minProperties", "maxProperties", "required",
+             "dependentRequired", "additionalProperties", "unevaluatedProperties", "unevaluatedItems",
+             "propertyNames", "not", "oneOf", "anyOf", "items", "prefixItems"}
+EXTRA = "x_extra"
+
+
+def asserting_keywords(node: object, out: set[str]) -> set[str]:
+    """The failing kinds of keyword a schema uses, outside ``if`` conditions and inside ``not`` (which never
+    fail by themselves)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ASSERTING and not (key in ("items", "additionalProperties", "unevaluatedProperties")
+                                         and value is not False):
+                out.add(key)
+            if key == "if" or key == "not":
+                out.add("not") if key == "not" else None
+                continue
+            if key in ("properties", "patternProperties", "$defs", "dependentSchemas"):
+                for sub in value.values():
+                    asserting_keywords(sub, out)
+            elif key not in ("enum", "const", "examples", "required", "dependentRequired"):
+                asserting_keywords(value, out)
+    elif isinstance(node, list):
+        for item in node:
+            asserting_keywords(item, out)
+    return out
+
+
+def raw_errors(errors: Any) -> Iterator[Any]:
+    """jsonschema's errors with every oneOf/anyOf branch's errors too."""
+    for error in errors:
+        yield error
+        yield from raw_errors(error.context or ())
+
+
+def nodes(value: object, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], object]]:
+    """Every place in a payload (of arrays, the first two rows: the others are alike)."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from nodes(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value[:2]):
+            yield from nodes(item, (*path, index))
+
+
+def changed(data: object, path: tuple[Any, ...], value: object = None, delete: bool = False) -> Any:
+    result = copy.deepcopy(data)
+    node: Any = result
+    for part in path[:-1]:
+        node = node[part]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return result
+
+
+def garbage(value: object) -> list[object]:
+    """Values that break the rules a value of this kind can have: type, length, pattern, format, range, rows."""
+    if isinstance(value, bool):
+        return ["是"]
+    if isinstance(value, (int, float)):
+        return ["12", -100000, 100000]
+    if isinstance(value, str):
+        return ["", "??", 12, "长" * 10001]
+    if isinstance(value, list):
+        first = value[:1] or ["??"]
+        return [[], first * 2, first * 101]
+    return [{}, "??"]
+
+
+def place(data: object, at: str) -> tuple[bool, bool]:
+    """Whether the pointer ``at`` names a value of ``data``, and whether it names a missing property of an
+    object that is there."""
+    node: Any = data
+    parts = [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+    for index, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False, index == len(parts) - 1 and isinstance(node, dict)
+    return True, False
+
+
+class SchemaCase:
+    """One schema file: its validator, a plain jsonschema validator to compare with, and valid payloads."""
+
+    def __init__(self, path: Path) -> None:
+        template, version = path.parent.name, path.name.split(".")[0]
+        self.name = f"{template}@{version}"
+        self.schema = json.loads(path.read_text(encoding="utf-8"))
+        shared = schema_registry(PROJECT_DIR)
+        self.validator = compile_validator(self.schema, shared)
+        self.plain = Draft202012Validator(self.schema, registry=shared, format_checker=FORMAT_CHECKER)
+        example_path = PROJECT_DIR / "templates" / template / version / "example.json"
+        example = json.loads(example_path.read_text(encoding="utf-8")) if example_path.exists() else None
+        self.maximal = [maximal(self.schema, shared, kind, example).payload for kind in ("organization", "person")]
+        self.example = example if example is not None else self.maximal[0]
+
+
+@pytest.fixture(scope="module")
+def schema_cases() -> list[SchemaCase]:
+    return [SchemaCase(path) for path in SCHEMA_FILES]
+
+
+def check_issues(case: SchemaCase, data: Any, seen: set[str], raw: list[Any] | None = None) -> list[tuple[str, str]]:
+    """The issues of a payload, after the checks that hold for every payload of every schema."""
+    raw = list(raw_errors(case.plain.iter_errors(data))) if raw is None else raw
+    seen.update(str(error.validator) for error in raw)
+    found = issues(case.validator, data)
+    assert bool(found) == bool(raw), (case.name, data, found)
+    for at, message in found:
+        words = message.replace(f"（{at}）", "").replace(at.rsplit("/", 1)[-1], "")
+        assert not ENGLISH.search(words), (case.name, at, message)
+        assert re.search("[\u4e00-\u9fff]", message), (case.name, at, message)
+        assert f"（{at}）" in message or message == f"不允许的字段 {at.rsplit('/', 1)[-1]}", (case.name, at, message)
+        assert not message.endswith("不符合要求"), (case.name, at, message)  # always says which rule
+        exists, missing = place(data, at)
+        assert exists or (missing and ("为必填项" in message)), (case.name, at, message)
+    return found
+
+
+def test_every_schema_file_is_checked(schema_cases: list[SchemaCase]) -> None:
+    assert len(schema_cases) >= 57
+    assert "representation-record@1" in {case.name for case in schema_cases}
+    for case in schema_cases:
+        case.validator.validate(case.example)
+        for payload in case.maximal:
+            case.validator.validate(payload)
+
+
+def test_every_rule_of_every_schema_speaks_chinese_at_the_right_pointer(schema_cases: list[SchemaCase]) -> None:
+    """Each schema's example with every value deleted, garbled, emptied, made too long or of the wrong type,
+    and every object given an unknown field; and, on the example and the maximal payloads (every optional
+    field filled), every choice switched to each of its options, which trips the conditional rules
+    (if/then/else, not, dependentRequired, contains). jsonschema's verdict decides whether there must be
+    issues; the issues are in Chinese, name their field, and point at it."""
+    seen: set[str] = set()
+    used: set[str] = set()
+    for path in SCHEMA_FILES + [SCHEMAS_DIR / "_defs" / "1.schema.json"]:
+        asserting_keywords(json.loads(path.read_text(encoding="utf-8")), used)
+    for case in schema_cases:
+        choices: dict[tuple[Any, ...], list[object]] = {}
+        for at, value in list(nodes(case.example))[1:]:
+            where = pointer(at)
+            deleted = changed(case.example, at, delete=True)
+            raw = list(raw_errors(case.plain.iter_errors(deleted)))
+            missing = {at[-1] in error.validator_value for error in raw
+                       if error.validator == "required" and tuple(error.absolute_path) == at[:-1]}
+            found = check_issues(case, deleted, seen, raw)
+            if True in missing and isinstance(at[-1], str):
+                assert any(f == where and "为必填项" in m for f, m in found), (case.name, where, found)
+            for bad in garbage(value):
+                data = changed(case.example, at, bad)
+                raw = list(raw_errors(case.plain.iter_errors(data)))
+                for error in raw:
+                    if error.validator in ("enum", "const") and tuple(error.absolute_path) == at:
+                        options = error.validator_value if error.validator == "enum" else [error.validator_value]
+                        choices.setdefault(at, []).extend(options)
+                found = check_issues(case, data, seen, raw)
+                if any(f"{pointer(error.absolute_path)}/".startswith(f"{where}/") for error in raw):
+                    assert any(f == where or f.startswith(where + "/") for f, _ in found), (case.name, where, bad)
+            if isinstance(value, bool):
+                choices.setdefault(at, []).append(not value)
+        for at, value in nodes(case.example):
+            if isinstance(value, dict):
+                data = changed(case.example, (*at, EXTRA), 1) if at else dict(case.example, **{EXTRA: 1})
+                found = check_issues(case, data, seen)
+                assert (pointer((*at, EXTRA)), f"不允许的字段 {EXTRA}") in found, (case.name, at)
+        for base in [case.example, *case.maximal]:
+            for at, options in choices.items():
+                exists, _ = place(base, pointer(at))
+                for option in options if exists else ():
+                    check_issues(case, changed(base, at, option), seen)
+    assert used - seen == set(), "rules no payload broke"
+    assert {"not", "dependentRequired", "oneOf", "required", "const", "format", "pattern"} <= seen

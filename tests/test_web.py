@@ -26,6 +26,7 @@ from docgen.identifiers import (USCC_CHARSET, USCC_REGISTRARS, resident_id_check
                                 uscc_check_char, uscc_problem)
 from docgen.principals import Principal
 from docgen.storage import Storage
+from docgen.validation import compile_validator
 from docgen.web.groups import OTHER, STAGES, group, load_groups
 from docgen.web.labels import cn_date
 from serving import PEOPLE, Server
@@ -301,6 +302,43 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
     assert compared > 500
 
 
+def titled(schema: dict) -> dict:
+    return {"type": "object", "title": "文书", "properties": {"v": {"title": "字段", **schema}}}
+
+
+PORTED_RULES = [  # rules the released schemas do not all use yet: the page must still word them as the server
+    (titled({"type": "object", "properties": {"a": {"title": "甲"}, "b": {"title": "乙"}},
+             "not": {"anyOf": [{"required": ["a"]}, {"required": ["b"]}]}}), {"v": {"a": 1, "b": 2}}),
+    (titled({"not": {"const": 1}}), {"v": 1}),
+    (titled({"not": {"enum": ["无", "不详"]}}), {"v": "无"}),
+    (titled({"not": {"type": "string"}}), {"v": "x"}),
+    (titled({"not": {"title": "空白", "pattern": "^ *$"}}), {"v": " "}),
+    (titled({"type": "array", "contains": {"type": "integer"}}), {"v": ["a"]}),
+    (titled({"type": "array", "contains": {"type": "integer"}, "minContains": 2}), {"v": [1, "a"]}),
+    (titled({"type": "array", "contains": {"type": "integer"}, "maxContains": 1}), {"v": [1, 2]}),
+    (titled({"type": "object", "minProperties": 2}), {"v": {"a": 1}}),
+    (titled({"type": "object", "maxProperties": 0}), {"v": {"a": 1}}),
+    (titled({"type": "object", "propertyNames": {"pattern": "^[a-z]+$"}}), {"v": {"Ab": 1, "ok": 2}}),
+    (titled({"type": "object", "dependentRequired": {"s": ["r"]},
+             "properties": {"s": {"title": "陈述"}, "r": {"title": "复核"}}}), {"v": {"s": "x"}}),
+    (titled({"anyOf": [{"type": "string", "format": "money"}, {"type": "null"}]}), {"v": "1,000"}),
+    (titled({"anyOf": [{"title": "具体日期", "type": "string", "format": "date"}, {"const": "不详"},
+                       {"type": "integer"}]}), {"v": "昨天"}),
+    (titled({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 2}]}), {"v": "abc"}),
+]
+
+
+def test_rules_beyond_the_released_schemas_are_worded_as_the_server_words_them(page: Page) -> None:
+    page.goto("/forms/penalty-decision")
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    found = page.evaluate("cases => cases.map(([schema, value]) => docgenCheck.check(schema, value))",
+                          [list(case) for case in PORTED_RULES])
+    for (schema, value), client in zip(PORTED_RULES, found):
+        server = {(i.pointer, i.message.replace(f"（{i.pointer}）", "")) for i in compile_validator(schema).issues(value)}
+        assert server, schema
+        assert {(i["pointer"], i["message"]) for i in client} == server, schema
+
+
 def test_identifier_checks_are_ported_exactly(page: Page) -> None:
     """identifiers.js gives the same reason as identifiers.py for valid, mistyped and malformed codes."""
     rng = random.Random(5)
@@ -404,6 +442,103 @@ def test_sign_in_inbox_and_approval_through_the_approver(page: Page, server: Ser
     assert not [c for c in page.context.cookies() if c["name"] == "docgen_session"]
     page.goto("/inbox")
     expect(page).to_have_url(re.compile("/login"))
+
+
+def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, server: Server,
+                                                                     catalogue: Catalogue) -> None:
+    """补充调查 returns the table: the case system opens the e-form prefilled with the document's data, corrects
+    it, sees the server's errors beside the fields and resubmits; the new round carries the corrected data."""
+    document = issue_review(server, catalogue, "dept_head", "dept_leader")
+    with server.client("legal_review") as http:
+        returned = http.post(f"/v1/documents/{document['id']}/approvals",
+                             json={"stage": "legal_review", "decision": "补充调查", "opinion": "请补充涉案饼干的进货来源。"})
+    assert returned.status_code == 201, returned.text
+    example = catalogue.get(REVIEW).example
+
+    sign_in(page, server, "case_system", f"/documents/{document['id']}")
+    panel = page.locator("#approve")
+    expect(panel).to_contain_text("补充调查")
+    panel.get_by_role("link", name="更正数据并重新送审").click()
+    expect(page).to_have_url(re.compile(rf"/documents/{document['id']}/resubmit$"))
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    expect(page.get_by_role("heading", name="重大行政执法决定法制审核表：更正并重新送审", level=1)).to_be_visible()
+    expect(page.locator("#returned-by")).to_contain_text("请补充涉案饼干的进货来源。")
+    expect(page.locator("#form-banner")).to_have_text("已填入本文书当前的案件数据，请核对更正后重新送审。")
+    expect(page.get_by_role("button", name="载入示例")).to_be_hidden()
+    # Prefilled with the current data, the party block included.
+    expect(page.get_by_label("事由")).to_have_value(example["subject"])
+    expect(page.get_by_label("基本情况、证据材料、拟处建议及法律依据")).to_have_value(example["summary"])
+    expect(field(page, "/party").get_by_label("法人或其他组织")).to_be_checked()
+    expect(field(page, "/party").get_by_label("统一社会信用代码")).to_have_value(example["party"]["uscc"])
+    screenshot(page, "resubmit-form")
+
+    # The browser's own check first, beside the field.
+    uscc = field(page, "/party").get_by_label("统一社会信用代码")
+    uscc.fill(WRONG_USCC)
+    page.get_by_role("button", name="重新送审").click()
+    expect(field(page, "/party/uscc").locator(".error-message")).to_contain_text("校验码错误，应为 K")
+    uscc.fill(RIGHT_USCC)
+
+    # What only the server finds comes back as problem+json and is put beside its field: the data…
+    corrected = example["summary"].replace("购货发票复印件一组。", "购货发票复印件一组、供货商送货单三张。")
+    summary_text = page.get_by_label("基本情况、证据材料、拟处建议及法律依据")
+    summary_text.fill(corrected + "\x07")
+    with page.expect_response(lambda r: r.url.endswith("/resubmit") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name="重新送审").click()
+    assert answer.value.status == 422
+    assert [e["pointer"] for e in answer.value.json()["errors"]] == ["/data/summary"]
+    expect(field(page, "/summary").locator(".error-message")).to_contain_text("不可打印的控制字符 U+0007")
+    expect(page.locator("#error-summary")).to_contain_text("服务器校验未通过")
+    summary_text.fill(corrected)
+    # …and the note that goes into the table beside the resubmission.
+    note = page.get_by_label("送审说明")
+    note.fill("已补充进货来源。\x01")
+    with page.expect_response(lambda r: r.url.endswith("/resubmit") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name="重新送审").click()
+    assert answer.value.status == 422
+    assert [e["pointer"] for e in answer.value.json()["errors"]] == ["/opinion"]
+    expect(page.locator('[data-outside-pointer="/opinion"] .error-message')).to_contain_text("U+0001")
+    expect(note).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "resubmit-server-error")
+
+    # A correction survives a reload as this document's draft, not the blank form's.
+    page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
+    page.wait_for_timeout(500)  # the draft is saved 300 ms after the last change
+    page.reload()
+    expect(page.get_by_text(re.compile("已恢复本机于 .* 保存的更正草稿"))).to_be_visible()
+    expect(page.get_by_label("事由")).to_have_value(example["subject"] + "（已补充调查）")
+    assert page.evaluate("key => localStorage.getItem(key)", f"docgen.draft.{REVIEW}@1") is None
+
+    page.get_by_label("送审说明").fill("已补充涉案饼干的进货来源。")
+    page.get_by_role("button", name="重新送审").click()
+    page.wait_for_url(re.compile(rf"/documents/{document['id']}\?signed="), timeout=120_000)
+    expect(page.get_by_role("status").first).to_contain_text("已签署第 4 环节“承办部门送审”")
+    row = page.locator("table tbody tr").nth(4)
+    expect(row).to_contain_text("第 2 轮")
+    expect(row).to_contain_text("已补充涉案饼干的进货来源。")
+    expect(page.locator(".facts")).to_contain_text("待“承办部门负责人意见”")
+    screenshot(page, "resubmitted")
+
+    with server.client("director") as http:
+        record = http.get(f"/v1/documents/{document['id']}").json()
+    assert record["data"] == {**example, "subject": example["subject"] + "（已补充调查）", "summary": corrected}
+    assert [(s["stage"], s["round"]) for s in record["stages"]][-1] == ("issuance", 2)
+    assert page.evaluate("key => localStorage.getItem(key)", f"docgen.resubmit.{document['id']}.2") is None
+
+    # No longer returned: the page says so; and the POST needs the page's CSRF token whatever the state.
+    page.goto(f"/documents/{document['id']}/resubmit")
+    expect(page.get_by_text("当前不在退回待重新送审状态")).to_be_visible()
+    body = {"round": 2, "data": example}
+    assert page.request.post(f"/documents/{document['id']}/resubmit", data=body).status == 403
+    stale = page.request.post(f"/documents/{document['id']}/resubmit", data=body,
+                              headers={"X-CSRF-Token": csrf_token(page, server, document["id"])})
+    assert stale.status == 409 and stale.json()["type"] == "/problems/conflict"
+
+
+def csrf_token(page: Page, server: Server, document_id: str) -> str:
+    """The signed-in visitor's CSRF token, as the e-form page carries it."""
+    page.goto(f"/forms/{REVIEW}")
+    return json.loads(page.locator("#form-config").text_content() or "{}")["csrf"]
 
 
 def test_document_page_needs_sign_in_and_names_missing_documents(page: Page, server: Server) -> None:

@@ -173,7 +173,9 @@ _MOVES = {"properties", "patternProperties", "additionalProperties", "prefixItem
           "unevaluatedProperties", "unevaluatedItems", "contains"}
 _CONTAINERS = {"properties", "patternProperties", "dependentSchemas", "$defs",
                "allOf", "anyOf", "oneOf", "prefixItems"}
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)", re.DOTALL)
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) (?:unexpected|unevaluated and invalid)\)", re.DOTALL)
+# Annotations: they never make a subschema fail.
+_ANNOTATIONS = {"title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
 _NO_CONST = object()
 
 
@@ -212,9 +214,63 @@ _PREDICATES: dict[str, Callable[[Any], str]] = {
     "minItems": lambda expected: "不能为空" if expected == 1 else f"至少应有 {expected} 项",
     "maxItems": lambda expected: f"最多只能有 {expected} 项",
     "uniqueItems": lambda _: "含有重复的项",
+    "contains": lambda _: "至少应有一项符合要求",
+    "minContains": lambda expected: f"至少应有 {expected} 项符合要求",
+    "maxContains": lambda expected: f"最多只能有 {expected} 项符合要求",
+    "minProperties": lambda expected: "不能为空" if expected == 1 else f"至少应填写 {expected} 项",
+    "maxProperties": lambda expected: "不能填写任何内容" if expected == 0 else f"最多只能填写 {expected} 项",
+    "unevaluatedItems": lambda _: "含有多余的项",
+    "not": lambda negated: _negated(negated),
     # Only reached without context, i.e. when several oneOf branches matched.
     "oneOf": lambda _: "同时符合多种形式，无法确定是哪一种",
 }
+
+
+def _negated(schema: object) -> str:
+    """What a value must not be, for a ``not`` whose subschema the value matched."""
+    node = {key: value for key, value in schema.items() if key not in _ANNOTATIONS} if isinstance(schema, dict) else schema
+    if node is True or node == {}:
+        return "不允许填写"
+    if isinstance(node, dict) and set(node) == {"const"}:
+        return f"不能为 {_show(node['const'])}"
+    if isinstance(node, dict) and set(node) == {"enum"}:
+        return "不能为以下之一：" + "、".join(_show(value) for value in node["enum"])
+    if isinstance(node, dict) and set(node) == {"type"}:
+        names = [node["type"]] if isinstance(node["type"], str) else node["type"]
+        return "不能为" + "或".join(_TYPES.get(name, str(name)) for name in names)
+    if isinstance(schema, dict) and schema.get("title"):
+        return f"不应为“{schema['title']}”"
+    return "不符合要求"
+
+
+def _presence_only(schema: object) -> bool:
+    """Whether a schema is only about which properties are present (``required``, combined)."""
+    if not isinstance(schema, dict):
+        return False
+    node = {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
+    if not node or set(node) - {"required", "anyOf", "oneOf", "allOf"}:
+        return False
+    return all(_presence_only(sub) for key in ("anyOf", "oneOf", "allOf") for sub in node.get(key, []))
+
+
+def _forbidden_names(schema: object, instance: object) -> list[str]:
+    """The properties a ``not`` forbids that ``instance`` has, when the ``not`` is only about presence:
+    ``{"required": [...]}``, or ``anyOf``/``oneOf``/``allOf`` of such. Empty otherwise."""
+    if not isinstance(schema, dict) or not isinstance(instance, dict):
+        return []
+    node = {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
+    if not node or set(node) - {"required", "anyOf", "oneOf", "allOf"}:
+        return []
+    names = [name for name in node.get("required", []) if name in instance]
+    if len(names) != len(node.get("required", [])):
+        return []  # the not-schema did not match through "required"
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in node.get(key, []):
+            found = _forbidden_names(sub, instance)
+            if not found and key == "allOf":
+                return []
+            names += [name for name in found if name not in names]
+    return names
 
 
 def _money_as_number(error: ValidationError) -> bool:
@@ -224,7 +280,7 @@ def _money_as_number(error: ValidationError) -> bool:
 
 
 def _predicate(error: ValidationError) -> str:
-    """What the value should be, for one failed keyword; unknown keywords keep jsonschema's words."""
+    """What the value should be, for one failed keyword, in Chinese (never jsonschema's English)."""
     keyword, expected = error.validator, error.validator_value
     if keyword == "format":
         cause = error.cause
@@ -237,9 +293,12 @@ def _predicate(error: ValidationError) -> str:
     if keyword == "pattern":
         examples = error.schema.get("examples") or []
         return "格式不正确" + (f"，例如 {_show(examples[0])}" if examples else f"（应匹配 {expected}）")
+    if keyword == "items" and expected is False:
+        allowed = len(error.schema.get("prefixItems", []))
+        return f"最多只能有 {allowed} 项" if allowed else "不能有任何项"
     if keyword in _PREDICATES:
         return _PREDICATES[keyword](expected)
-    return f"不符合要求（{error.message}）"
+    return "不符合要求"
 
 
 class CompiledValidator:
@@ -264,7 +323,8 @@ class CompiledValidator:
     def issues(self, payload: object) -> list[Issue]:
         """Every problem with ``payload``, deduplicated and sorted by pointer."""
         try:
-            found = {issue for error in self._validator.iter_errors(payload) for issue in self._issues(error)}
+            found = {issue for error in self._validator.iter_errors(payload)
+                     for issue in self._issues(error, payload) or self._fallback(error)}
         except Unresolvable as error:
             raise TemplateError(f"JSON Schema 引用无法解析：{error}") from error
         found.update(unsafe_text(payload))
@@ -272,22 +332,69 @@ class CompiledValidator:
 
     # Errors to issues ----------------------------------------------------------
 
-    def _issues(self, error: ValidationError) -> list[Issue]:
+    def _issues(self, error: ValidationError, root: object) -> list[Issue]:
         at = pointer(error.absolute_path)
         keyword = error.validator
+        if keyword is None:
+            return self._refused(error, root)
         if keyword in ("oneOf", "anyOf") and error.context:
-            return self._branch_issues(error)
+            return self._branch_issues(error, root)
+        if _under_property_names(error) and isinstance(error.instance, str):
+            name = error.instance
+            return [Issue(pointer([*error.absolute_path, name]), f"字段名 {name} {_predicate(error)}")]
         if keyword == "required":
             return [self._at_property(error, name, "为必填项")
                     for name in error.validator_value if name not in error.instance]
         if keyword == "dependentRequired":
             return self._dependencies(error)
-        if keyword == "not" and isinstance(error.validator_value, dict) and set(error.validator_value) == {"required"}:
-            return [self._at_property(error, name, "不应填写") for name in error.validator_value["required"]]
-        if keyword in ("additionalProperties", "unevaluatedProperties") and error.validator_value is False:
-            return [Issue(pointer([*error.absolute_path, name]), f"不允许的字段 {name}")
+        if keyword == "not" and (names := _forbidden_names(error.validator_value, error.instance)):
+            return [self._at_property(error, name, "不应填写") for name in names]
+        if keyword == "not" and _presence_only(error.validator_value) and not isinstance(error.instance, dict):
+            # "required" holds for anything but an object, so only an object can pass this "not".
+            return [Issue(at, self._label(error) + "应为" + _TYPES["object"])]
+        if keyword in ("additionalProperties", "unevaluatedProperties"):
+            predicate = "不允许的字段 {}" if error.validator_value is False else "字段 {} 不符合要求"
+            return [Issue(pointer([*error.absolute_path, name]), predicate.format(name))
                     for name in self._extras(error)]
         return [Issue(at, self._label(error) + _predicate(error))]
+
+    def _fallback(self, error: ValidationError) -> list[Issue]:
+        """Never let a failure pass unreported, even one no rule above could place."""
+        return [Issue(pointer(error.absolute_path), self._label(error) + "不符合要求")]
+
+    def _refused(self, error: ValidationError, root: object) -> list[Issue]:
+        """A ``false`` subschema: nothing is allowed there.
+
+        jsonschema reports these without the child's place (the path stops at the
+        parent and the schema path at ``properties``/``prefixItems``), so the
+        children the parent's ``false`` subschemas refuse are found again here.
+        """
+        schema_path = list(error.absolute_schema_path)
+        keyword = schema_path[-1] if schema_path else None
+        parent_path = list(error.absolute_path)
+        parent: Any = root
+        for part in parent_path:
+            parent = parent[part]
+        if keyword in ("properties", "patternProperties", "prefixItems"):
+            holders = [node[keyword] for node in self._own(schema_path[:-1]) if keyword in node]
+            found: list[tuple[str | int, list[str | int]]] = []
+            for subschemas in holders:
+                if keyword == "prefixItems" and isinstance(parent, list):
+                    found += [(index, [*schema_path, index]) for index, sub in enumerate(subschemas)
+                              if sub is False and index < len(parent)]
+                elif isinstance(parent, dict):
+                    for key, sub in subschemas.items():
+                        if sub is not False:
+                            continue
+                        names = [name for name in parent if (name == key if keyword == "properties"
+                                                             else re.search(key, name))]
+                        found += [(name, [*schema_path, name]) for name in names]
+            if found:
+                return [Issue(pointer([*parent_path, part]),
+                              _label(self._title(path) if keyword == "properties" else None,
+                                     pointer([*parent_path, part])) + "不允许填写")
+                        for part, path in found]
+        return [Issue(pointer(parent_path), _label(self._title(schema_path), pointer(parent_path)) + "不允许填写")]
 
     def _label(self, error: ValidationError) -> str:
         return _label(self._title(list(error.absolute_schema_path)[:-1]), pointer(error.absolute_path))
@@ -302,7 +409,9 @@ class CompiledValidator:
         issues = []
         for trigger, needed in error.validator_value.items():
             if trigger in error.instance:
-                issues += [self._at_property(error, name, "为必填项", f"填写了 {trigger} 时，")
+                title = self._title([*list(error.absolute_schema_path)[:-1], "properties", trigger])
+                because = f"填写了{title}时，" if title else f"填写了 {trigger} 时，"
+                issues += [self._at_property(error, name, "为必填项", because)
                            for name in needed if name not in error.instance]
         return issues
 
@@ -320,7 +429,7 @@ class CompiledValidator:
 
     # oneOf / anyOf -------------------------------------------------------------
 
-    def _branch_issues(self, error: ValidationError) -> list[Issue]:
+    def _branch_issues(self, error: ValidationError, root: object) -> list[Issue]:
         """The issues of the branch the payload meant, or why no branch can be chosen."""
         branches: dict[int, list[ValidationError]] = {}
         for sub in error.context:
@@ -333,8 +442,9 @@ class CompiledValidator:
             plausible = [index for index, errors in branches.items() if not any(map(_rules_out, errors))]
             chosen = plausible[0] if len(plausible) == 1 else None
         if chosen is not None:
-            return [issue for sub in branches.get(chosen, []) for issue in self._issues(sub)]
-        shared = set.intersection(*({i for sub in subs for i in self._issues(sub)} for subs in branches.values()))
+            return [issue for sub in branches.get(chosen, []) for issue in self._issues(sub, root)]
+        shared = set.intersection(*({i for sub in subs for i in self._issues(sub, root)}
+                                    for subs in branches.values()))
         if shared:
             return sorted(shared, key=_sort_key)
         names = [self._describe([*path, index], index) for index in range(len(error.validator_value))]
@@ -465,6 +575,13 @@ class CompiledValidator:
 
 def _first_title(nodes: list[dict[str, Any]]) -> str | None:
     return next((node["title"] for node in nodes if "title" in node), None)
+
+
+def _under_property_names(error: ValidationError) -> bool:
+    """Whether the error is about a property's name (jsonschema then gives the name as the instance)."""
+    path = list(error.absolute_schema_path)
+    return any(part == "propertyNames" and (index == 0 or path[index - 1] not in _CONTAINERS)
+               for index, part in enumerate(path))
 
 
 def _rules_out(error: ValidationError) -> bool:

@@ -6,16 +6,25 @@ keeps a draft in localStorage. The POST goes through ``Issuer.issue`` exactly
 like ``POST /v1/documents`` (same validation, idempotency and problem+json
 errors, pointers under ``/data``), authenticated by the session cookie and a
 CSRF header instead of a bearer header.
+
+The same e-form corrects a returned document (``/documents/{id}/resubmit``):
+prefilled with the data of its latest stage, it posts to
+``Approver.approve`` with ``{"stage": "issuance", "data": …}``, exactly as
+``POST /v1/documents/{id}/approvals`` does, and starts the new round.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import DocgenError, ValidationFailed
+from ..approvals import Approval
+from ..errors import Conflict, DocgenError, ValidationFailed
+from ..storage import StoredDocument, StoredStage
+from ..workflow import ISSUANCE, WorkflowStage
+from . import labels
 from .context import Web
 from .schema_form import resolved
 
@@ -30,6 +39,15 @@ class Submission(BaseModel):
     data: dict[str, Any] = Field(description="案件数据")
 
 
+class Resubmission(BaseModel):
+    """What the e-form posts to correct a returned document: the round it was opened for, the data, a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int = Field(description="页面打开时待重新送审的轮次")
+    data: dict[str, Any] = Field(description="更正后的案件数据")
+    opinion: str | None = Field(default=None, description="送审说明")
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     catalogue, issuer = web.service.catalogue, web.service.issuer
@@ -40,6 +58,60 @@ def routes(web: Web) -> APIRouter:
         if key not in schemas:
             schemas[key] = resolved(schema, catalogue.registry)
         return schemas[key]
+
+    storage, approver = web.service.storage, web.service.approver
+
+    def returned(document_id: str) -> tuple[StoredDocument, list[StoredStage], WorkflowStage, int]:
+        """A document waiting for its resubmission: the document, its stages, that stage and the new round."""
+        doc, stages = storage.document(document_id), storage.stages(document_id)
+        step = approver.expected(doc, stages)
+        if step is None or step[0].id != ISSUANCE:
+            raise Conflict(f"文书 {doc.doc_number or doc.id} 当前不在退回待重新送审状态")
+        return doc, stages, step[0], step[1]
+
+    @router.get("/documents/{document_id}/resubmit", response_class=HTMLResponse)
+    def resubmit_page(request: Request, document_id: str) -> Response:
+        visitor = web.sessions.visitor(request)
+        if visitor.principal is None:
+            return web.to_login(request)
+        try:
+            doc, stages, stage, round_ = returned(document_id)
+            release = catalogue.get(doc.template_id, doc.template_version)
+            schema = form_schema(release.key, release.schema)
+        except DocgenError as exc:
+            return web.error(request, exc)
+        last = stages[-1].link
+        reason = workflow_label(doc, last.stage)
+        config = {"template": release.template_id, "version": release.version, "title": release.title,
+                  "submit": f"/documents/{doc.id}/resubmit", "csrf": visitor.csrf,
+                  "canSubmit": visitor.has(stage.role), "signedIn": visitor.principal is not None,
+                  "roleName": labels.role(stage.role), "initial": storage.payload(stages[-1].payload_sha256),
+                  "draftKey": f"docgen.resubmit.{doc.id}.{round_}",
+                  "resubmit": {"document": doc.id, "round": round_, "page": f"/documents/{doc.id}"}}
+        return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
+                        blank_pdf=f"/v1/templates/{release.template_id}/versions/{release.version}/blank",
+                        role=stage.role, doc=doc, round=round_,
+                        returned_by={"label": reason, "signer": last.signer_name, "decision": last.decision,
+                                     "opinion": last.opinion, "time": last.time})
+
+    def workflow_label(doc: StoredDocument, stage_id: str) -> str:
+        stage = catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
+        return stage.label if stage else stage_id
+
+    @router.post("/documents/{document_id}/resubmit", status_code=201)
+    def resubmit(request: Request, document_id: str, body: Resubmission,
+                 x_csrf_token: str | None = Header(default=None)) -> dict[str, Any]:
+        principal = web.sessions.require(request)
+        web.sessions.check(request, x_csrf_token)
+        doc, _, _, round_ = returned(document_id)
+        if body.round != round_:
+            raise Conflict(f"本页面打开后文书已经变化（现为第 {round_} 轮），请刷新页面后重新核对")
+        opinion = body.opinion if body.opinion and body.opinion.strip() else None
+        signed = approver.approve(principal, doc.id, Approval(stage=ISSUANCE, opinion=opinion, data=body.data))
+        index = signed.link.index
+        return {"id": doc.id, "doc_number": doc.doc_number, "index": index, "round": signed.link.round,
+                "links": {"page": f"/documents/{doc.id}?signed={doc.id}:{index}",
+                          "pdf": f"/documents/{doc.id}/stages/{index}/pdf"}}
 
     @router.get("/forms/{template_id}", response_class=HTMLResponse)
     def form_page(request: Request, template_id: str, version: str | None = None) -> HTMLResponse:
@@ -53,9 +125,9 @@ def routes(web: Web) -> APIRouter:
         config = {"template": release.template_id, "version": release.version, "title": release.title,
                   "submit": f"/forms/{release.template_id}", "example": f"{base}/example",
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
-                  "signedIn": visitor.principal is not None}
+                  "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE)}
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
-                        blank_pdf=f"{base}/blank", role=ISSUER_ROLE)
+                        blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None)
 
     @router.post("/forms/{template_id}", status_code=201)
     def submit(request: Request, template_id: str, body: Submission,

@@ -5,7 +5,13 @@
  * reads as the server says it), set() restores a draft or the example.
  * Every field and group carries data-pointer (its JSON pointer in the
  * payload), which is how errors, from this page's check or from the server's
- * problem+json, find the field they belong to. */
+ * problem+json, find the field they belong to.
+ *
+ * With config.resubmit the same form corrects a returned document: it starts
+ * from config.initial (the document's current data), keeps its draft per
+ * document and round, and posts {round, data, opinion} to config.submit; the
+ * server's errors outside /data (the note's /opinion) go to the field marked
+ * data-outside-pointer. */
 (function () {
   "use strict";
   var D = document;
@@ -20,7 +26,10 @@
   var submitButton = D.getElementById("submit-button");
   var loadExample = D.getElementById("load-example");
   var clearDraft = D.getElementById("clear-draft");
-  var draftKey = "docgen.draft." + config.template + "@" + config.version;
+  var resubmit = config.resubmit || null;
+  var draftKey = config.draftKey || ("docgen.draft." + config.template + "@" + config.version);
+  var submitLabel = submitButton.textContent;
+  var note = D.getElementById("resubmit-opinion");
   var LONG_TEXT = 200;
   var checked = false;      // after the first submit, every change re-checks the whole form
   var serverIssues = [];    // the server's last verdict, kept on a field until that field is edited
@@ -350,10 +359,23 @@
 
   // ------------------------------------------------------------------ errors
 
-  function local(pointer) { return pointer.indexOf("/data") === 0 ? pointer.slice(5) : pointer; }
+  /** A server issue's pointer into the form's data ("/data/x" → "/x"), or null when it is outside the data. */
+  function local(pointer) {
+    if (pointer === "/data") return "";
+    return pointer.indexOf("/data/") === 0 ? pointer.slice(5) : null;
+  }
+
+  /** Server issues as the form's own: pointers into the data, or ``outside`` for the fields around it. */
+  function fromServer(issues) {
+    return issues.map(function (issue) {
+      var p = local(issue.pointer);
+      return { pointer: p === null ? issue.pointer : p, message: issue.message, outside: p === null };
+    });
+  }
 
   /** The field or group an error at ``pointer`` belongs to: itself, else its nearest shown ancestor. */
-  function holderOf(pointer) {
+  function holderOf(pointer, outside) {
+    if (outside) return form.querySelector('[data-outside-pointer="' + CSS.escape(pointer) + '"]');
     var p = pointer;
     while (true) {
       var found = body.querySelector('[data-pointer="' + CSS.escape(p) + '"]');
@@ -367,7 +389,7 @@
     wrap.classList.remove("has-error");
     var slot = D.getElementById(wrap.dataset.errorId);
     if (slot) { slot.hidden = true; slot.textContent = ""; }
-    var input = D.getElementById(fieldId(wrap.dataset.pointer));
+    var input = inputOf(wrap);
     if (input) {
       input.removeAttribute("aria-invalid");
       var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== wrap.dataset.errorId; });
@@ -375,7 +397,12 @@
     }
   }
 
-  function clearErrors() { body.querySelectorAll(".has-error").forEach(clearWrap); }
+  function inputOf(wrap) {
+    if (wrap.dataset.outsidePointer !== undefined) return wrap.querySelector("input, select, textarea");
+    return D.getElementById(fieldId(wrap.dataset.pointer));
+  }
+
+  function clearErrors() { form.querySelectorAll(".has-error").forEach(clearWrap); }
 
   function markError(wrap, message) {
     var slot = D.getElementById(wrap.dataset.errorId);
@@ -385,7 +412,7 @@
     slot.replaceChildren(h("span", { "class": "visually-hidden", text: "错误：" }), existing.join("；"));
     slot.hidden = false;
     wrap.classList.add("has-error");
-    var input = D.getElementById(fieldId(wrap.dataset.pointer));
+    var input = inputOf(wrap);
     if (input) {
       input.setAttribute("aria-invalid", "true");
       var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
@@ -399,9 +426,9 @@
   function showErrors(issues, heading, quiet) {
     clearErrors();
     var placed = issues.map(function (issue) {
-      var pointer = local(issue.pointer);
-      var message = issue.message.split("（" + pointer + "）").join("").split("（" + issue.pointer + "）").join("");
-      var wrap = holderOf(pointer);
+      var pointer = issue.pointer;
+      var message = issue.message.split("（" + pointer + "）").join("");
+      var wrap = holderOf(pointer, issue.outside);
       if (wrap) markError(wrap, message);
       return { wrap: wrap, message: message };
     });
@@ -412,7 +439,7 @@
     var list = summary.querySelector("ul");
     list.replaceChildren.apply(list, placed.map(function (p) {
       if (!p.wrap) return h("li", { text: p.message });
-      var target = D.getElementById(fieldId(p.wrap.dataset.pointer)) || p.wrap;
+      var target = inputOf(p.wrap) || p.wrap;
       var name = labelText(p.wrap);
       var text = name && p.message.indexOf(name) < 0 ? name + "：" + p.message : p.message;
       var link = h("a", { href: "#" + target.id, text: text });
@@ -461,7 +488,11 @@
   function changed(event) {
     var wrap = event && event.target && event.target.closest && event.target.closest("[data-pointer]");
     if (wrap) {
-      serverIssues = serverIssues.filter(function (i) { return local(i.pointer) !== wrap.dataset.pointer; });
+      serverIssues = serverIssues.filter(function (i) { return i.outside || i.pointer !== wrap.dataset.pointer; });
+    }
+    var outside = event && event.target && event.target.closest && event.target.closest("[data-outside-pointer]");
+    if (outside) {
+      serverIssues = serverIssues.filter(function (i) { return !i.outside || i.pointer !== outside.dataset.outsidePointer; });
     }
     clearTimeout(saveTimer);
     saveTimer = setTimeout(function () {
@@ -508,39 +539,51 @@
     if (issues.length) { showErrors(issues); return; }
     clearErrors();
     hideSummary();
+    var act = resubmit ? "重新送审" : "签发";
     if (!config.canSubmit) {
       var login = h("a", { href: "/login?next=" + encodeURIComponent(location.pathname), text: "登录" });
-      say("error", [config.signedIn ? "当前账号没有“案件系统”角色，不能签发文书。草稿已保存，可换用有权限的账号" : "签发前请先", login, "（已填写的内容会保留）。"]);
+      say("error", [config.signedIn ? "当前账号没有“" + (config.roleName || "案件系统") + "”角色，不能" + act + "。草稿已保存，可换用有权限的账号" : act + "前请先", login, "（已填写的内容会保留）。"]);
       banner.focus();
       return;
     }
     submitButton.disabled = true;
-    submitButton.textContent = "正在签发，请稍候…";
+    submitButton.textContent = "正在" + act + "，请稍候…";
+    var payload = resubmit ? { round: resubmit.round, data: root.get() || {}, opinion: note && note.value ? note.value : null }
+      : { version: config.version, data: root.get() || {} };
     fetch(config.submit, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf, "Idempotency-Key": idempotencyKey },
-      body: JSON.stringify({ version: config.version, data: root.get() || {} })
+      body: JSON.stringify(payload)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (payload) { return [response.status, payload]; });
     }).then(function (result) {
       var status = result[0], payload = result[1];
-      if (status === 201) return issued(payload);
+      if (status === 201) return resubmit ? resubmitted(payload) : issued(payload);
       if (status === 422 && payload.errors) {
-        serverIssues = payload.errors;
-        return showErrors(payload.errors, "服务器校验未通过，请修改以下 " + payload.errors.length + " 处问题");
+        serverIssues = fromServer(payload.errors);
+        return showErrors(serverIssues, "服务器校验未通过，请修改以下 " + payload.errors.length + " 处问题");
       }
-      var reasons = { 401: "登录已失效，请重新登录后再提交（已填写的内容会保留）。", 403: payload.detail || "没有签发权限。",
+      var reasons = { 401: "登录已失效，请重新登录后再提交（已填写的内容会保留）。", 403: payload.detail || "没有" + act + "权限。",
         409: payload.detail || "请求冲突，请稍后重试。", 503: "文书转换服务繁忙，请稍后重试。" };
-      say("error", [reasons[status] || (payload.detail || "签发失败（HTTP " + status + "），请稍后重试。")]);
+      say("error", [reasons[status] || (payload.detail || act + "失败（HTTP " + status + "），请稍后重试。")]);
       banner.focus();
     }).catch(function () {
       say("error", ["网络错误，未能提交。请检查网络后重试，已填写的内容会保留。"]);
       banner.focus();
-    }).then(function () {
+    }).then(function (done) {
+      if (done === "leaving") return; // on the way to the document page: keep the button busy
       submitButton.disabled = false;
-      submitButton.textContent = "提交签发";
+      submitButton.textContent = submitLabel;
     });
   });
+
+  /** Resubmitted: the draft is done with; the document page shows the new stage. */
+  function resubmitted(result) {
+    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
+    body.setAttribute("inert", "");
+    location.assign(result.links.page);
+    return "leaving";
+  }
 
   function issued(doc) {
     try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
@@ -573,7 +616,7 @@
     });
   }
 
-  loadExample.addEventListener("click", function () {
+  if (!resubmit) loadExample.addEventListener("click", function () {
     if (hasInput() && !window.confirm("用示例数据替换已填写的内容？")) return;
     fetch(config.example).then(function (r) { return r.json(); }).then(function (example) {
       root.set(example);
@@ -585,14 +628,15 @@
   });
 
   clearDraft.addEventListener("click", function () {
-    if (!window.confirm("清空所有已填写的内容和本机草稿？")) return;
-    root.set(undefined);
+    if (!window.confirm(resubmit ? "放弃本机的更正，恢复为本文书当前的数据？" : "清空所有已填写的内容和本机草稿？")) return;
+    root.set(resubmit ? config.initial : undefined);
     try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
     checked = false;
+    serverIssues = [];
     clearErrors();
     hideSummary();
     banner.hidden = true;
-    draftState.textContent = "已清空";
+    draftState.textContent = resubmit ? "已恢复为当前数据" : "已清空";
   });
 
   // ------------------------------------------------------------------ start
@@ -603,7 +647,10 @@
   if (draft && draft.data) {
     root.set(draft.data);
     var when = new Date(draft.saved);
-    say("info", ["已恢复本机于 " + when.toLocaleString("zh-CN", { hour12: false }) + " 保存的草稿。"]);
+    say("info", ["已恢复本机于 " + when.toLocaleString("zh-CN", { hour12: false }) + " 保存的" + (resubmit ? "更正草稿。" : "草稿。")]);
+  } else if (resubmit) {
+    root.set(config.initial);
+    say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
   }
   form.setAttribute("data-ready", "true");
 })();

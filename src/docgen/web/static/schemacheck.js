@@ -5,8 +5,9 @@
  * released schemas use: type, const, enum, required, properties, items,
  * min/maxItems, min/maxLength, pattern, minimum/maximum, format (docgen's
  * own formats: date, date-time, time, money, phone, year, uscc, resident-id),
- * allOf, anyOf, oneOf (chosen by a const discriminator), not, if/then/else,
- * contains and dependentRequired. The server remains the authority: whatever
+ * allOf, anyOf, oneOf (chosen by a const discriminator, else the plausible
+ * branch), not, if/then/else, contains (min/maxContains), dependentRequired,
+ * min/maxProperties and propertyNames. The server remains the authority: whatever
  * this misses comes back as problem+json and is shown beside the same field.
  * Each issue is {pointer, message} with the message as the server words it
  * (title + predicate), minus the pointer. */
@@ -156,8 +157,11 @@
       if (node.items) {
         v.forEach(function (item, i) { walk(node.items, item, ptr + "/" + i, node.items.title, null, out); });
       }
-      if (node.contains && !v.some(function (item) { return valid(node.contains, item, null); })) {
-        push("至少应有一项符合要求");
+      if (node.contains !== undefined) {
+        var matched = v.filter(function (item) { return valid(node.contains, item, null); }).length;
+        var least = node.minContains === undefined ? 1 : node.minContains;
+        if (node.maxContains !== undefined && matched > node.maxContains) push("最多只能有 " + node.maxContains + " 项符合要求");
+        else if (matched < least) push(matched === 0 ? "至少应有一项符合要求" : "至少应有 " + least + " 项符合要求");
       }
     }
     if (typeOf(v) === "object") {
@@ -173,11 +177,31 @@
         if (!(trigger in v)) return;
         deps[trigger].forEach(function (name) {
           if (!(name in v)) {
+            var because = titleOf(node, decl, trigger);
             out.push({ pointer: ptr + "/" + escape(name),
-              message: "填写了 " + trigger + " 时，" + label(titleOf(node, decl, name)) + "为必填项" });
+              message: (because ? "填写了" + because + "时，" : "填写了 " + trigger + " 时，") +
+                label(titleOf(node, decl, name)) + "为必填项" });
           }
         });
       });
+    }
+    if (typeOf(v) === "object") {
+      var count = Object.keys(v).length;
+      if (node.minProperties !== undefined && count < node.minProperties) {
+        push(node.minProperties === 1 ? "不能为空" : "至少应填写 " + node.minProperties + " 项");
+      }
+      if (node.maxProperties !== undefined && count > node.maxProperties) {
+        push(node.maxProperties === 0 ? "不能填写任何内容" : "最多只能填写 " + node.maxProperties + " 项");
+      }
+      if (node.propertyNames !== undefined) {
+        Object.keys(v).forEach(function (name) {
+          var found = [];
+          walk(node.propertyNames, name, "", null, null, found);
+          found.forEach(function (issue) {
+            out.push({ pointer: ptr + "/" + escape(name), message: "字段名 " + name + " " + issue.message.replace(/^此项/, "") });
+          });
+        });
+      }
     }
     (node.allOf || []).forEach(function (sub) { walk(sub, v, ptr, t, decl, out); });
     if (node["if"] !== undefined) {
@@ -186,23 +210,101 @@
     }
     if (node.not !== undefined && valid(node.not, v, decl)) forbidden(node.not, v, ptr, t, node, decl, out);
     if (node.anyOf && !node.anyOf.some(function (sub) { return valid(sub, v, decl); })) {
-      walk(node.anyOf[0], v, ptr, t, decl, out);
+      unmatched(node.anyOf, v, ptr, t, decl, out);
     }
     if (node.oneOf) oneOf(node, v, ptr, t, decl, out);
   }
 
+  var ANNOTATIONS = ["title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"];
+
+  function withoutAnnotations(node) {
+    var out = {};
+    Object.keys(node).forEach(function (key) { if (ANNOTATIONS.indexOf(key) < 0) out[key] = node[key]; });
+    return out;
+  }
+
+  /** The properties a ``not`` that is only about presence forbids ({required}, or anyOf/oneOf/allOf of such). */
+  function forbiddenNames(not, v) {
+    if (!not || typeof not !== "object" || typeOf(v) !== "object") return [];
+    var node = withoutAnnotations(not), keys = Object.keys(node);
+    if (!keys.length || keys.some(function (k) { return ["required", "anyOf", "oneOf", "allOf"].indexOf(k) < 0; })) return [];
+    var required = node.required || [];
+    var names = required.filter(function (n) { return n in v; });
+    if (names.length !== required.length) return [];
+    var failed = false;
+    ["anyOf", "oneOf", "allOf"].forEach(function (key) {
+      (node[key] || []).forEach(function (sub) {
+        var found = forbiddenNames(sub, v);
+        if (!found.length && key === "allOf") failed = true;
+        found.forEach(function (n) { if (names.indexOf(n) < 0) names.push(n); });
+      });
+    });
+    return failed ? [] : names;
+  }
+
+  /** What a value must not be, for a ``not`` it matched (as validation.py's _negated says it). */
+  function negated(not) {
+    var node = not && typeof not === "object" ? withoutAnnotations(not) : not;
+    var keys = node && typeof node === "object" ? Object.keys(node) : null;
+    if (node === true || (keys && !keys.length)) return "不允许填写";
+    if (keys && keys.length === 1 && keys[0] === "const") return "不能为 " + show(node["const"]);
+    if (keys && keys.length === 1 && keys[0] === "enum") return "不能为以下之一：" + node["enum"].map(show).join("、");
+    if (keys && keys.length === 1 && keys[0] === "type") {
+      var types = Array.isArray(node.type) ? node.type : [node.type];
+      return "不能为" + types.map(function (ty) { return TYPES[ty] || ty; }).join("或");
+    }
+    if (not && typeof not === "object" && not.title) return "不应为“" + not.title + "”";
+    return "不符合要求";
+  }
+
   /** ``not`` matched: name the properties that should not be there when it says so. */
   function forbidden(not, v, ptr, t, node, decl, out) {
-    var requireds = not.required ? [not.required] : (not.anyOf || []).map(function (s) { return s.required; });
-    var names = [];
-    requireds.forEach(function (list) { (list || []).forEach(function (n) { if (v && n in v && names.indexOf(n) < 0) names.push(n); }); });
+    var names = forbiddenNames(not, v);
     if (names.length) {
       names.forEach(function (name) {
         out.push({ pointer: ptr + "/" + escape(name), message: label(titleOf(node, decl, name)) + "不应填写" });
       });
     } else {
-      out.push({ pointer: ptr, message: label(t) + "不符合要求" });
+      out.push({ pointer: ptr, message: label(t) + negated(not) });
     }
+  }
+
+  /** A branch for a human: its title, its const value, its type, or its position. */
+  function describe(b, i) {
+    if (b && b.title) return b.title;
+    if (b && typeof b === "object" && "const" in b) return show(b["const"]);
+    if (b && typeof b.type === "string") return TYPES[b.type] || b.type;
+    return "第 " + (i + 1) + " 种形式";
+  }
+
+  /** Whether a branch's problems show the value is not of that branch at all (a wrong type, a wrong const). */
+  function rulesOut(issue, ptr, v, b) {
+    if (issue.pointer === ptr && b && b.type && !(typeof v === "number" && b.format === "money")) {
+      var types = Array.isArray(b.type) ? b.type : [b.type];
+      if (!types.some(function (ty) { return isType(v, ty); })) return true;
+    }
+    var props = (b && b.properties) || {};
+    return Object.keys(props).some(function (name) {
+      return issue.pointer === ptr + "/" + escape(name) && "const" in props[name] && typeOf(v) === "object" &&
+        name in v && !equal(v[name], props[name]["const"]);
+    });
+  }
+
+  /** No branch of an anyOf/oneOf (without discriminator) matched: the one plausible branch's problems,
+   *  else what every branch agrees on, else the branches by name (as validation.py does). */
+  function unmatched(branches, v, ptr, t, decl, out) {
+    var found = branches.map(function (b) { var o = []; walk(b, v, ptr, t, decl, o); return o; });
+    var plausible = [];
+    found.forEach(function (issues, i) {
+      if (!issues.some(function (issue) { return rulesOut(issue, ptr, v, branches[i]); })) plausible.push(i);
+    });
+    if (plausible.length === 1) { found[plausible[0]].forEach(function (i) { out.push(i); }); return; }
+    var key = function (i) { return i.pointer + "\n" + i.message; };
+    var shared = found[0].filter(function (issue) {
+      return found.every(function (issues) { return issues.some(function (o) { return key(o) === key(issue); }); });
+    });
+    if (shared.length) { shared.forEach(function (i) { out.push(i); }); return; }
+    out.push({ pointer: ptr, message: label(t) + "应为以下之一：" + branches.map(describe).join("、") });
   }
 
   function oneOf(node, v, ptr, t, decl, out) {
@@ -225,8 +327,7 @@
     var matching = branches.filter(function (b) { return valid(b, v, null); });
     if (matching.length === 1) return;
     if (matching.length > 1) { out.push({ pointer: ptr, message: label(t) + "同时符合多种形式，无法确定是哪一种" }); return; }
-    out.push({ pointer: ptr, message: label(t) + "应为以下形式之一：" +
-      branches.map(function (b, i) { return b.title || "第 " + (i + 1) + " 种形式"; }).join("、") });
+    unmatched(branches, v, ptr, t, decl, out);
   }
 
   /** Every problem with ``value``, once each. */
