@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import pdftools
+from payloads import choice_values, printed_values
 from docgen.catalogue import Catalogue
 
 
@@ -114,16 +115,36 @@ def test_every_blank_form_downloads_as_pdf_and_docx(client: httpx.Client, catalo
     assert "filename*=UTF-8''" in docx.headers["content-disposition"]
 
 
+def test_a_retired_version_issues_nothing_but_still_serves_its_files(client: httpx.Client, server,
+                                                                       catalogue: Catalogue) -> None:
+    template = catalogue.templates["penalty-decision"]
+    retired = next(v for v in template.versions if v.status == "retired")
+    before = document_count(server)
+    response = client.post("/v1/documents", json={"template": "penalty-decision", "version": retired.version,
+                                                  "data": retired.example})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    assert f"现行版本 {template.current.version}" in response.json()["detail"]
+    assert document_count(server) == before
+    listed = client.get("/v1/templates/penalty-decision").json()
+    assert {"version": retired.version, "status": "retired"} in [
+        {"version": v["version"], "status": v["status"]} for v in listed["versions"]]
+    base = f"/v1/templates/penalty-decision/versions/{retired.version}"
+    assert client.get(f"{base}/schema").json()["$id"].endswith(f"/penalty-decision/{retired.version}")
+    assert client.get(f"{base}/blank").content.startswith(b"%PDF")
+
+
 def test_every_example_issues_a_pdf_containing_its_values(client: httpx.Client, catalogue: Catalogue) -> None:
+    """Every free text (see ``payloads.printed_values``: a choice may be printed as a phrase)."""
     for template_id in catalogue.templates:
-        example = catalogue.get(template_id).example
-        response = issue(client, template_id, example)
+        release = catalogue.get(template_id)
+        response = issue(client, template_id, release.example)
         assert response.status_code == 201, response.text
         body = response.json()
         pdf = client.get(body["links"]["pdf"]).content
         text = pdftools.body_text(pdf)
-        missing = [value for _, value in string_leaves(example)
-                   if len(value) > 1 and not value.isascii() and not pdftools.contains(text, value)]
+        choices = choice_values(release.schema, catalogue.registry)
+        missing = [value for _, value in printed_values(release.example, choices)
+                   if len(value) > 1 and not pdftools.contains(text, value)]
         assert not missing, f"{template_id}: values not in the PDF: {missing}"
 
 
@@ -141,7 +162,7 @@ def test_document_record_and_downloads(client: httpx.Client, catalogue: Catalogu
     body = created.json()
     assert created.headers["location"] == body["links"]["self"]
     assert body["doc_number"].startswith("株市监处罚〔") and body["doc_number"].endswith("号")
-    assert body["version"] == "1" and body["template_sha256"]
+    assert body["version"] == catalogue.get("penalty-decision").version and body["template_sha256"]
     record = client.get(body["links"]["self"]).json()
     assert record["data"] == catalogue.get("penalty-decision").example
     pdf = client.get(body["links"]["pdf"])

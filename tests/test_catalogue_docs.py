@@ -70,5 +70,6 @@ def test_release_records_the_basis_in_the_manifest(tmp_path: Path, monkeypatch: 
     assert entry["versions"][-1]["basis"] == "行政处罚法第44条; 程序规定第57条"
     assert entry["versions"][-1]["version"] == "99"
     assert "basis" not in entry["versions"][0]  # released versions are never rewritten
+    assert [v["status"] for v in entry["versions"]] == ["retired"] * (len(entry["versions"]) - 1) + ["active"]
     assert (tmp_path / "templates/penalty-notice/99/template.docx").is_file()
     assert not (PROJECT_DIR / "templates/penalty-notice/99").exists()

@@ -27,6 +27,7 @@ from docgen.config import PROJECT_DIR, load_agency
 from docgen.lint import Check, LintReport, Problem, Severity, lint_catalogue, lint_version
 
 AGENCY = load_agency()
+CURRENT = {template_id: template.current for template_id, template in Catalogue(PROJECT_DIR).templates.items()}
 
 
 class BrokenCopy:
@@ -156,7 +157,7 @@ def test_the_command_fails_on_a_broken_catalogue(broken: BrokenCopy, monkeypatch
     monkeypatch.setenv("DOCGEN_CATALOGUE_DIR", str(broken.root))
     assert cli.main(["templates", "lint"]) == 1
     out = capsys.readouterr().out
-    assert "penalty-decision@1 [placeholder]" in out and "data.party.nmae" in out
+    assert f"{CURRENT['penalty-decision'].key} [placeholder]" in out and "data.party.nmae" in out
 
 
 # placeholder -------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_the_command_fails_on_a_broken_catalogue(broken: BrokenCopy, monkeypatch
 def test_a_misspelt_field_is_found_with_its_paragraph(broken: BrokenCopy) -> None:
     broken.edit_xml("penalty-decision", "{{ data.party.name }}", "{{ data.party.nmae }}")
     [problem] = only(broken.lint("penalty-decision"), Check.PLACEHOLDER)
-    assert problem.key == "penalty-decision@1" and problem.severity is Severity.ERROR
+    assert problem.key == CURRENT["penalty-decision"].key and problem.severity is Severity.ERROR
     assert problem.where.part == "word/document.xml" and problem.where.paragraph
     assert problem.where.snippet == "{{ data.party.nmae }}"
     assert "nmae" in problem.message and "license_name" in problem.message  # says what exists
@@ -196,7 +197,7 @@ def test_a_stage_missing_from_the_workflow_is_a_warning(broken: BrokenCopy) -> N
     broken.edit_xml("major-decision-review", "approvals.director.decision", "approvals.directr.decision")
     [problem] = only(broken.lint("major-decision-review"), Check.PLACEHOLDER)
     assert problem.severity is Severity.WARNING and "directr" in problem.message
-    assert LintReport(("major-decision-review@1",), (problem,)).exit_status == 0
+    assert LintReport((CURRENT["major-decision-review"].key,), (problem,)).exit_status == 0
 
 
 # unused-required ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def test_an_example_that_does_not_validate_is_found(broken: BrokenCopy) -> None:
     broken.edit_json("penalty-notice", "example", lambda example: example.pop("violation"))
     problems = only(broken.lint("penalty-notice"), Check.EXAMPLE)
     assert [p.where.pointer for p in problems] == ["/violation"]
-    assert problems[0].where.file == "templates/penalty-notice/1/example.json"
+    assert problems[0].where.file == CURRENT["penalty-notice"].files["example"]
 
 
 # split-tag ---------------------------------------------------------------------------------
@@ -290,15 +291,15 @@ def test_a_drifted_or_missing_file_is_found(broken: BrokenCopy) -> None:
     broken.edit_json("penalty-notice", "example", lambda example: example.update(violation="改过"), repin=False)
     broken.file("service-receipt", "template").unlink()
     drifted = only(broken.lint("penalty-notice"), Check.MANIFEST)
-    assert [p.where.file for p in drifted] == ["templates/penalty-notice/1/example.json"]
+    assert [p.where.file for p in drifted] == [CURRENT["penalty-notice"].files["example"]]
     missing = only(broken.lint("service-receipt"), Check.MANIFEST)
-    assert any(p.where.file == "templates/service-receipt/1/template.docx" for p in missing)
+    assert any(p.where.file == CURRENT["service-receipt"].files["template"] for p in missing)
 
 
 def test_an_unpinned_shared_definition_is_found(broken: BrokenCopy) -> None:
     def unpin(manifest: dict) -> None:
         entry = next(e for e in manifest["templates"] if e["id"] == "penalty-notice")
-        del entry["versions"][0]["sha256"]["schemas/_defs/1.schema.json"]
+        del entry["versions"][-1]["sha256"]["schemas/_defs/1.schema.json"]
     broken.edit_manifest(unpin)
     [problem] = only(broken.lint("penalty-notice"), Check.MANIFEST)
     assert "schemas/_defs/1.schema.json" in problem.message
@@ -309,6 +310,7 @@ def test_problems_explain_themselves(broken: BrokenCopy) -> None:
     report = lint_catalogue(broken.root, AGENCY)
     [problem] = [p for p in report.errors if p.check is Check.PLACEHOLDER]
     text = str(problem)
-    assert text.startswith("错误 penalty-decision@1 [placeholder] templates/penalty-decision/1/template.docx:")
+    release = CURRENT["penalty-decision"]
+    assert text.startswith(f"错误 {release.key} [placeholder] {release.files['template']}:")
     assert problem.to_dict()["why"] == Check.PLACEHOLDER.why
     assert Check.PLACEHOLDER.why in report.describe() and report.exit_status == 1

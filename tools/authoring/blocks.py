@@ -622,20 +622,28 @@ def signature_line(who: str = "签名：", name: str = "", date: str = "") -> tu
 
 
 def opinion_row(b: Builder, table: Table, label: str, opinion: Sequence[str],
-                signature: Sequence[str], height_mm: float) -> None:
+                signature: Sequence[str], height_mm: float, date_line: Sequence[str] = ()) -> None:
     """An opinion box: the opinion, then signature and date at the right, at the box's foot.
 
     One row aligned to the bottom, never split across pages: on the blank form
     the box is room to write in with the signature line under it, and a typed
     opinion sits directly above its signature. (Two joined rows would keep the
     text at the top, but LibreOffice may then break the box between them.)
+    A long signature (several names with 执法证号) puts its date on a ``date_line`` of its own.
     """
     def fill(cell: _Cell) -> None:
         cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
         b.paragraph(*opinion, style=Style(indent_chars=2), container=cell)
-        b.paragraph(*signature, style=Style(align=RIGHT, before=4), container=cell)
+        signature_lines(b, cell, signature, date_line)
 
     form_row(b, table, label, fill, height_mm=height_mm, spacer=False)
+
+
+def signature_lines(b: Builder, cell: _Cell, signature: Sequence[str], date_line: Sequence[str] = ()) -> None:
+    """Signature at the right of a box; a long one (names with 执法证号) gets its date on a line below."""
+    b.paragraph(*signature, style=Style(align=RIGHT, before=4), container=cell)
+    if date_line:
+        b.paragraph(*date_line, style=Style(align=RIGHT), container=cell)
 
 
 def approval_row(b: Builder, table: Table, label: str, stage: str, height_mm: float) -> None:
@@ -649,11 +657,11 @@ def approval_row(b: Builder, table: Table, label: str, stage: str, height_mm: fl
 
 
 def proposal_row(b: Builder, table: Table, label: str, opinion: str, signer: str = "承办人：",
-                 names_expr: str = names("data.handlers"), date: str = "data.proposed_on",
+                 names_expr: str = names("data.handlers", with_numbers=True), date: str = "data.proposed_on",
                  height_mm: float = 26) -> None:
     """The 承办人's (登记人's) opinion box with names and date, that an approval form opens with."""
-    opinion_row(b, table, label, (out(f"{opinion}|default('')"),),
-                signature_line(signer, names_expr, cn_date(date)), height_mm)
+    opinion_row(b, table, label, (out(f"{opinion}|default('')"),), (signer, names_expr), height_mm,
+                date_line=("日期：", cn_date(date)))
 
 
 def approval_tail(b: Builder, table: Table, height_mm: float = 26) -> None:
@@ -789,6 +797,9 @@ def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party
     if salutation:
         b.paragraph(out(salutation), "：")
     body(b)
+    if b.doc.paragraphs[-1].text.startswith("{%p end"):
+        raise ValueError(f"{title_run}: the body must end with a paragraph that always prints; "
+                         "it keeps the seal from standing on a page without text")
     closing = len(content_paragraphs(b)) - 1
     if contact:
         contact_lines(b, LETTER_BODY)
@@ -817,6 +828,7 @@ class Instrument:
     build: Callable[[Builder], None]
     version: str = "1"
     workflow: str = "issuance-1"  # templates/_workflows/<name>.json: its signature stages
+    basis: str = ""  # the legal basis, when it is not articles the build function's docstring can cite
 
     def paths(self) -> dict[str, str]:
         return {"template": f"templates/{self.id}/{self.version}/template.docx",

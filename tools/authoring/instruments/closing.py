@@ -10,6 +10,8 @@ boxes are blocks.py's.
 from __future__ import annotations
 
 from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.shared import Pt
 from docx.table import _Cell
 
 from authoring.blocks import (
@@ -18,6 +20,7 @@ from authoring.blocks import (
     FORM,
     HAND,
     HEI,
+    LABEL_MM,
     LEFT,
     LETTER,
     LETTER_BODY,
@@ -51,7 +54,7 @@ from authoring.blocks import (
     party_value,
     proposal_row,
     remedy_clause,
-    signature_line,
+    signature_lines,
     text_block,
     text_row,
     title,
@@ -126,6 +129,18 @@ def person_lines(b: Builder, label: str, path: str) -> None:
     b.paragraph("身份证件号码：", party_value(path, "id_number"))
     b.paragraph("工作单位：", out(f"{path}.employer"), "　　职务：", out(f"{path}.position"))
     b.paragraph("住址：", out(f"{path}.address"), "　　联系电话：", out(f"{path}.phone"))
+
+
+def signature_pairs(b: Builder, pairs: tuple[tuple[str, str], ...], before: float = 12,
+                    container: _Cell | None = None, width_mm: float | None = None) -> None:
+    """Signature lines of two labels each, the second one on a tab stop at the middle of the line
+    (of the type area, or of ``width_mm``), so that the labels stand in two columns with room to
+    sign after each. Left-aligned: right-aligned lines would swallow the trailing room to sign."""
+    middle = Pt((width_mm or b.layout.text_width_mm) / 25.4 * 72 / 2)
+    for number, (left, right) in enumerate(pairs):
+        paragraph = b.paragraph(f"{left}：", HAND, f"\t{right}：", HAND, container=container,
+                                style=Style(before=before if number == 0 else 0, keep_next=number < len(pairs) - 1))
+        paragraph.paragraph_format.tab_stops.add_tab_stop(middle, WD_TAB_ALIGNMENT.LEFT)
 
 
 def credentials(path: str) -> tuple[str, ...]:
@@ -226,8 +241,7 @@ def hearing_record(b: Builder) -> None:
                     style=RECORD_BODY)
     with b.when("blank"):
         b.paragraph("当事人（代理人）拒绝签名或者盖章的，由听证主持人注明：________________", style=RECORD_BODY)
-    b.paragraph("当事人（代理人）：", HAND, HAND, "听证主持人：", HAND, style=Style(before=12))
-    b.paragraph("听证员：", HAND, HAND, HAND, "记录员：", HAND)
+    signature_pairs(b, (("当事人（代理人）", "听证主持人"), ("听证员", "记录员")))
     b.footer("当事人（代理人）：　　　　　　　听证主持人：　　　　　　　记录员：　　　　　　　")
 
 
@@ -235,7 +249,11 @@ def hearing_record(b: Builder) -> None:
 
 
 def hearing_report(b: Builder) -> None:
-    """听证报告: to the 机关负责人 after the hearing; filed in the 副卷 (程序规定第78条)."""
+    """听证报告 (行政处罚法第65条; 程序规定第78条): the presiding officer's report to the 机关负责人.
+
+    Written after the hearing and signed by 主持人 and 听证员 (市场监督管理行政处罚听证办法);
+    the decision is then taken on the 听证笔录 (行政处罚法第65条). Filed in the 副卷.
+    """
     table = form_opening(b, "听证报告")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
@@ -245,7 +263,8 @@ def hearing_report(b: Builder) -> None:
     text_row(b, table, "处理意见\n及建议", "data.recommendation", height_mm=35)
 
     def signatures(cell: _Cell) -> None:
-        b.paragraph("听证主持人：", HAND, "　听证员：", HAND, style=Style(align=RIGHT), container=cell)
+        signature_pairs(b, (("听证主持人", "听证员"),), before=4, container=cell,
+                        width_mm=b.layout.text_width_mm - LABEL_MM)
         b.paragraph(cn_date("data.reported_on"), style=Style(align=RIGHT), container=cell)
 
     form_row(b, table, "签　　名", signatures, height_mm=16, spacer=False)
@@ -291,7 +310,10 @@ DECISION_KINDS = ("给予行政处罚", "不予行政处罚", "移送其他行�
 
 
 def decision_approval(b: Builder) -> None:
-    """行政处理决定审批表: the proposed handling, approved by the 机关负责人 (程序规定第60条)."""
+    """行政处理决定审批表 (行政处罚法第57条; 程序规定第60条第1款): the proposed handling, approved by the 机关负责人.
+
+    The 承办人 sign the form under their printed names and 执法证号.
+    """
     table = form_opening(b, "行政处理决定审批表")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
@@ -300,10 +322,11 @@ def decision_approval(b: Builder) -> None:
     text_row(b, table, "审核意见", "data.review", height_mm=14)
 
     def proposal(cell: _Cell) -> None:
-        b.paragraph(checkboxes("data.kind", DECISION_KINDS), container=cell)
+        for options in (DECISION_KINDS[:2], DECISION_KINDS[2:]):  # two a line: no option split by a wrap
+            b.paragraph(checkboxes("data.kind", options), container=cell)
         text_block(b, "data.proposal", Style(indent_chars=2), cell, blank_lines=2)
-        b.paragraph(*signature_line("承办人：", names("data.handlers"), cn_date("data.proposed_on")),
-                    style=Style(align=RIGHT, before=4), container=cell)
+        signature_lines(b, cell, ("承办人：", names("data.handlers", with_numbers=True)),
+                        ("日期：", cn_date("data.proposed_on")))
 
     form_row(b, table, "拟处理意见", proposal, height_mm=30, cant_split=False)
     text_row(b, table, "集体讨论\n情况", "data.discussion", height_mm=13)
@@ -314,7 +337,7 @@ def decision_approval(b: Builder) -> None:
 # 44 当场行政处罚决定书 ---------------------------------------------------------------------------
 
 def on_the_spot_body(b: Builder) -> None:
-    text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=1)
+    text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=2)
     b.paragraph("执法人员已当场告知", YOU, "拟作出行政处罚的内容及事实、理由、依据和依法享有的陈述、申辩权利。",
                 out("you ~ '未提出陈述、申辩。' if not blank and not data.statement else ''"), style=LETTER_BODY)
     with b.when("data.statement"):
@@ -332,14 +355,17 @@ def on_the_spot_body(b: Builder) -> None:
         with b.when(f"blank or data.payment_method == '{method}'"):
             b.paragraph(out(f"'［{method}］' if blank else '缴款方式：{method}。'"), *runs, style=LETTER_BODY)
     remedy_clause(b, "本行政处罚决定", LETTER_BODY)
+    # Time, place and signatures stay together, and with the seal (letter() keeps the last line with it).
+    together = Style(keep_next=True)
     b.paragraph("时间：", cn_date("data.issued_on"), out("' '"), cn_time("data.decided_time"),
-                "　地点：", out("data.place"), style=Style(before=6))
+                "　地点：", out("data.place"), style=Style(before=6, keep_next=True))
     with b.each("o in data.officers"):
-        b.paragraph("执法人员：", out("o.name"), "（执法证号：", out("o.certificate_number"), "）　签名：", HAND)
+        b.paragraph("执法人员：", out("o.name"), "（执法证号：", out("o.certificate_number"), "）　签名：", HAND,
+                    style=together)
     with b.when("blank"):
         for _ in range(2):
-            b.paragraph("执法人员：________（执法证号：________）　签名：", HAND)
-    b.paragraph("当事人签收：", HAND, "　　", BLANK_DATE)
+            b.paragraph("执法人员：________（执法证号：________）　签名：", HAND, style=together)
+    b.paragraph("当事人签收：", HAND, "　　", BLANK_DATE, style=together)
     b.paragraph("（当事人拒绝签收的，由执法人员在此注明：", HAND, HAND, "）", style=Style(size=12))
 
 
@@ -367,7 +393,11 @@ def no_penalty_body(b: Builder) -> None:
 
 
 def no_penalty_decision(b: Builder) -> None:
-    """不予行政处罚决定书 (程序规定第60条第1款): facts, the ground, the basis, remedy."""
+    """不予行政处罚决定书 (行政处罚法第30–33条; 程序规定第60条第1款): facts, the ground, the basis, remedy.
+
+    The grounds are those of 行政处罚法第30–33条 (minors, mental illness, minor violations
+    corrected in time, no fault); 第33条第3款: the party is to be educated.
+    """
     letter(b, "不予行政处罚决定书", no_penalty_body, contact=False)
 
 
@@ -381,7 +411,8 @@ def fine_deferral_body(b: Builder) -> None:
     b.paragraph("本局于", cn_date("data.decision.issued_on"), "作出", DECISION, "，对", YOU, "处以罚款",
                 money("data.fine"), "。", YOU, "于", cn_date("data.applied_on"), "以确有经济困难为由，书面申请", kind,
                 "缴纳罚款。", style=LETTER_BODY)
-    b.paragraph("根据《市场监督管理行政处罚程序规定》第七十四条的规定，经本局负责人批准，同意", YOU, kind,
+    b.paragraph("根据《中华人民共和国行政处罚法》第六十六条第二款和《市场监督管理行政处罚程序规定》第七十四条的规定，"
+                "经本局负责人批准，同意", YOU, kind,
                 "缴纳上述罚款：", style=LETTER_BODY)
     with b.when("blank or data.variant == '延期'"):
         b.paragraph(out("'［延期］' if blank else ''"), "暂缓至", cn_date("data.deferred_until"), "前缴清全部罚款。",
@@ -390,16 +421,17 @@ def fine_deferral_body(b: Builder) -> None:
         b.paragraph(out("'［分期］' if blank else ''"), "分", out("'____' if blank else data.instalments|length"),
                     "期缴纳，期限和金额如下：", style=LETTER_BODY)
         with b.each("item in data.instalments"):
-            b.paragraph("第", out("loop.index"), "期：", cn_date("item.due_on"), "前缴纳", money("item.amount"), "；",
-                        style=LETTER_BODY)
+            b.paragraph("第", out("loop.index"), "期：", cn_date("item.due_on"), "前缴纳", money("item.amount"),
+                        out("'。' if loop.last else '；'"), style=LETTER_BODY)
         with b.when("blank"):
-            for number in (1, 2):
-                b.paragraph(f"第{number}期：", BLANK_DATE, "前缴纳________元；", style=LETTER_BODY)
+            for number in (1, 2, 3):
+                b.paragraph(f"第{number}期：", BLANK_DATE, "前缴纳________元" + ("。" if number == 3 else "；"),
+                            style=LETTER_BODY)
     b.paragraph("请", YOU, "按期将罚款缴至", *account(), "。", LATE_PAYMENT, style=LETTER_BODY)
 
 
 def fine_deferral_notice(b: Builder) -> None:
-    """延期/分期缴纳罚款通知书 (程序规定第74条): written notice of the approved deferral or instalments."""
+    """延期/分期缴纳罚款通知书 (行政处罚法第66条第2款; 程序规定第74条): notice of the approved deferral or instalments."""
     letter(b, out(f"{variant('data.variant', DEFERRAL)} ~ '缴纳罚款通知书'"), fine_deferral_body)
 
 
@@ -422,8 +454,11 @@ def performance_demand_body(b: Builder) -> None:
 
 
 def performance_demand(b: Builder) -> None:
-    """行政处罚决定履行催告书 (行政强制法第35条: deadline, manner, amount and payment, 陈述申辩;
-    第54条: ten days after service the agency may apply to the court; 程序规定第76条)."""
+    """行政处罚决定履行催告书 (行政强制法第35条、第54条; 程序规定第76条).
+
+    第35条: deadline, manner, amount and payment, 陈述申辩; 第54条: ten days after service
+    the agency may apply to the court.
+    """
     letter(b, "行政处罚决定履行催告书", performance_demand_body)
 
 
@@ -446,19 +481,29 @@ def enforcement_application_body(b: Builder) -> None:
     b.paragraph("被申请人在法定期限内未申请行政复议或者提起行政诉讼，该期限已于", cn_date("data.period_expired_on"),
                 "届满，被申请人又不履行行政处罚决定。本局于", cn_date("data.demand.served_on"),
                 "向被申请人送达《行政处罚决定履行催告书》（", out("data.demand.number"),
-                "），催告书送达十日后被申请人仍未履行义务。", style=LETTER_BODY)
-    b.paragraph("根据《中华人民共和国行政强制法》第五十三条、第五十四条的规定，本局在上述期限届满之日起三个月内，"
-                "特向你院申请强制执行。", style=LETTER_BODY)
-    b.paragraph("此致", style=Style(indent_chars=2, before=4))
-    b.paragraph(out("data.court"))
-    b.paragraph("附件：", style=Style(before=4))
-    numbered_list(b, "item", "data.attachments", out("item"), LETTER_BODY, blank_lines=4)
+                "），催告书送达十日后被申请人仍未履行义务。",
+                out("'被申请人收到催告书后，提出陈述、申辩意见：' ~ data.party_opinion if data.party_opinion "
+                    "else ('' if blank else '被申请人收到催告书后，未提出陈述、申辩。')"), style=LETTER_BODY)
+    with b.when("blank"):
+        b.paragraph("被申请人收到催告书后的陈述、申辩意见：________", style=LETTER_BODY)
+    b.paragraph("根据《中华人民共和国行政强制法》第五十三条、第五十四条的规定，本局在法定期限内特向你院申请强制执行。",
+                style=LETTER_BODY)
+    # From 此致 to the seal one block: the signature and seal never stand alone on a page.
+    together = Style(indent_chars=2, keep_next=True)
+    b.paragraph("此致", style=Style(indent_chars=2, before=4, keep_next=True))
+    b.paragraph(out("data.court"), style=Style(keep_next=True))
+    b.paragraph("附件：", style=Style(before=4, keep_next=True))
+    numbered_list(b, "item", "data.attachments", out("item"), together, blank_lines=4)
     b.paragraph("机关负责人（签名）：", out("data.agency_head.name"), "　", HAND, style=Style(align=RIGHT, before=8))
 
 
 def enforcement_application(b: Builder) -> None:
-    """强制执行申请书 to the competent court the payload names (行政强制法第53–54条; 程序规定第76条):
-    within three months after the period for 复议/诉讼 expired; signed by the agency head, sealed."""
+    """强制执行申请书 (行政强制法第53–55条; 程序规定第76条), to the competent court the payload names.
+
+    Within three months after the period for 复议/诉讼 expired (第53条), ten days after the
+    催告书 was served (第54条); with the party's opinion and the 催告 (第55条); signed by the
+    agency head, sealed and dated.
+    """
     letter(b, "强制执行申请书", enforcement_application_body, party=None, contact=False)
 
 
@@ -473,7 +518,10 @@ def service_announcement_body(b: Builder) -> None:
         b.paragraph("《", out("d.name"), "》", optional("d.number", "（", "）"), style=LETTER_BODY)
     with b.when("blank"):
         b.paragraph("《________》（________）", style=LETTER_BODY)
-    b.paragraph("因", out(variant("data.reason", NOTICE_REASONS)), "（", out("data.attempts"), "），根据《市场监督管理"
+    # The reason in the second person, as the rest of the notice: 你下落不明 / 无法向你送达.
+    b.paragraph("因", out(f"(you ~ '下落不明/采用其他方式无法向' ~ you ~ '送达') if blank else (you ~ '下落不明' "
+                          f"if data.reason == '{NOTICE_REASONS[0]}' else '采用其他方式无法向' ~ you ~ '送达')"),
+                "（", out("data.attempts"), "），根据《市场监督管理"
                 "行政处罚程序规定》第八十二条第（五）项的规定，本局向", YOU, "公告送达上述文书。", style=LETTER_BODY)
     b.paragraph("上述文书的主要内容如下：", style=LETTER_BODY)
     text_block(b, "data.summary", LETTER_BODY, blank_lines=4)
@@ -502,8 +550,11 @@ TABLE_PT = 10.5
 
 
 def disposal_record(b: Builder) -> None:
-    """涉案物品处理记录: how seized or confiscated goods were disposed of, item by item;
-    party (or witness) and officers sign every page (程序规定第28条, as for 现场笔录)."""
+    """涉案物品处理记录 (行政处罚法第74条; 程序规定第28条): how goods were disposed of, item by item.
+
+    Confiscated goods are auctioned or dealt with as the state provides, or destroyed where the
+    law says so (行政处罚法第74条); party (or witness) and officers sign every page, as for a 现场笔录.
+    """
     agency_header(b)
     title(b, "涉案物品处理记录", after=6)
     b.paragraph("案由：", out("data.case_cause"))
@@ -512,7 +563,7 @@ def disposal_record(b: Builder) -> None:
     b.paragraph("处理地点：", out("data.place"))
     b.paragraph("处理依据：", out("data.basis"))
     b.paragraph("处理方式：", checkboxes("data.method", DISPOSALS))
-    with b.when("data.method_detail"):
+    with b.when("blank or data.method_detail"):
         b.paragraph("具体处理方法：", out("data.method_detail"))
     b.paragraph("执行人员：", names("data.officers", with_numbers=True))
     b.paragraph("当事人到场情况：", out("data.party_presence"))
@@ -533,14 +584,17 @@ CLOSING_GROUNDS = ("行政处罚决定执行完毕", "人民法院裁定终结�
 
 
 def case_closing_approval(b: Builder) -> None:
-    """结案审批表 (程序规定第77条): filled within 15 working days of the closing event."""
+    """结案审批表 (程序规定第77条): filled within 15 working days of the closing event.
+
+    The 承办人 sign the form under their printed names and 执法证号.
+    """
     table = form_opening(b, "结案审批表")
     form_row(b, table, "案　　由", out("data.case_cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
     form_row(b, table, "立案日期", cn_date("data.filed_on"))
     def decision(cell: _Cell) -> None:
         b.paragraph("决定文书及文号：《", out("data.decision.name"), "》", optional("data.decision.number", "（", "）"),
-                    container=cell)
+                    "{% if blank %}（________）{% endif %}", container=cell)
         text_block(b, "data.result", Style(indent_chars=2), cell, blank_lines=1)
 
     form_row(b, table, "处理决定", decision, height_mm=20)
@@ -572,7 +626,7 @@ def volume_line(b: Builder) -> None:
 
 
 def case_file_cover(b: Builder) -> None:
-    """卷宗封面 of a penalty case file, 正卷 or 副卷 (程序规定第78条)."""
+    """卷宗封面 of a penalty case file, 正卷 or 副卷 (程序规定第78条). The 承办人 by name only."""
     b.paragraph(style=Style(line=40))
     agency_header(b)
     b.paragraph("行政处罚案卷", style=Style(font=XIAOBIAOSONG, size=36, bold=True, align=CENTER, line=60,
@@ -592,22 +646,24 @@ def case_file_cover(b: Builder) -> None:
 
 
 def file_index(b: Builder) -> None:
-    """卷内文件目录: one row per document in file order; the table runs over pages with its header."""
+    """卷内文件目录 (程序规定第78条): one row per document in file order; the table runs over pages with its header."""
     agency_header(b)
     title(b, "卷内文件目录", after=4)
     volume_line(b)
     # 日期 as eight digits (20260304), as archives write it, so that the column stays narrow.
     # 备注 (up to 100 characters) needs three characters a line, or its row outgrows a page.
-    columns = (Column("序号", 10, "loop.index"), Column("文号", 32, "item.number"),
-               Column("责任者", 28, "item.author"), Column("题　名", 44, "item.title", LEFT),
-               Column("日期", 21, "item.date|replace('-', '')"), Column("页号", 13, "item.pages"),
+    # 序号 and 页号 ("43-47") wide enough to stay on one line.
+    columns = (Column("序号", 12, "loop.index"), Column("文号", 31, "item.number"),
+               Column("责任者", 28, "item.author"), Column("题　名", 40, "item.title", LEFT),
+               Column("日期", 21, "item.date|replace('-', '')"), Column("页号", 16, "item.pages"),
                Column("备注", 17, "item.remarks", LEFT))
     item_table(b, columns, "data.entries", 22, size=TABLE_PT)
     b.footer()
 
 
 def file_notes(b: Builder) -> None:
-    """卷内备考表: the state of the file (missing, altered, added or removed papers), who filed and checked it."""
+    """卷内备考表 (程序规定第78条): the state of the file (missing, altered, added or removed papers),
+    who compiled it and when (立卷人, 立卷时间), who checked it and when."""
     agency_header(b)
     title(b, "卷内备考表", after=4)
     volume_line(b)
@@ -624,11 +680,11 @@ def file_notes(b: Builder) -> None:
     notes(cell)
     (cell,) = b.row(table, 45)
     cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
-    for label, person, date in (("立卷人：", "data.compiled_by", "data.compiled_on"),
-                                ("检查人：", "data.checked_by", "data.checked_on")):
-        b.paragraph(*signature_line(label, out(person), cn_date(date)), style=Style(align=RIGHT, after=6),
-                    container=cell)
-    b.paragraph("立卷时间：", cn_date("data.compiled_on"), style=Style(align=RIGHT, after=6), container=cell)
+    # The 立卷人's date is the 立卷时间: printed once, on the 立卷人's line.
+    for label, person, date, when in (("立卷人：", "data.compiled_by", "data.compiled_on", "　　立卷时间："),
+                                      ("检查人：", "data.checked_by", "data.checked_on", "　　检查时间：")):
+        b.paragraph(label, out(f"{person} if {person} else '{HAND}'"), when, cn_date(date),
+                    style=Style(align=RIGHT, after=6), container=cell)
     b.footer()
 
 

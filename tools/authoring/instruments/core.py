@@ -293,15 +293,20 @@ def service_receipt(b: Builder) -> None:
 
 
 
+# Version 2 of each: Latin text is set en-US (blocks.Builder) so a number no longer breaks
+# across lines, and the 立案审批表's opinion boxes get their workflow (approval-1). The
+# released version 1 stays in the manifest, retired, for the documents issued with it.
 INSTRUMENTS = (
     Instrument("major-decision-review", "重大行政执法决定法制审核表", "form", True, FORM, major_decision_review,
-               workflow="major-decision-review-1"),
-    Instrument("case-filing-approval", "立案/不予立案审批表", "form", False, FORM, case_filing_approval),
-    Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record),
-    Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record),
-    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice),
-    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision),
-    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt),
+               version="2", workflow="major-decision-review-1",
+               basis="国办发〔2018〕118号（三项制度指导意见）; 本局三项制度工作安排附件"),
+    Instrument("case-filing-approval", "立案/不予立案审批表", "form", False, FORM, case_filing_approval,
+               version="2", workflow="approval-1"),
+    Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record, version="2"),
+    Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record, version="2"),
+    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice, version="2"),
+    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision, version="2"),
+    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt, version="2"),
 )
 
 

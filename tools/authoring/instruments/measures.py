@@ -111,20 +111,27 @@ def measure_taken(b: Builder, date_path: str, objects: bool = True) -> None:
          MEASURE_DECISION, "。")
 
 
-def measure_remedy(b: Builder, decision: str, not_suspended: str | None = "行政强制措施") -> None:
-    """The remedy clause of a coercive-measure decision: 行政强制法第8条 gives 复议 and 诉讼; they do
-    not suspend the measure (行政复议法第42条, 行政诉讼法第56条), and a release suspends nothing."""
-    remedy_clause(b, decision, LETTER_BODY, not_suspended=not_suspended)
+def remedy(b: Builder, decision: str, document: str = "本决定书") -> None:
+    """复议 (六十日) and 诉讼 (六个月): the route and deadline that 行政强制法第24条第2款第（四）项
+    requires of a 查封/扣押 decision, and that every letter here imposing or ending a measure
+    or an order states.
+
+    No "……不停止执行，法律另有规定的除外": that is 行政处罚法第73条, about 行政处罚. For a
+    coercive measure or a 责令 order the rule is 行政复议法第42条 / 行政诉讼法第56条, whose
+    exceptions are not only "法律另有规定" (the agency or the reviewing body may stay it), so
+    the sentence would misstate the law; the SAMR 范本 states the route and deadline only.
+    """
+    remedy_clause(b, decision, LETTER_BODY, document=document, not_suspended=None)
 
 
 # 21 实施行政强制措施决定书 ------------------------------------------------------------------
 
 
 def coercive_measure_decision(b: Builder) -> None:
-    """实施行政强制措施决定书: 行政强制法第24条 contents, 期限 ≤ 30 日 (第25条; 程序规定第37–38条).
+    """实施行政强制措施决定书 (行政强制法第18、24、25条; 程序规定第36–38条).
 
-    Handed over on the spot with the 清单 (instrument 24). 查封 adds the seal
-    notice of 程序规定第41条第2款.
+    The contents of 行政强制法第24条, 期限 ≤ 30 日 (第25条); handed over on the spot
+    with the 清单 (instrument 24). 查封 adds the seal notice of 程序规定第41条第2款.
     """
     def body(b: Builder) -> None:
         para(b, "经查，", YOU, "涉嫌", out("data.suspicion"), "。依据", out("data.basis"), "的规定，本局决定对", YOU,
@@ -137,7 +144,7 @@ def coercive_measure_decision(b: Builder) -> None:
         para(b, ITEM, "保存条件：", out("data.storage"), "。")
         with b.when("blank or data.measure == '查封'"):
             para(b, *bracketed("查封的场所、设施或者财物已加贴本局封条，任何人不得随意动用。"))
-        measure_remedy(b, "本行政强制措施决定")
+        remedy(b, "本行政强制措施决定")
 
     letter(b, "实施行政强制措施决定书", body, attachments=f"['《' ~ {OBJECT_KINDS} ~ '清单》']")
 
@@ -146,15 +153,18 @@ def coercive_measure_decision(b: Builder) -> None:
 
 
 def extension_decision(b: Builder) -> None:
-    """延长行政强制措施期限决定书: +≤ 30 日 with the head's approval, reasons given in writing
-    (行政强制法第25条第1、2款; 程序规定第38条第1、2款)."""
+    """延长行政强制措施期限决定书 (行政强制法第25条; 程序规定第38条).
+
+    +≤ 30 日 with the head's approval, reasons given in writing (第25条第1、2款;
+    程序规定第38条第1、2款).
+    """
     def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on")
         text_block(b, "data.reason", LETTER_BODY, first_prefix="因情况复杂，", blank_lines=2)
         para(b, "依据《中华人民共和国行政强制法》第二十五条第一款、第二款和《市场监督管理行政处罚程序规定》"
              "第三十八条第一款、第二款的规定，经本局负责人批准，本局决定将", out(MEASURE), "期限延长",
              out("data.extension_days"), "日，至", cn_date("data.until"), "止。")
-        measure_remedy(b, "本延长行政强制措施期限决定")
+        remedy(b, "本延长行政强制措施期限决定")
 
     letter(b, "延长行政强制措施期限决定书", body)
 
@@ -180,7 +190,7 @@ def release_decision(b: Builder) -> None:
         measure_taken(b, "data.measure_on")
         text_block(b, "data.finding", LETTER_BODY, first_prefix="经查，", blank_lines=2)
         with b.when("blank"):
-            para(b, checkboxes("data.ground", RELEASE_GROUNDS))
+            para(b, "本案属于以下情形：", checkboxes("data.ground", RELEASE_GROUNDS), "。")
         para(b, "根据《中华人民共和国行政强制法》第二十八条第一款第（", number, "）项",
              out("'' if blank else '（' ~ data.ground ~ '）'"), "和《市场监督管理行政处罚程序规定》第四十二条第一款第（",
              number, "）项的规定，本局决定自", cn_date("data.released_on"), "起解除对", out("data.scope"), "的",
@@ -190,7 +200,7 @@ def release_decision(b: Builder) -> None:
         with b.when("data.proceeds"):
             para(b, "已先行处置的物品，本局将退还处置所得款项", out("data.proceeds|yuan"), "（",
                  out("data.proceeds|rmb_upper"), "）。")
-        measure_remedy(b, "本解除行政强制措施决定", not_suspended=None)
+        remedy(b, "本解除行政强制措施决定")
 
     letter(b, "解除行政强制措施决定书", body)
 
@@ -214,7 +224,7 @@ def sign_here(b: Builder, who: str) -> None:
 
 
 def inventory(b: Builder) -> None:
-    """场所/设施/财物清单 (行政强制法第24条: made in duplicate; 程序规定第34、37、42条).
+    """场所/设施/财物清单 (行政强制法第24条; 程序规定第37、42条): made in duplicate.
 
     Signed by the party, the officers and a witness; every page numbered 第 X 页 共 Y 页,
     the header row repeated on each page.
@@ -229,7 +239,7 @@ def inventory(b: Builder) -> None:
         b.paragraph("地点：", out("data.place"))
     witness_line(b, "data.witness")
     b.paragraph(style=Style(line=6))
-    item_table(b, INVENTORY_COLUMNS, "data.entries", blank_rows=12, size=10.5)
+    item_table(b, INVENTORY_COLUMNS, "data.entries", blank_rows=16, size=10.5)
     b.paragraph("上述物品品种、数量经核对无误。本清单一式两份，当事人和本局各执一份。",
                 style=Style(indent_chars=2, before=6, keep_next=True))
     for who in ("当事人（签名或者盖章）：", "执法人员（签名）：", "见证人（签名）："):
@@ -276,8 +286,12 @@ def seal_strip(b: Builder) -> None:
 
 
 def custody_letter(b: Builder) -> None:
-    """委托保管书: 程序规定第41条第1款 (third party keeps; no damage, transfer or disposal);
-    行政强制法第26条 (agency pays first for the third party's loss and recovers; 保管费用 borne by the agency)."""
+    """委托保管书 (行政强制法第26条; 程序规定第41条第1款).
+
+    The third party keeps, may not damage, transfer or dispose (程序规定第41条第1款); the
+    agency pays first for the third party's loss and recovers, and bears the 保管费用
+    (行政强制法第26条第2、3款).
+    """
     def body(b: Builder) -> None:
         para(b, "依据《市场监督管理行政处罚程序规定》第四十一条第一款的规定，本局委托", YOU, "保管本局于",
              cn_date("data.measure_on"), "依法", out(MEASURE), "的", out("data.party_name"), "的有关",
@@ -346,21 +360,23 @@ def disposal_confirmation(b: Builder) -> None:
 
 
 def disposal_announcement(b: Builder) -> None:
-    """先行处置物品公告: owner unknown → public notice; after it expires the goods may be
-    disposed of in advance, proceeds managed as 涉案现金 (程序规定第41条第3款). The notice
-    period is the agency's choice."""
+    """先行处置物品公告 (程序规定第41条第3款).
+
+    Owner unknown → public notice; after it expires the goods may be disposed of in
+    advance, proceeds managed as 涉案现金. The notice period is the agency's choice.
+    """
     def body(b: Builder) -> None:
         para(b, "本局于", cn_date("data.measure_on"), "在", out("data.place"), "依法", out(MEASURE), "了下列物品：")
-        item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=5, size=12, row_mm=10)
+        item_table(b, DISPOSAL_COLUMNS, "data.entries", blank_rows=4, size=12, row_mm=10)
         para(b, "上述物品的权利人不明确，且属于", perishable_clause(),
-             "等不宜长期保存的物品。依据《市场监督管理行政处罚程序规定》第四十一条第三款的规定，现予公告。")
-        para(b, "请上述物品的权利人自本公告发布之日起", out("data.notice_days"), "日内，持有效身份证明和权属证明材料到",
-             out("data.claim_place"), "办理相关手续。公告期满后仍没有权利人同意或者申请的，本局将依法先行处置。"
-             "先行处置所得款项按照涉案现金管理。")
+             "等不宜长期保存的物品。依据《市场监督管理行政处罚程序规定》第四十一条第三款的规定，请上述物品的权利人自本公告"
+             "发布之日起", out("data.notice_days"), "日内，持有效身份证明和权属证明材料到", out("data.claim_place"),
+             "办理相关手续（联系人：", out("data.contact.name"), "，联系电话：", out("data.contact.phone"),
+             "）。公告期满后仍没有权利人同意或者申请的，本局将依法先行处置，所得款项按照涉案现金管理。")
         para(b, "特此公告。")
 
-    # To whoever owns the goods, unknown: no party block and no 你.
-    letter(b, "先行处置物品公告", body, party=None, copies=False)
+    # To whoever owns the goods, unknown: no party block and no 你; the contact is in the text.
+    letter(b, "先行处置物品公告", body, party=None, contact=False, copies=False)
 
 
 # 29 抽样记录 --------------------------------------------------------------------------------
@@ -397,15 +413,15 @@ def sampling_record(b: Builder) -> None:
     heading(b, "抽取的样品：")
     item_table(b, SAMPLE_COLUMNS, "data.samples", blank_rows=4, size=10.5)
     heading(b, "抽样方法和样品封存情况：")
-    text_block(b, "data.sealing", RECORD_BODY, blank_lines=3)
+    text_block(b, "data.sealing", RECORD_BODY, blank_lines=6)
     with b.when("blank or data.storage"):
         heading(b, "样品保存条件：")
-        text_block(b, "data.storage", RECORD_BODY, blank_lines=1)
+        text_block(b, "data.storage", RECORD_BODY, blank_lines=2)
     with b.when("blank or data.payment"):
         heading(b, "样品费用：")
-        text_block(b, "data.payment", RECORD_BODY, blank_lines=1)
+        text_block(b, "data.payment", RECORD_BODY, blank_lines=2)
     heading(b, "当事人意见：")
-    text_block(b, "data.statement", RECORD_BODY, blank_lines=3)
+    text_block(b, "data.statement", RECORD_BODY, blank_lines=6)
     b.paragraph(CLOSING, "，如果属实请签名。", style=Style(indent_chars=2, before=6))
     b.footer("当事人：　　　　　　　　见证人：　　　　　　　　抽样人员：　　　　　　　　　")
 
@@ -416,9 +432,9 @@ def sampling_record(b: Builder) -> None:
 TEST_COLUMNS = (
     NUMBER_COLUMN,
     Column("名称", 38, "item.name", LEFT),
-    Column("规格（型号）", 24, "item.spec"),
-    Column("生产日期（批号）", 26, "item.batch"),
-    Column("数量", 20, "item.quantity"),
+    Column("规格型号", 26, "item.spec"),
+    Column("生产日期\n（批号）", 26, "item.batch"),
+    Column("数量", 18, "item.quantity"),
     Column("备注", 38, "item.remarks", LEFT),
 )
 
@@ -440,16 +456,18 @@ def test_commission(b: Builder) -> None:
         para(b, ITEM, "请于", cn_date("data.due_on"), "前出具书面", out(TEST), "报告，送交本局。")
         with b.when("data.delivery"):
             para(b, ITEM, out("data.delivery"))
-        with b.when("data.fee_note"):
-            para(b, ITEM, out("data.fee_note"))
+        # The agency pays for what it commissions (行政强制法第25条第3款 for goods it holds).
+        para(b, ITEM, out(TEST), "费用由本局承担。", optional("data.fee_note"))
 
     # To the institution by name; the text says 你单位 itself (no party, so no 你 from the party).
     letter(b, test_title("委托书"), body, party=None, salutation="data.institution")
 
 
 def test_period_notice(b: Builder) -> None:
-    """检测/检验/检疫/鉴定期间告知书: the period is stated in writing and not counted in the
-    查封/扣押 term; the agency pays (行政强制法第25条第3款; 程序规定第38条第3款)."""
+    """检测/检验/检疫/鉴定期间告知书 (行政强制法第25条第3款; 程序规定第38条第3款).
+
+    The period is stated in writing and not counted in the 查封/扣押 term; the agency pays.
+    """
     def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on", objects=False)
         para(b, "因需要对", out("data.subject"), "进行", out(TEST), "，依据《中华人民共和国行政强制法》第二十五条第三款和"
@@ -469,9 +487,9 @@ def test_result_notice(b: Builder) -> None:
              out("data.report_number"), "）。")
         para(b, out(TEST), "结果如下：")
         text_block(b, "data.result", LETTER_BODY, blank_lines=3)
-        para(b, "依据《市场监督管理行政处罚程序规定》第三十二条的规定，现将", out(TEST), "结果告知", YOU, "。")
-        with b.when("data.objection"):
-            para(b, out("data.objection"))
+        # The body ends with a paragraph that always prints (blocks.letter): the 异议 follows in it.
+        para(b, "依据《市场监督管理行政处罚程序规定》第三十二条的规定，现将", out(TEST), "结果告知", YOU, "。",
+             optional("data.objection"))
 
     letter(b, test_title("结果告知书"), body, attachments="[data.attachment] if data.attachment else []")
 
@@ -480,8 +498,11 @@ def test_result_notice(b: Builder) -> None:
 
 
 def correction_notice(b: Builder) -> None:
-    """责令改正通知书: order to correct at once or by a date; basis from the payload
-    (e.g. 行政处罚法 on 责令改正, or the special law)."""
+    """责令改正通知书 (行政处罚法第28条第1款).
+
+    Order to correct at once or by a date; the basis comes from the payload (行政处罚法
+    第28条第1款, or the special law that orders the correction).
+    """
     def body(b: Builder) -> None:
         text_block(b, "data.facts", LETTER_BODY, first_prefix="经查，", blank_lines=3)
         para(b, YOU, "的上述行为违反了", out("data.violated_provisions"), "的规定。依据", out("data.basis"),
@@ -490,7 +511,7 @@ def correction_notice(b: Builder) -> None:
              out(f"'（限期改正的，于{BLANK_DATE}前改正完毕）' if blank else ('，于' ~ data.deadline|cn_date ~ "
                  "'前改正完毕' if data.mode == '限期改正' else '')"), "。")
         text_block(b, "data.requirements", LETTER_BODY, first_prefix="改正内容及要求：", blank_lines=2)
-        remedy_clause(b, "本责令改正通知", LETTER_BODY, document="本通知书", not_suspended="责令改正")
+        remedy(b, "本责令改正通知", document="本通知书")
 
     letter(b, "责令改正通知书", body)
 
@@ -506,7 +527,7 @@ def refund_notice(b: Builder) -> None:
              "其他经营者的，", YOU, "应当公告查找。")
         with b.when("data.report"):
             para(b, out("data.report"))
-        remedy_clause(b, "本责令退款通知", LETTER_BODY, document="本通知书", not_suspended="责令退款")
+        remedy(b, "本责令退款通知", document="本通知书")
 
     letter(b, "责令退款通知书", body)
 
@@ -515,25 +536,29 @@ def refund_notice(b: Builder) -> None:
 
 
 def investigation_report(b: Builder) -> None:
-    """案件调查终结报告, the six contents of 程序规定第48条; the 办案机构负责人 signs in the
-    dept_head box (filled by the approval workflow, else by hand)."""
+    """案件调查终结报告 (程序规定第48条).
+
+    The six contents of 第48条; the 办案机构负责人 signs in the dept_head box (filled by
+    the approval workflow, else by hand).
+    """
     table = form_opening(b, "案件调查终结报告")
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
-    text_row(b, table, "案件来源、\n调查经过及\n采取行政强制\n措施的情况", "data.course", 45)
+    text_row(b, table, "案件来源、\n调查经过及\n采取行政强制\n措施的情况", "data.course", 55)
 
     def facts(cell: _Cell) -> None:
-        text_block(b, "data.facts", Style(indent_chars=2), cell)
+        # On the blank form: lines for the facts above 主要证据, then the numbered evidence.
+        text_block(b, "data.facts", Style(indent_chars=2), cell, blank_lines=6)
         b.paragraph("主要证据：", style=Style(font=HEI), container=cell)
-        numbered_list(b, "item", "data.evidence", out("item"), Style(indent_chars=2), 3, cell)
+        numbered_list(b, "item", "data.evidence", out("item"), Style(indent_chars=2), 4, cell)
 
-    form_row(b, table, "调查认定的\n事实及\n主要证据", facts, height_mm=60, cant_split=False)
-    text_row(b, table, "违法行为\n性质", "data.nature", 20, cant_split=True)
-    text_row(b, table, "处理意见\n及依据", "data.proposal", 25, cant_split=True)
-    text_row(b, table, "自由裁量的\n理由等其他\n需要说明的\n事项", "data.discretion", 25, cant_split=True)
+    form_row(b, table, "调查认定的\n事实及\n主要证据", facts, height_mm=80, cant_split=False)
+    text_row(b, table, "违法行为\n性质", "data.nature", 25, cant_split=True)
+    text_row(b, table, "处理意见\n及依据", "data.proposal", 35, cant_split=True)
+    text_row(b, table, "自由裁量的\n理由等其他\n需要说明的\n事项", "data.discretion", 35, cant_split=True)
     opinion_row(b, table, "办案人员", (names("data.handlers", with_numbers=True),),
                 signature_line("签名：", "", cn_date("data.reported_on")), 24)
-    approval_row(b, table, "办案机构\n负责人意见", "dept_head", 30)
+    approval_row(b, table, "办案机构\n负责人意见", "dept_head", 40)
     b.footer()
 
 
@@ -564,8 +589,11 @@ def signed_opinion_row(b: Builder, table, label: str, path: str, who: str, heigh
 
 
 def case_review(b: Builder) -> None:
-    """案件审核/法制审核表 (程序规定第49–55条): the seven points of 第53条, the conclusion of
-    第54条; reviewers are never the investigators (第49条); 10 working days (第55条)."""
+    """案件审核/法制审核表 (程序规定第49–55条).
+
+    The seven points of 第53条, the conclusion of 第54条; reviewers are never the
+    investigators (第49条); 10 working days (第55条).
+    """
     table = form_opening(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"))
     form_row(b, table, "案　　由", out("data.cause"))
     form_row(b, table, "当 事 人", lambda cell: party_block(b, cell))
@@ -586,13 +614,13 @@ def case_review(b: Builder) -> None:
     def conclusion(cell: _Cell) -> None:
         cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
         b.paragraph(checkboxes("data.conclusion", REVIEW_CONCLUSIONS), container=cell)
-        text_block(b, "data.opinion", Style(indent_chars=2), cell, blank_lines=2)
+        text_block(b, "data.opinion", Style(indent_chars=2), cell, blank_lines=5)
         b.paragraph(*signature_line("审核人员：", out("'________、________' if blank else data.reviewers|join('、')"),
                                    cn_date("data.reviewed_on")),
                     style=Style(align=RIGHT, before=4), container=cell)
 
-    form_row(b, table, "审核意见", conclusion, height_mm=40, spacer=False)
-    signed_opinion_row(b, table, "审核机构\n负责人意见", "data.head_opinion", "签名：", 28)
+    form_row(b, table, "审核意见", conclusion, height_mm=60, spacer=False)
+    signed_opinion_row(b, table, "审核机构\n负责人意见", "data.head_opinion", "签名：", 45)
     b.footer()
 
 
