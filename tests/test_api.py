@@ -8,7 +8,6 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 import httpx
-import pytest
 
 import pdftools
 from payloads import choice_values, printed_values
