@@ -20,11 +20,15 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Iterator, Mapping
 
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+
+from docgen.validation import AFTER
+from docgen.workdays import add_working_days
 
 USCC = "91430211MA4L00123K"  # valid check character (GB 32100)
 RESIDENT_ID = "43020219900101002X"  # valid check character (GB 11643), upper-case X
@@ -115,6 +119,12 @@ class PayloadGenerator:
         resolver = registry.resolver_with_root(resource)
         self.choices = []
         payload = self.value(schema, resolver, "", 0, in_row=False)
+        for rule in schema.get(AFTER, []):  # every date is the same day: move the later ones on
+            *parents, name = rule["field"].strip("/").split("/")
+            holder = _at(payload, "/".join(parents))
+            start = _at(payload, rule["after"])
+            if isinstance(holder, dict) and name in holder and isinstance(start, str):
+                holder[name] = add_working_days(date.fromisoformat(start), rule["working_days"]).isoformat()
         return Generated(payload, tuple(self.choices))
 
     # Schemas -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 import pdftools
 from docgen.catalogue import Catalogue
-from docgen.workflow import add_working_days
+from docgen.workdays import add_working_days
 from serving import PEOPLE, Server
 
 REVIEW = "major-decision-review"

@@ -810,3 +810,50 @@ def test_every_rule_of_every_schema_speaks_chinese_at_the_right_pointer(schema_c
                     check_issues(case, changed(base, at, option), seen)
     assert used - seen == set(), "rules no payload broke"
     assert {"not", "dependentRequired", "oneOf", "required", "const", "format", "pattern"} <= seen
+
+
+# Deadlines between fields (x-docgen-after) ---------------------------------------------------
+
+HEARING = {
+    "$schema": DIALECT,
+    "type": "object",
+    "x-docgen-after": [{"field": "/hearing/date", "after": "/issued_on", "working_days": 7,
+                        "because": "应当在举行听证的七个工作日前通知当事人"}],
+    "properties": {
+        "issued_on": {"type": "string", "format": "date", "title": "通知日期"},
+        "hearing": {"type": "object", "properties": {"date": {"$ref": "#/$defs/day"}}},
+    },
+    "$defs": {"day": {"type": "string", "format": "date", "title": "听证日期"}},
+}
+
+
+def test_a_date_too_few_working_days_after_another_is_refused_at_the_later_field() -> None:
+    validator = compile_validator(HEARING)
+    # Tuesday 2026-04-14 + 7 working days (the weekend not counted) = Thursday 2026-04-23.
+    assert issues(validator, {"issued_on": "2026-04-14", "hearing": {"date": "2026-04-23"}}) == []
+    assert issues(validator, {"issued_on": "2026-04-14", "hearing": {"date": "2026-04-22"}}) == [
+        ("/hearing/date", "听证日期（/hearing/date）应不早于 2026-04-23，即通知日期（/issued_on）后第 7 个工作日："
+                          "应当在举行听证的七个工作日前通知当事人")]
+
+
+def test_a_deadline_rule_leaves_absent_or_malformed_dates_to_their_own_rules() -> None:
+    validator = compile_validator(HEARING)
+    assert issues(validator, {"hearing": {"date": "2026-04-15"}}) == []
+    assert issues(validator, {"issued_on": "2026-02-30", "hearing": {"date": "2026-03-01"}}) == [
+        ("/issued_on", "通知日期（/issued_on）应为有效日期，格式为 YYYY-MM-DD，2026-02-30 不存在")]
+
+
+def test_a_malformed_deadline_rule_is_a_template_error() -> None:
+    for rules in ({"field": "/a"}, [{"field": "/a", "after": "/b", "working_days": "7", "because": "x"}],
+                  [{"field": "/a", "after": "/b", "working_days": 7}]):
+        with pytest.raises(TemplateError, match="x-docgen-after"):
+            compile_validator({**HEARING, "x-docgen-after": rules})
+
+
+def test_the_hearing_notice_holds_its_seven_working_days() -> None:
+    schema = json.loads((PROJECT_DIR / "schemas/hearing-notice/1.schema.json").read_text(encoding="utf-8"))
+    example = json.loads((PROJECT_DIR / "templates/hearing-notice/1/example.json").read_text(encoding="utf-8"))
+    validator = compile_validator(schema, schema_registry(PROJECT_DIR))
+    assert issues(validator, example) == []
+    late = {**example, "issued_on": example["hearing"]["date"]}
+    assert [pointer for pointer, _ in issues(validator, late)] == ["/hearing/date"]

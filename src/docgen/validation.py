@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
@@ -28,6 +28,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Issue, TemplateError, ValidationFailed
 from .identifiers import resident_id_problem, uscc_problem
+from .workdays import add_working_days
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
@@ -301,6 +302,50 @@ def _predicate(error: ValidationError) -> str:
     return "不符合要求"
 
 
+# Deadlines between fields -----------------------------------------------------
+
+AFTER = "x-docgen-after"
+_AFTER_KEYS = {"field", "after", "working_days", "because"}
+
+
+def _pointer_parts(at: str) -> list[str]:
+    return [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+
+
+def _date_at(instance: object, at: str) -> date | None:
+    """The date at pointer ``at``, or None when it is absent or not a real date."""
+    value: Any = instance
+    for part in _pointer_parts(at):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return date.fromisoformat(value) if isinstance(value, str) and _real_date(value) else None
+
+
+def _after(validator: Any, rules: list[dict[str, Any]], instance: object, schema: Any) -> Iterator[ValidationError]:
+    """``x-docgen-after``: a date that must lie some working days after another date of the
+    payload (a hearing 7 working days after its notice). JSON Schema cannot relate two
+    fields, and a released template must not print a date the law forbids."""
+    for index, rule in enumerate(rules):
+        start, end = _date_at(instance, rule["after"]), _date_at(instance, rule["field"])
+        if start is None or end is None:
+            continue  # absent or not a date: the fields' own rules say so
+        earliest = add_working_days(start, rule["working_days"])
+        if end < earliest:
+            yield ValidationError(earliest.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
+
+
+def _check_after(rules: object) -> None:
+    if not isinstance(rules, list) or not all(
+            isinstance(rule, dict) and set(rule) == _AFTER_KEYS and type(rule["working_days"]) is int
+            and all(isinstance(rule[key], str) and rule[key] for key in ("field", "after", "because"))
+            for rule in rules):
+        raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、working_days（整数）、because")
+
+
+_Validator = validators.extend(Draft202012Validator, {AFTER: _after})
+
+
 class CompiledValidator:
     """A schema's validator, built once per template version and shared between requests."""
 
@@ -309,9 +354,11 @@ class CompiledValidator:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
             raise TemplateError(f"JSON Schema 无效：{error.message}") from error
+        if AFTER in schema:
+            _check_after(schema[AFTER])
         registry = registry or Registry()  # never the network: an unknown $ref is a template error
         self._schema = schema
-        self._validator = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self._validator = _Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
         self._resolver = registry.resolver_with_root(DRAFT202012.create_resource(schema))
 
     def validate(self, payload: object) -> None:
@@ -347,6 +394,8 @@ class CompiledValidator:
                     for name in error.validator_value if name not in error.instance]
         if keyword == "dependentRequired":
             return self._dependencies(error)
+        if keyword == AFTER:
+            return [self._too_early(error)]
         if keyword == "not" and (names := _forbidden_names(error.validator_value, error.instance)):
             return [self._at_property(error, name, "不应填写") for name in names]
         if keyword == "not" and _presence_only(error.validator_value) and not isinstance(error.instance, dict):
@@ -404,6 +453,12 @@ class CompiledValidator:
         at = pointer([*error.absolute_path, name])
         title = self._title([*list(error.absolute_schema_path)[:-1], "properties", name])
         return Issue(at, f"{because}{_label(title, at)}{predicate}")
+
+    def _too_early(self, error: ValidationError) -> Issue:
+        rule = error.validator_value[error.relative_schema_path[-1]]
+        field, after = (_label(self._title(_schema_path(rule[key])), rule[key]) for key in ("field", "after"))
+        return Issue(pointer(error.absolute_path), f"{field}应不早于 {error.message}，即{after}后第 "
+                                                   f"{rule['working_days']} 个工作日：{rule['because']}")
 
     def _dependencies(self, error: ValidationError) -> list[Issue]:
         issues = []
@@ -571,6 +626,11 @@ class CompiledValidator:
             if value is not _NO_CONST:
                 consts[name] = value
         return consts
+
+
+def _schema_path(at: str) -> list[str]:
+    """The schema path that declares the property at payload pointer ``at`` (objects only)."""
+    return [step for part in _pointer_parts(at) for step in ("properties", part)]
 
 
 def _first_title(nodes: list[dict[str, Any]]) -> str | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import TemplateError, VerificationError
+from .workdays import add_working_days
 
 ISSUANCE = "issuance"
 _KEYS = {"index", "id", "label", "role", "decisions", "returns"}
@@ -109,13 +110,3 @@ def next_step(stages: Sequence[WorkflowStage], previous_stage: str, previous_dec
     if before.index + 1 < len(stages):
         return stages[before.index + 1], previous_round
     return None
-
-
-def add_working_days(start: date, days: int) -> date:
-    """``start`` plus ``days`` working days (Monday–Friday; public holidays are not known here)."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
