@@ -6,6 +6,7 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,21 @@ def test_release_records_the_basis_in_the_manifest(tmp_path: Path, monkeypatch: 
     assert [v["status"] for v in entry["versions"]] == ["retired"] * (len(entry["versions"]) - 1) + ["active"]
     assert (tmp_path / "templates/penalty-notice/99/template.docx").is_file()
     assert not (PROJECT_DIR / "templates/penalty-notice/99").exists()
+
+
+def test_every_released_template_is_what_its_builder_makes() -> None:
+    """A shared block edited without new versions would leave released templates behind the code."""
+    manifest = json.loads((PROJECT_DIR / "templates" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(build_templates.INSTRUMENTS) == len(manifest["templates"])
+    assert build_templates.stale(build_templates.INSTRUMENTS, manifest) == []
+
+
+def test_a_changed_builder_is_named_for_a_new_version() -> None:
+    manifest = json.loads((PROJECT_DIR / "templates" / "manifest.json").read_text(encoding="utf-8"))
+    notice = next(i for i in build_templates.INSTRUMENTS if i.id == "penalty-notice")
+
+    def amended(builder: Any) -> None:
+        notice.build(builder)
+        builder.paragraph("新增的一句。")
+
+    assert build_templates.stale([replace(notice, build=amended)], manifest) == [f"penalty-notice 版本 {notice.version}"]

@@ -6,6 +6,9 @@ Usage (from the project root)::
     .venv/bin/python tools/build_templates.py
         Release every instrument version described below that is not yet in
         templates/manifest.json: write its template.docx and its manifest entry.
+    .venv/bin/python tools/build_templates.py --check
+        Exit 1, naming them, if released templates differ from what their builders
+        now make (a shared block changed: those instruments need new versions).
     .venv/bin/python tools/build_templates.py --preview DIR [--only ID ...]
         Write the template, the rendered example and the rendered blank form of
         each version to DIR, for looking at; nothing under templates/ changes.
@@ -154,16 +157,30 @@ def preview(instruments: Sequence[Instrument], directory: Path) -> None:
         print(f"{instrument.id}: preview written to {directory}")
 
 
+def stale(instruments: Sequence[Instrument], manifest: dict) -> list[str]:
+    """Released versions whose builder no longer produces their template: a shared block or
+    a builder changed, and each instrument concerned needs a new version to carry it."""
+    return [f"{i.id} 版本 {i.version}" for i in instruments
+            if released(manifest, i) and author(i) != (ROOT / i.paths()["template"]).read_bytes()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preview", type=Path, help="write previews to this directory; release nothing")
     parser.add_argument("--only", nargs="*", default=None, help="instrument ids to consider")
+    parser.add_argument("--check", action="store_true",
+                        help="release nothing; exit 1 if a released template differs from what its builder makes")
     args = parser.parse_args(argv)
     chosen = [i for i in INSTRUMENTS if args.only is None or i.id in args.only]
     if args.preview:
         preview(chosen, args.preview)
         return 0
     manifest = load_json(MANIFEST) if MANIFEST.exists() else {"templates": []}
+    if args.check:
+        changed = stale(chosen, manifest)
+        for name in changed:
+            print(f"{name} 已发布，但构建代码现在生成的模板与之不同：请在其模块中为它新增版本。")
+        return 1 if changed else 0
     today = dt.date.today().isoformat()
     for instrument in chosen:
         if released(manifest, instrument):
