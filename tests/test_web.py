@@ -12,6 +12,7 @@ import random
 import re
 import sqlite3
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator
@@ -26,9 +27,10 @@ from docgen.identifiers import (USCC_CHARSET, USCC_REGISTRARS, resident_id_check
                                 uscc_check_char, uscc_problem)
 from docgen.principals import Principal
 from docgen.storage import Storage
-from docgen.validation import compile_validator
+from docgen.validation import AFTER, compile_validator
 from docgen.web.groups import OTHER, STAGES, group, load_groups
 from docgen.web.labels import cn_date
+from docgen.workdays import add_working_days
 from serving import PEOPLE, Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +38,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REVIEW = "major-decision-review"
+HEARING = "hearing-notice"  # its schema holds the hearing 7 working days after the notice (x-docgen-after)
 WRONG_USCC = "91430211MA4L00123A"  # the example's code with a wrong check character (K)
 RIGHT_USCC = "91430211MA4L00123K"
 
@@ -274,10 +277,32 @@ def mutated(example: dict, pointer: str, value: object, delete: bool = False) ->
     return payload
 
 
+def deadline_cases(example: dict, rules: list[dict]) -> list[dict]:
+    """For each ``x-docgen-after`` rule, the earlier date moved over a week (so the count starts on every
+    weekday and on the weekend) and the later date put exactly N working days after it, a day before that,
+    and on the same day."""
+    cases = []
+    for rule in rules:
+        first = date.fromisoformat(leaf(example, rule["after"]))
+        for shift in range(7):
+            start = first + timedelta(days=shift)
+            earliest = add_working_days(start, rule["working_days"])
+            for end in (earliest, earliest - timedelta(days=1), start):
+                cases.append(mutated(mutated(example, rule["after"], start.isoformat()), rule["field"], end.isoformat()))
+    return cases
+
+
+def leaf(value: Any, pointer: str) -> Any:
+    for part in pointer.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
 def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalogue) -> None:
-    """Every example, and each of its values deleted, emptied, garbled or made a number: the browser's
-    check finds the same problems at the same pointers, in the same words, as validation.py."""
-    compared = 0
+    """Every example, and each of its values deleted, emptied, garbled or made a number, and each date a
+    deadline rule relates moved about: the browser's check finds the same problems at the same pointers,
+    in the same words, as validation.py."""
+    compared = too_early = on_time = 0
     for template in catalogue.templates.values():
         release = template.current
         validator = catalogue.validator(release)
@@ -285,6 +310,8 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
         for pointer in leaves(release.example):
             cases.append(mutated(release.example, pointer, None, delete=True))
             cases += [mutated(release.example, pointer, value) for value in ("", "??", 12)]
+        deadlines = deadline_cases(release.example, release.schema.get(AFTER, []))
+        cases += deadlines
         page.goto(f"/forms/{template.template_id}")
         expect(page.locator("#eform[data-ready]")).to_be_attached()
         found = page.evaluate("""payloads => {
@@ -301,7 +328,11 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
             else:
                 assert browser == server, (template.template_id, payload)
             compared += 1
+            if any(payload is case for case in deadlines):
+                late = any("个工作日：" in message for _, message in server)
+                too_early, on_time = too_early + late, on_time + (not server)
     assert compared > 500
+    assert too_early >= 7 and on_time >= 7, "the deadline cases must both refuse and pass"
 
 
 def titled(schema: dict) -> dict:
@@ -327,6 +358,13 @@ PORTED_RULES = [  # rules the released schemas do not all use yet: the page must
     (titled({"anyOf": [{"title": "具体日期", "type": "string", "format": "date"}, {"const": "不详"},
                        {"type": "integer"}]}), {"v": "昨天"}),
     (titled({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 2}]}), {"v": "abc"}),
+    ({"type": "object", AFTER: [{"field": "/b/c~1d", "after": "/a", "working_days": 3, "because": "甲后三日"}],
+      "properties": {"a": {"type": "string", "format": "date"},
+                     "b": {"type": "object", "properties": {"c/d": {"title": "乙", "format": "date"}}}}},
+     {"a": "2026-04-17", "b": {"c/d": "2026-04-21"}}),  # Friday + 3 working days = Wednesday
+    ({"type": "object", AFTER: [{"field": "/end", "after": "/start", "working_days": 1, "because": "次一工作日"}],
+      "properties": {"start": {"title": "开始", "type": "string"}}},
+     {"start": "2026-04-18", "end": "2026-04-19"}),  # Saturday + 1 working day = Monday
 ]
 
 
@@ -358,6 +396,69 @@ def test_identifier_checks_are_ported_exactly(page: Page) -> None:
                           [usccs, ids])
     assert found[0] == [uscc_problem(code) for code in usccs]
     assert found[1] == [resident_id_problem(number) for number in ids]
+
+
+def test_working_days_are_counted_as_workdays_py_counts(page: Page) -> None:
+    """schemacheck.js's addWorkingDays gives add_working_days's date across weekends, month and year ends,
+    leap days and four-digit years of every size."""
+    first = date(2023, 12, 1)
+    starts = [first + timedelta(days=n) for n in range(120)]
+    starts += [date(1, 1, 1), date(99, 12, 30), date(1900, 2, 26), date(2000, 2, 25), date(9999, 11, 1)]
+    counts = [0, 1, 2, 4, 5, 6, 7, 10, 15, 20, 30]
+    page.goto("/forms/penalty-decision")
+    found = page.evaluate("([starts, counts]) => starts.map(s => counts.map(n => docgenCheck.addWorkingDays(s, n)))",
+                          [[start.isoformat() for start in starts], counts])
+    assert found == [[add_working_days(start, n).isoformat() for n in counts] for start in starts]
+
+
+def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Page, server: Server,
+                                                                        catalogue: Catalogue) -> None:
+    """The hearing notice's x-docgen-after in the e-form: a hearing a day short of 7 working days after the
+    notice is refused beside the hearing date, before anything is sent, in the server's words; exactly
+    7 working days after passes the page and the server, and the notice is issued."""
+    release = catalogue.get(HEARING)
+    validator = catalogue.validator(release)
+    [rule] = release.schema[AFTER]
+    issued_on = date.fromisoformat(leaf(release.example, rule["after"]))
+    earliest = add_working_days(issued_on, rule["working_days"])
+    too_early = earliest - timedelta(days=1)
+    [issue] = validator.issues(mutated(release.example, rule["field"], too_early.isoformat()))
+    assert issue.pointer == rule["field"] == "/hearing/date"
+    expected = issue.message.replace(f"（{issue.pointer}）", "")
+    assert expected == (f"听证日期应不早于 {earliest.isoformat()}，即通知日期（/issued_on）后第 7 个工作日："
+                        f"{rule['because']}")
+    assert validator.issues(mutated(release.example, rule["field"], earliest.isoformat())) == []
+
+    sign_in(page, server, "case_system", f"/forms/{HEARING}")
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    page.get_by_role("button", name="载入示例").click()
+    expect(page.get_by_text("已载入示例数据")).to_be_visible()
+    hearing_date = field(page, "/hearing").get_by_label("听证日期")
+    hearing_date.fill(too_early.isoformat())
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.get_by_role("button", name="提交签发").click()
+    error = field(page, "/hearing/date").locator(".error-message")
+    expect(error).to_have_text("错误：" + expected)
+    expect(hearing_date).to_have_attribute("aria-invalid", "true")
+    summary = page.locator("#error-summary")
+    expect(summary.get_by_role("link")).to_have_count(1)
+    expect(summary.get_by_role("link")).to_have_text(expected)
+    assert posts == [], "the page refused it without asking the server"
+    screenshot(page, "form-hearing-too-early")
+
+    hearing_date.fill(earliest.isoformat())
+    expect(error).to_be_hidden()
+    expect(summary).to_be_hidden()
+    with page.expect_response(lambda r: r.url.endswith(f"/forms/{HEARING}") and r.request.method == "POST",
+                              timeout=120_000) as answer:
+        page.get_by_role("button", name="提交签发").click()
+    assert answer.value.status == 201, answer.value.text()
+    issued = page.locator("#issued")
+    expect(issued).to_be_visible(timeout=120_000)
+    with server.client("director") as http:
+        record = http.get(f"/v1/documents/{answer.value.json()['id']}").json()
+    assert record["data"]["hearing"]["date"] == earliest.isoformat()
 
 
 def test_the_example_round_trips_through_the_form(page: Page, catalogue: Catalogue) -> None:

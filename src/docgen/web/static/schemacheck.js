@@ -7,7 +7,8 @@
  * own formats: date, date-time, time, money, phone, year, uscc, resident-id),
  * allOf, anyOf, oneOf (chosen by a const discriminator, else the plausible
  * branch), not, if/then/else, contains (min/maxContains), dependentRequired,
- * min/maxProperties and propertyNames. The server remains the authority: whatever
+ * min/maxProperties, propertyNames, and docgen's own keyword x-docgen-after (a date
+ * at least N working days after another field's date). The server remains the authority: whatever
  * this misses comes back as problem+json and is shown beside the same field.
  * Each issue is {pointer, message} with the message as the server words it
  * (title + predicate), minus the pointer. */
@@ -59,6 +60,65 @@
       return p ? "不是有效的居民身份证号码：" + p : null;
     }
   };
+
+  // x-docgen-after (validation.py's _after and _too_early, workdays.py's add_working_days)
+
+  var AFTER = "x-docgen-after";
+
+  function pointerParts(at) {
+    return at.split("/").slice(1).map(function (part) { return part.replace(/~1/g, "/").replace(/~0/g, "~"); });
+  }
+
+  /** The date (YYYY-MM-DD) at pointer ``at`` below ``v``, or null when it is absent or not a real date. */
+  function dateAt(v, at) {
+    var parts = pointerParts(at);
+    for (var i = 0; i < parts.length; i++) {
+      if (typeOf(v) !== "object" || !Object.prototype.hasOwnProperty.call(v, parts[i])) return null;
+      v = v[parts[i]];
+    }
+    return typeof v === "string" && realDate(v) ? v : null;
+  }
+
+  function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
+
+  /** ``iso`` plus ``days`` working days (Monday to Friday; the day of ``iso`` itself not counted). */
+  function addWorkingDays(iso, days) {
+    var m = DATE.exec(iso);
+    var d = new Date(0);
+    d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    while (days > 0) {
+      d.setUTCDate(d.getUTCDate() + 1);
+      if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) days -= 1;
+    }
+    return pad(d.getUTCFullYear(), 4) + "-" + pad(d.getUTCMonth() + 1, 2) + "-" + pad(d.getUTCDate(), 2);
+  }
+
+  /** The title of the property at pointer ``at``, as declared under ``node``'s properties, or null. */
+  function titleAt(node, at) {
+    var parts = pointerParts(at);
+    for (var i = 0; i < parts.length; i++) {
+      var props = node && typeof node === "object" && node.properties;
+      if (!props || typeof props !== "object" || !Object.prototype.hasOwnProperty.call(props, parts[i])) return null;
+      node = props[parts[i]];
+    }
+    return node && typeof node === "object" && node.title ? node.title : null;
+  }
+
+  /** Each rule whose later date is too early: at that field, worded as validation.py's _too_early
+   *  (the field's own pointer left out, as everywhere here; the other field's pointer kept). */
+  function after(node, v, ptr, out) {
+    node[AFTER].forEach(function (rule) {
+      var start = dateAt(v, rule.after), end = dateAt(v, rule.field);
+      if (start === null || end === null) return; // absent or not a date: the fields' own rules say so
+      var earliest = addWorkingDays(start, rule.working_days);
+      if (end >= earliest) return;
+      var fieldTitle = titleAt(node, rule.field), afterTitle = titleAt(node, rule.after);
+      var field = fieldTitle || "字段 " + rule.field + " ";
+      var since = afterTitle ? afterTitle + "（" + rule.after + "）" : "字段 " + rule.after + " ";
+      out.push({ pointer: ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join(""),
+        message: field + "应不早于 " + earliest + "，即" + since + "后第 " + rule.working_days + " 个工作日：" + rule.because });
+    });
+  }
 
   function typeOf(v) {
     if (v === null) return "null";
@@ -203,6 +263,7 @@
         });
       }
     }
+    if (Array.isArray(node[AFTER])) after(node, v, ptr, out);
     (node.allOf || []).forEach(function (sub) { walk(sub, v, ptr, t, decl, out); });
     if (node["if"] !== undefined) {
       var branch = valid(node["if"], v, decl) ? node.then : node["else"];
@@ -343,5 +404,5 @@
     });
   }
 
-  global.docgenCheck = { check: check, discriminator: discriminator, formats: FORMATS };
+  global.docgenCheck = { check: check, discriminator: discriminator, formats: FORMATS, addWorkingDays: addWorkingDays };
 })(window);
