@@ -158,6 +158,15 @@ def set_you(path: str) -> str:
 
 SET_YOU = set_you("data.party")
 YOU = out("you")
+# U+2060 WORD JOINER, between a tick box and its option: no line ends after the box. It has
+# no width and no glyph (pdftotext drops it). LibreOffice ignores it in text whose language
+# is Chinese (its CJK line breaking may break anywhere but before/after the punctuation of
+# the locale), so Builder.paragraph tags a run holding one with JOINED_LANG: the Unicode
+# line breaking then applies, which honours the joiner, and still breaks between hanzi and
+# keeps Chinese punctuation off the start of a line. The glyphs stay the same (the CJK font
+# is the run's, Noto Serif CJK SC, whose default forms are the simplified Chinese ones).
+WORD_JOINER = "\u2060"
+JOINED_LANG = "en-US"
 
 
 # Low-level DOCX helpers ----------------------------------------------------------
@@ -175,6 +184,13 @@ def set_run_font(run, font: str, size_pt: float | None = None, bold: bool | None
         run.font.size = Pt(size_pt)
     if bold is not None:
         run.font.bold = bold
+
+
+def set_run_language(run, east_asia: str) -> None:
+    """The language of the run's East Asian text (w:lang, after the font, size and bold)."""
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:eastAsia"), east_asia)
+    run._r.get_or_add_rPr().append(lang)
 
 
 def add_field(paragraph: Paragraph, code: str, font: str, size_pt: float) -> None:
@@ -319,6 +335,8 @@ class Builder:
             run = paragraph.add_run(text)
             set_run_font(run, overrides.get("font", style.font or self.layout.body_font),
                          overrides.get("size", size), overrides.get("bold", style.bold))
+            if WORD_JOINER in text:
+                set_run_language(run, JOINED_LANG)
         return paragraph
 
     def _new_paragraph(self, container: Container | None) -> Paragraph:
@@ -565,14 +583,14 @@ def checkboxes(expr: str, options: Sequence[str]) -> str:
     """An enum as the SAMR tick boxes: ■ the chosen option, □ the others (all □ when blank)."""
     listing = ", ".join(f"'{option}'" for option in options)
     return (f"{{% for option in [{listing}] %}}{{{{ '■' if {expr} == option else '□' }}}}"
-            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+            f"{WORD_JOINER}{{{{ option }}}}{{{{ '' if loop.last else '  ' }}}}{{% endfor %}}")
 
 
 def multi_checkboxes(expr: str, options: Sequence[str]) -> str:
     """A list of enum values as tick boxes: ■ every chosen option, □ the others (checkboxes() ticks one)."""
     listing = ", ".join(f"'{option}'" for option in options)
     return (f"{{% for option in [{listing}] %}}{{{{ '■' if option in ({expr} or []) else '□' }}}}"
-            "{{ option }}{{ '' if loop.last else '  ' }}{% endfor %}")
+            f"{WORD_JOINER}{{{{ option }}}}{{{{ '' if loop.last else '  ' }}}}{{% endfor %}}")
 
 
 # Form tables ------------------------------------------------------------------------
@@ -746,16 +764,25 @@ def hanging(paragraph: Paragraph, left_chars: float, first_chars: float, size: f
     paragraph.paragraph_format.first_line_indent = Pt(size * (first_chars - left_chars))
 
 
-def attachments_block(b: Builder, names_expr: str) -> None:
+def attachments_block(b: Builder, names_expr: str) -> list[Paragraph]:
     """附件：1．… 2．… from a Jinja list (GB/T 9704 §7.3.4: one line under the body, two
-    characters in; numbered when there are several; a wrapped name aligns under the name)."""
+    characters in; numbered when there are several; a wrapped name aligns under the name).
+
+    Returns the lines a page may end after when there are several: "附件：1．…" and the
+    middle entries (one loop paragraph, repeated); the last entry is a paragraph of its own,
+    so that letter() can keep it, and not the whole list, with the seal.
+    """
     size, names_expr = b.layout.body_pt, f"({names_expr})"
     with b.when(f"blank or {names_expr}|length == 1"):
         hanging(b.paragraph("附件：", out(f"{names_expr}[0]"), style=Style(before=8)), 5, 2, size)
     with b.when(f"not blank and {names_expr}|length > 1"):
-        hanging(b.paragraph("附件：1．", out(f"{names_expr}[0]"), style=Style(before=8)), 7, 2, size)
-        with b.each(f"entry in {names_expr}[1:]"):
-            hanging(b.paragraph(out("(loop.index + 1) ~ '．'"), out("entry")), 7, 5, size)
+        first = b.paragraph("附件：1．", out(f"{names_expr}[0]"), style=Style(before=8))
+        hanging(first, 7, 2, size)
+        with b.each(f"entry in {names_expr}[1:-1]"):
+            middle = b.paragraph(out("(loop.index + 1) ~ '．'"), out("entry"))
+            hanging(middle, 7, 5, size)
+        hanging(b.paragraph(out(f"{names_expr}|length ~ '．'"), out(f"{names_expr}[-1]")), 7, 5, size)
+    return [first, middle]
 
 
 def copy_to_line(b: Builder) -> None:
@@ -769,11 +796,13 @@ def content_paragraphs(b: Builder) -> list[Paragraph]:
     return [p for p in b.doc.paragraphs if not p.text.startswith("{%p")]
 
 
-def keep_together(paragraphs: Sequence[Paragraph]) -> None:
+def keep_together(paragraphs: Sequence[Paragraph], free: Sequence[Paragraph] = ()) -> None:
     """Each paragraph moves to the next page with the one after it: the seal never stands
-    on a page of its own, without text above it (GB/T 9704 §7.3.5.1)."""
+    on a page of its own, without text above it (GB/T 9704 §7.3.5.1). A page may end
+    after a ``free`` paragraph (the middle of a long 附件 list)."""
+    loose = {paragraph._p for paragraph in free}
     for paragraph in paragraphs[:-1]:
-        paragraph.paragraph_format.keep_with_next = True
+        paragraph.paragraph_format.keep_with_next = paragraph._p not in loose
 
 
 def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party: str | None = "data.party",
@@ -786,7 +815,9 @@ def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party
     the block of ``party`` under ``label`` (None: none) and/or a ``salutation`` line
     "名称：" (主送); 你/你单位 address ``you`` (default: the party; None without a party:
     no 你 at all). Then the body, contact, 附件 (a Jinja list), ``before_seal`` (e.g. a
-    signature), seal and date, 抄送, copies; the last body paragraph stays with the seal.
+    signature), seal and date, 抄送, copies. The last body paragraph stays with the seal; with
+    several 附件 it stays with the first, and the last 附件 with the seal, and a page may
+    break between the 附件 (a whole list kept with the seal would empty the page before).
     """
     letter_head(b, title_run)
     addressed = you or party
@@ -803,8 +834,7 @@ def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party
     closing = len(content_paragraphs(b)) - 1
     if contact:
         contact_lines(b, LETTER_BODY)
-    if attachments:
-        attachments_block(b, attachments)
+    free = attachments_block(b, attachments) if attachments else []
     if before_seal:
         before_seal(b)
     seal_block(b)
@@ -812,7 +842,7 @@ def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party
         copy_to_line(b)
     if copies:
         copies_line(b)
-    keep_together(content_paragraphs(b)[closing:])
+    keep_together(content_paragraphs(b)[closing:], free)
     b.footer()
 
 

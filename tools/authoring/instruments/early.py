@@ -25,6 +25,7 @@ from authoring.blocks import (
     LETTER_BODY,
     RECORD,
     RECORD_BODY,
+    WORD_JOINER,
     YOU,
     Builder,
     Column,
@@ -192,8 +193,10 @@ def service_address_confirmation(b: Builder) -> None:
     form_row(b, table, "收 件 人", out("data.recipient.name") + "　　联系电话：" + out("data.recipient.phone"))
 
     def electronic(cell: _Cell) -> None:
-        consent = out("'□同意　□不同意' if blank else ('■同意　□不同意' if data.electronic.consent else "
-                      "'□同意　■不同意')")
+        def boxes(agree: str, refuse: str) -> str:  # '■同意　□不同意', each box joined to its option
+            return f"'{agree}{WORD_JOINER}同意　{refuse}{WORD_JOINER}不同意'"
+        consent = out(f"{boxes('□', '□')} if blank else ({boxes('■', '□')} if data.electronic.consent else "
+                      f"{boxes('□', '■')})")
         b.paragraph("是否同意采用电子方式送达执法文书：", consent, container=cell)
         with b.each("m in data.electronic.channels", cell):
             b.paragraph(out("m.type"), "：", out("m.account"), container=cell)
