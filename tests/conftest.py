@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from docgen.catalogue import Catalogue
-from docgen.config import PROJECT_DIR
+from docgen.config import PROJECT_DIR, calendar_of, load_agency
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -31,4 +31,5 @@ def client(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
-    return Catalogue(PROJECT_DIR)
+    """The catalogue as the test server wires it: deadlines counted with the shipped agency calendar."""
+    return Catalogue(PROJECT_DIR, calendar_of(load_agency()))

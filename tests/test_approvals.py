@@ -6,15 +6,18 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 import pdftools
 from docgen.catalogue import Catalogue
-from docgen.workdays import add_working_days
+from docgen.config import calendar_of, load_agency
+from docgen.workdays import Calendar, add_working_days
 from serving import PEOPLE, Server
 
 REVIEW = "major-decision-review"
@@ -89,8 +92,43 @@ def test_review_period_is_due_ten_working_days_after_reaching_the_legal_departme
     due = approved["record"]["review_due"]
     start = date.fromisoformat(due["starts"])
     assert due["stage"] == "legal_review"
-    assert due["due"] == add_working_days(start, 10).isoformat()
-    assert due["extended_limit"] == add_working_days(start, 20).isoformat()
+    calendar = calendar_of(load_agency())  # the test server's agency: the shipped profile
+    assert due["due"] == calendar.add_working_days(start, 10).isoformat()
+    assert due["extended_limit"] == calendar.add_working_days(start, 20).isoformat()
+
+
+@pytest.fixture(scope="module")
+def holiday_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Calendar]]:
+    """A server whose agency profile makes the next working days holidays and a Saturday a 调休 workday."""
+    today = datetime.now(ZoneInfo(load_agency()["timezone"])).date()
+    days = [today + timedelta(days=n) for n in range(-1, 15)]
+    config = {"holidays": [d.isoformat() for d in days if d.weekday() < 5 and d > today][:4],
+              "workdays": [d.isoformat() for d in days if d.weekday() == 5][-1:]}
+    folder = tmp_path_factory.mktemp("holidays")
+    agency_file = folder / "agency.json"
+    agency_file.write_text(json.dumps({**load_agency(), "calendar": config}, ensure_ascii=False), encoding="utf-8")
+    server = Server(folder / "data", DOCGEN_AGENCY_FILE=str(agency_file))
+    yield server, Calendar.from_config(config)
+    server.stop()
+
+
+def test_review_period_skips_the_agency_holidays(holiday_server: tuple[Server, Calendar],
+                                                  catalogue: Catalogue) -> None:
+    """The 法制审核 period counts the configured calendar: its holidays are not working days and
+    its 调休 Saturday is one, so the due dates differ from Monday–Friday counting."""
+    server, calendar = holiday_server
+    document = create_review(server, catalogue)
+    for stage in ("dept_head", "dept_leader"):
+        decision, opinion = OPINIONS[stage]
+        response = approve(server, document["id"], stage, stage, decision, opinion)
+        assert response.status_code == 201, response.text
+    with server.client("legal_review") as http:
+        due = http.get(f"/v1/documents/{document['id']}").json()["review_due"]
+    start = date.fromisoformat(due["starts"])
+    assert any(day > start for day in calendar.holidays)
+    assert due["due"] == calendar.add_working_days(start, 10).isoformat()
+    assert due["extended_limit"] == calendar.add_working_days(start, 20).isoformat()
+    assert due["due"] != add_working_days(start, 10).isoformat()
 
 
 def test_offline_verification_of_the_whole_set_and_of_the_latest_alone(approved: dict) -> None:

@@ -30,7 +30,8 @@ from docgen.storage import Storage
 from docgen.validation import AFTER, compile_validator
 from docgen.web.groups import OTHER, STAGES, group, load_groups
 from docgen.web.labels import cn_date
-from docgen.workdays import add_working_days
+from docgen.config import calendar_of, load_agency
+from docgen.workdays import DEFAULT, Calendar
 from serving import PEOPLE, Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -277,18 +278,28 @@ def mutated(example: dict, pointer: str, value: object, delete: bool = False) ->
     return payload
 
 
-def deadline_cases(example: dict, rules: list[dict]) -> list[dict]:
+#: Weeks whose deadlines run into the shipped calendar's holidays and 调休 workdays: 2025 国庆节、中秋节
+#: (Sunday 09-28 worked, 10-01..10-08 off, Saturday 10-11 worked) and 2026 春节 (Saturday 02-14 worked,
+#: 02-15..02-23 off, Saturday 02-28 worked).
+HOLIDAY_WEEKS = (date(2025, 9, 24), date(2026, 2, 10))
+
+
+def deadline_cases(example: dict, rules: list[dict], calendar: Calendar) -> list[dict]:
     """For each ``x-docgen-after`` rule, the earlier date moved over a week (so the count starts on every
-    weekday and on the weekend) and the later date put exactly N working days after it, a day before that,
+    weekday and on the weekend), that week's and the weeks before two holidays, and the later date put
+    exactly N working days of ``calendar`` after it, a day before that, N Monday–Friday days after it,
     and on the same day."""
     cases = []
     for rule in rules:
         first = date.fromisoformat(leaf(example, rule["after"]))
-        for shift in range(7):
-            start = first + timedelta(days=shift)
-            earliest = add_working_days(start, rule["working_days"])
-            for end in (earliest, earliest - timedelta(days=1), start):
-                cases.append(mutated(mutated(example, rule["after"], start.isoformat()), rule["field"], end.isoformat()))
+        for week in (first, *HOLIDAY_WEEKS):
+            for shift in range(7):
+                start = week + timedelta(days=shift)
+                earliest = calendar.add_working_days(start, rule["working_days"])
+                weekdays_only = DEFAULT.add_working_days(start, rule["working_days"])
+                for end in (earliest, earliest - timedelta(days=1), weekdays_only, start):
+                    cases.append(mutated(mutated(example, rule["after"], start.isoformat()), rule["field"],
+                                         end.isoformat()))
     return cases
 
 
@@ -300,9 +311,12 @@ def leaf(value: Any, pointer: str) -> Any:
 
 def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalogue) -> None:
     """Every example, and each of its values deleted, emptied, garbled or made a number, and each date a
-    deadline rule relates moved about: the browser's check finds the same problems at the same pointers,
-    in the same words, as validation.py."""
+    deadline rule relates moved about (across the agency calendar's holidays too): the browser's check,
+    with the calendar the page carries, finds the same problems at the same pointers, in the same words,
+    as validation.py with the server's calendar."""
     compared = too_early = on_time = 0
+    calendar = catalogue.calendar
+    assert calendar.holidays and calendar.workdays  # the test server's agency: the shipped profile
     for template in catalogue.templates.values():
         release = template.current
         validator = catalogue.validator(release)
@@ -310,13 +324,16 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
         for pointer in leaves(release.example):
             cases.append(mutated(release.example, pointer, None, delete=True))
             cases += [mutated(release.example, pointer, value) for value in ("", "??", 12)]
-        deadlines = deadline_cases(release.example, release.schema.get(AFTER, []))
+        deadlines = deadline_cases(release.example, release.schema.get(AFTER, []), calendar)
         cases += deadlines
         page.goto(f"/forms/{template.template_id}")
         expect(page.locator("#eform[data-ready]")).to_be_attached()
+        assert page.evaluate("JSON.parse(document.getElementById('form-config').textContent).calendar") == \
+            calendar.to_config()
         found = page.evaluate("""payloads => {
             const schema = JSON.parse(document.getElementById("form-schema").textContent);
-            return payloads.map(payload => docgenCheck.check(schema, payload));
+            const calendar = JSON.parse(document.getElementById("form-config").textContent).calendar;
+            return payloads.map(payload => docgenCheck.check(schema, payload, calendar));
         }""", cases)
         for payload, client in zip(cases, found):
             server = {(i.pointer, i.message.replace(f"（{i.pointer}）", "")) for i in validator.issues(payload)}
@@ -332,7 +349,7 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
                 late = any("个工作日：" in message for _, message in server)
                 too_early, on_time = too_early + late, on_time + (not server)
     assert compared > 500
-    assert too_early >= 7 and on_time >= 7, "the deadline cases must both refuse and pass"
+    assert too_early >= 21 and on_time >= 21, "the deadline cases must both refuse and pass"
 
 
 def titled(schema: dict) -> dict:
@@ -399,16 +416,24 @@ def test_identifier_checks_are_ported_exactly(page: Page) -> None:
 
 
 def test_working_days_are_counted_as_workdays_py_counts(page: Page) -> None:
-    """schemacheck.js's addWorkingDays gives add_working_days's date across weekends, month and year ends,
-    leap days and four-digit years of every size."""
+    """schemacheck.js's addWorkingDays gives Calendar.add_working_days's date across weekends, month and
+    year ends, leap days and four-digit years of every size; without a calendar (Monday–Friday), with the
+    shipped agency calendar (2025 and 2026 holidays and 调休) and with one holding odd years' holidays."""
     first = date(2023, 12, 1)
     starts = [first + timedelta(days=n) for n in range(120)]
+    starts += [date(2024, 12, 1) + timedelta(days=n) for n in range(0, 800, 3)]
     starts += [date(1, 1, 1), date(99, 12, 30), date(1900, 2, 26), date(2000, 2, 25), date(9999, 11, 1)]
     counts = [0, 1, 2, 4, 5, 6, 7, 10, 15, 20, 30]
+    odd = Calendar.from_config({"holidays": ["0001-01-02", "0100-01-01", "2000-02-29", "9999-11-02", "2024-01-01"],
+                                "workdays": ["0001-01-06", "2000-02-26", "9999-11-06", "2023-12-30"]})
     page.goto("/forms/penalty-decision")
-    found = page.evaluate("([starts, counts]) => starts.map(s => counts.map(n => docgenCheck.addWorkingDays(s, n)))",
-                          [[start.isoformat() for start in starts], counts])
-    assert found == [[add_working_days(start, n).isoformat() for n in counts] for start in starts]
+    for calendar in (None, calendar_of(load_agency()), odd):
+        found = page.evaluate("""([starts, counts, calendar]) =>
+            starts.map(s => counts.map(n => docgenCheck.addWorkingDays(s, n, calendar)))""",
+                              [[start.isoformat() for start in starts], counts,
+                               calendar.to_config() if calendar else None])
+        expected = calendar or DEFAULT
+        assert found == [[expected.add_working_days(start, n).isoformat() for n in counts] for start in starts]
 
 
 def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Page, server: Server,
@@ -420,7 +445,7 @@ def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Pag
     validator = catalogue.validator(release)
     [rule] = release.schema[AFTER]
     issued_on = date.fromisoformat(leaf(release.example, rule["after"]))
-    earliest = add_working_days(issued_on, rule["working_days"])
+    earliest = catalogue.calendar.add_working_days(issued_on, rule["working_days"])
     too_early = earliest - timedelta(days=1)
     [issue] = validator.issues(mutated(release.example, rule["field"], too_early.isoformat()))
     assert issue.pointer == rule["field"] == "/hearing/date"

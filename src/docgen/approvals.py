@@ -17,6 +17,7 @@ from .issuance import Issuer, Opinion
 from .principals import Principal
 from .storage import StoredDocument, StoredStage, canonical_json
 from .validation import unsafe_text
+from .workdays import DEFAULT, Calendar
 from .workflow import ISSUANCE, WorkflowStage, next_step
 
 MAX_OPINION = 2000
@@ -42,9 +43,10 @@ class Pending:
 
 
 class Approver:
-    def __init__(self, issuer: Issuer) -> None:
+    def __init__(self, issuer: Issuer, calendar: Calendar = DEFAULT) -> None:
         self.issuer = issuer
         self.storage = issuer.storage
+        self.calendar = calendar  # the agency's working days, for the 法制审核 due dates
 
     def expected(self, document: StoredDocument, stages: list[StoredStage]) -> tuple[WorkflowStage, int] | None:
         """The stage that may be signed next and its round; None when the workflow has ended."""
@@ -174,7 +176,7 @@ class Approver:
         if period is None or link.stage != period.starts_after:
             return
         start = chain.parse_time(link.time).astimezone(self.issuer.zone).date()
-        due, latest = period.due(start)
+        due, latest = period.due(start, self.calendar)
         review_due = {"stage": period.stage, "starts": start.isoformat(), "due": due.isoformat(),
                       "extended_limit": latest.isoformat()}
         conn.execute("UPDATE documents SET review_due = ? WHERE id = ?", (json.dumps(review_due), link.document_id))

@@ -18,6 +18,7 @@ from referencing import Registry, Resource
 from .errors import NotFound, TemplateError
 from . import workflow
 from .validation import compile_validator
+from .workdays import DEFAULT, Calendar
 from .workflow import Workflow, WorkflowStage
 
 ACTIVE, RETIRED = "active", "retired"
@@ -113,10 +114,14 @@ def schema_registry(root: Path) -> Registry:
 
 
 class Catalogue:
-    """Every template, loaded from a project root holding ``templates/`` and ``schemas/``."""
+    """Every template, loaded from a project root holding ``templates/`` and ``schemas/``.
 
-    def __init__(self, root: Path) -> None:
+    ``calendar`` is the agency's working-day calendar: the validators count
+    ``x-docgen-after`` deadlines with it."""
+
+    def __init__(self, root: Path, calendar: Calendar = DEFAULT) -> None:
         self.root = root
+        self.calendar = calendar
         manifest = json.loads((root / "templates" / "manifest.json").read_text(encoding="utf-8"))
         self.templates = {entry["id"]: self._template(entry) for entry in manifest["templates"]}
         self.registry = schema_registry(root)
@@ -147,7 +152,7 @@ class Catalogue:
         """The compiled validator of a version, built once."""
         key = (release.template_id, release.version)
         if key not in self._validators:
-            self._validators[key] = compile_validator(release.schema, self.registry)
+            self._validators[key] = compile_validator(release.schema, self.registry, self.calendar)
         return self._validators[key]
 
     def workflows(self) -> dict[str, tuple[WorkflowStage, ...]]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from .workdays import Calendar
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
@@ -22,9 +24,20 @@ def _float_env(name: str, default: float) -> float:
 
 
 def load_agency(path: Path | None = None) -> dict[str, Any]:
-    """The issuing agency's profile: names used on documents and 文书编号 prefixes."""
+    """The issuing agency's profile: names used on documents, 文书编号 prefixes and the
+    working-day ``calendar`` (checked here, so a bad date stops the service at start)."""
     path = path or PACKAGE_DIR / "defaults" / "agency.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    agency = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        calendar_of(agency)
+    except ValueError as exc:
+        raise ValueError(f"机构配置 {path} 无效：{exc}") from None
+    return agency
+
+
+def calendar_of(agency: Mapping[str, Any]) -> Calendar:
+    """The agency's working-day calendar; Monday–Friday when the profile has none."""
+    return Calendar.from_config(agency.get("calendar"))
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,11 @@ class Settings:
     queue_limit: int = 16
     queue_timeout: float = 30.0
     uno_python: str = "/usr/bin/python3"
+
+    @property
+    def calendar(self) -> Calendar:
+        """The agency's working-day calendar (``calendar`` in the agency profile)."""
+        return calendar_of(self.agency)
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> "Settings":

@@ -40,6 +40,7 @@ from jinja2 import TemplateSyntaxError
 
 from . import docxparts
 from .catalogue import ACTIVE, Catalogue, TemplateVersion
+from .config import calendar_of
 from .errors import DocgenError
 from .rendering import _ENVIRONMENTS, RenderContext, render_docx  # the exact environment documents use
 from .schemapaths import SchemaTree, dotted, schema_of_value
@@ -180,7 +181,7 @@ class LintReport:
 
 def lint_catalogue(root: Path, agency: Mapping[str, Any]) -> LintReport:
     """Lint every released version (active and retired) of the catalogue under ``root``."""
-    catalogue = Catalogue(root)
+    catalogue = Catalogue(root, calendar_of(agency))  # examples are validated as the service would
     versions, problems = [], []
     for template in catalogue.templates.values():
         for release in template.versions:

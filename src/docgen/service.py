@@ -35,7 +35,7 @@ class Service:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        catalogue = Catalogue(self.settings.catalogue_dir)
+        catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar)
         catalogue.verify()
         return catalogue
 
@@ -56,7 +56,7 @@ class Service:
 
     @cached_property
     def approver(self) -> Approver:
-        return Approver(self.issuer)
+        return Approver(self.issuer, self.settings.calendar)
 
     @cached_property
     def principals(self) -> Principals:

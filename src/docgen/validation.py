@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -28,7 +29,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Issue, TemplateError, ValidationFailed
 from .identifiers import resident_id_problem, uscc_problem
-from .workdays import add_working_days
+from .workdays import DEFAULT, Calendar
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
@@ -322,15 +323,16 @@ def _date_at(instance: object, at: str) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and _real_date(value) else None
 
 
-def _after(validator: Any, rules: list[dict[str, Any]], instance: object, schema: Any) -> Iterator[ValidationError]:
+def _after(calendar: Calendar, rules: list[dict[str, Any]], instance: object) -> Iterator[ValidationError]:
     """``x-docgen-after``: a date that must lie some working days after another date of the
     payload (a hearing 7 working days after its notice). JSON Schema cannot relate two
-    fields, and a released template must not print a date the law forbids."""
+    fields, and a released template must not print a date the law forbids. Working days are
+    those of ``calendar`` (the agency's holidays and 调休)."""
     for index, rule in enumerate(rules):
         start, end = _date_at(instance, rule["after"]), _date_at(instance, rule["field"])
         if start is None or end is None:
             continue  # absent or not a date: the fields' own rules say so
-        earliest = add_working_days(start, rule["working_days"])
+        earliest = calendar.add_working_days(start, rule["working_days"])
         if end < earliest:
             yield ValidationError(earliest.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
 
@@ -343,13 +345,19 @@ def _check_after(rules: object) -> None:
         raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、working_days（整数）、because")
 
 
-_Validator = validators.extend(Draft202012Validator, {AFTER: _after})
+@lru_cache(maxsize=None)
+def _validator_class(calendar: Calendar) -> Any:
+    """Draft 2020-12 with ``x-docgen-after`` counting the working days of ``calendar``."""
+    def after(validator: Any, rules: Any, instance: object, schema: Any) -> Iterator[ValidationError]:
+        return _after(calendar, rules, instance)
+    return validators.extend(Draft202012Validator, {AFTER: after})
 
 
 class CompiledValidator:
     """A schema's validator, built once per template version and shared between requests."""
 
-    def __init__(self, schema: dict[str, Any], registry: Registry | None = None) -> None:
+    def __init__(self, schema: dict[str, Any], registry: Registry | None = None,
+                 calendar: Calendar = DEFAULT) -> None:
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
@@ -358,7 +366,8 @@ class CompiledValidator:
             _check_after(schema[AFTER])
         registry = registry or Registry()  # never the network: an unknown $ref is a template error
         self._schema = schema
-        self._validator = _Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self._validator = _validator_class(calendar)(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self.calendar = calendar
         self._resolver = registry.resolver_with_root(DRAFT202012.create_resource(schema))
 
     def validate(self, payload: object) -> None:
@@ -651,11 +660,14 @@ def _rules_out(error: ValidationError) -> bool:
     return error.validator == "const" and len(error.path) == 1
 
 
-def compile_validator(schema: dict[str, Any], registry: Registry | None = None) -> CompiledValidator:
-    """Build the validator of a schema once; ``$ref``s to other schemas resolve through ``registry``."""
-    return CompiledValidator(schema, registry)
+def compile_validator(schema: dict[str, Any], registry: Registry | None = None,
+                      calendar: Calendar = DEFAULT) -> CompiledValidator:
+    """Build the validator of a schema once; ``$ref``s to other schemas resolve through ``registry``;
+    ``x-docgen-after`` counts the working days of ``calendar`` (the agency's)."""
+    return CompiledValidator(schema, registry, calendar)
 
 
-def validate(schema: dict[str, Any], payload: object, registry: Registry | None = None) -> None:
+def validate(schema: dict[str, Any], payload: object, registry: Registry | None = None,
+             calendar: Calendar = DEFAULT) -> None:
     """Validate once, without keeping the compiled validator."""
-    compile_validator(schema, registry).validate(payload)
+    compile_validator(schema, registry, calendar).validate(payload)

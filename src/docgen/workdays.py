@@ -1,19 +1,101 @@
 """Working days (工作日): the unit of most deadlines in enforcement procedure.
 
-Monday to Friday count; public holidays and the weekends worked in their place
-(调休) are not known here yet, so a deadline computed here can be a day or two
-early around a holiday, never late.
+A ``Calendar`` counts Monday to Friday, except its ``holidays`` (days off, even
+on a weekday), plus its ``workdays`` (weekend days worked in place of a holiday,
+调休). The agency configures both as data (``calendar`` in the agency profile,
+read by ``Calendar.from_config``), one 国务院办公厅 notice per year.
+
+A year the configuration lists no day of falls back to Monday–Friday: a deadline
+counted there can be a day or two early around a holiday, never late, until the
+year's notice is added. ``DEFAULT`` is that plain Monday–Friday calendar, for
+callers without an agency profile.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Which days are working days: Monday–Friday, minus ``holidays``, plus ``workdays`` (调休)."""
+
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        object.__setattr__(self, "workdays", frozenset(self.workdays))
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """``start`` plus ``days`` working days (the day of ``start`` itself not counted)."""
+        current = start
+        while days > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                days -= 1
+        return current
+
+    @property
+    def years(self) -> frozenset[int]:
+        """The years the calendar lists a day of; any other year is counted Monday–Friday."""
+        return frozenset(day.year for day in self.holidays | self.workdays)
+
+    def to_config(self) -> dict[str, list[str]]:
+        """The configuration form (sorted ISO dates), as the agency profile and the e-form carry it."""
+        return {"holidays": sorted(d.isoformat() for d in self.holidays),
+                "workdays": sorted(d.isoformat() for d in self.workdays)}
+
+    @classmethod
+    def from_config(cls, config: Any) -> "Calendar":
+        """The calendar of an agency profile's ``calendar`` value (``None``: Monday–Friday).
+
+        Raises ``ValueError`` with a Chinese message naming the bad entry. A holiday
+        on a weekend is allowed (it changes nothing); a 调休 workday must be a weekend day.
+        """
+        if config is None:
+            return DEFAULT
+        if not isinstance(config, dict) or not set(config) <= {"holidays", "workdays"}:
+            raise ValueError("calendar 应为对象，只含 holidays（放假日期）和 workdays（调休上班日期）两个数组")
+        lists = {}
+        for key, name in (("holidays", "放假日期"), ("workdays", "调休上班日期")):
+            values = config.get(key, [])
+            if not isinstance(values, list):
+                raise ValueError(f"calendar.{key}（{name}）应为日期数组，如 [\"2025-01-01\"]")
+            days = []
+            for index, value in enumerate(values):
+                where = f"calendar.{key}[{index}]（{name}）"
+                if not isinstance(value, str) or not _ISO.fullmatch(value):
+                    raise ValueError(f"{where} 应为 YYYY-MM-DD 格式的日期，实为 {value!r}")
+                try:
+                    days.append(date.fromisoformat(value))
+                except ValueError:
+                    raise ValueError(f"{where} {value} 不是有效日期") from None
+            lists[key] = days
+        holidays, workdays = frozenset(lists["holidays"]), frozenset(lists["workdays"])
+        for day in sorted(holidays & workdays):
+            raise ValueError(f"calendar：{day.isoformat()} 同时列在 holidays（放假）和 workdays（调休上班）中")
+        for day in sorted(workdays):
+            if day.weekday() < 5:
+                raise ValueError(f"calendar.workdays（调休上班日期）中的 {day.isoformat()} 是星期"
+                                 f"{_WEEKDAYS[day.weekday()]}，本来就是工作日；只应列出调休上班的周六、周日")
+        return cls(holidays, workdays)
+
+
+#: Monday to Friday, no holidays: for callers without an agency profile.
+DEFAULT = Calendar()
 
 
 def add_working_days(start: date, days: int) -> date:
-    """``start`` plus ``days`` working days (the day of ``start`` itself not counted)."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+    """``start`` plus ``days`` Monday–Friday working days (``DEFAULT``; no holidays)."""
+    return DEFAULT.add_working_days(start, days)

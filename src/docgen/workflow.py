@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import TemplateError, VerificationError
-from .workdays import add_working_days
+from .workdays import DEFAULT, Calendar
 
 ISSUANCE = "issuance"
 _KEYS = {"index", "id", "label", "role", "decisions", "returns"}
@@ -65,9 +65,10 @@ class ReviewPeriod:
     working_days: int
     extendable_to: int
 
-    def due(self, start: date) -> tuple[date, date]:
-        """(due date, latest extended due date), counting Monday–Friday after ``start``."""
-        return add_working_days(start, self.working_days), add_working_days(start, self.extendable_to)
+    def due(self, start: date, calendar: Calendar = DEFAULT) -> tuple[date, date]:
+        """(due date, latest extended due date), counting the working days of ``calendar`` (the
+        agency's; Monday–Friday by default) after ``start``."""
+        return calendar.add_working_days(start, self.working_days), calendar.add_working_days(start, self.extendable_to)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The e-form: a page built from a template version's JSON Schema, and the POST that issues it.
 
-The page carries the schema with every ``$ref`` resolved (``schema_form``);
-``static/eform.js`` builds the fields, checks them as the server would and
-keeps a draft in localStorage. The POST goes through ``Issuer.issue`` exactly
+The page carries the schema with every ``$ref`` resolved (``schema_form``) and,
+in its config, the agency's working-day calendar (``calendar``: holidays and
+调休 workdays); ``static/eform.js`` builds the fields, checks them as the server
+would (``x-docgen-after`` counting the same working days) and keeps a draft in
+localStorage. The POST goes through ``Issuer.issue`` exactly
 like ``POST /v1/documents`` (same validation, idempotency and problem+json
 errors, pointers under ``/data``), authenticated by the session cookie and a
 CSRF header instead of a bearer header.
@@ -60,6 +62,8 @@ def routes(web: Web) -> APIRouter:
         return schemas[key]
 
     storage, approver = web.service.storage, web.service.approver
+    # The agency's working days, so the page's x-docgen-after counts them as the validator does.
+    calendar = catalogue.calendar.to_config()
 
     def returned(document_id: str) -> tuple[StoredDocument, list[StoredStage], WorkflowStage, int]:
         """A document waiting for its resubmission: the document, its stages, that stage and the new round."""
@@ -87,7 +91,8 @@ def routes(web: Web) -> APIRouter:
                   "canSubmit": visitor.has(stage.role), "signedIn": visitor.principal is not None,
                   "roleName": labels.role(stage.role), "initial": storage.payload(stages[-1].payload_sha256),
                   "draftKey": f"docgen.resubmit.{doc.id}.{round_}",
-                  "resubmit": {"document": doc.id, "round": round_, "page": f"/documents/{doc.id}"}}
+                  "resubmit": {"document": doc.id, "round": round_, "page": f"/documents/{doc.id}"},
+                  "calendar": calendar}
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"/v1/templates/{release.template_id}/versions/{release.version}/blank",
                         role=stage.role, doc=doc, round=round_,
@@ -125,7 +130,8 @@ def routes(web: Web) -> APIRouter:
         config = {"template": release.template_id, "version": release.version, "title": release.title,
                   "submit": f"/forms/{release.template_id}", "example": f"{base}/example",
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
-                  "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE)}
+                  "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
+                  "calendar": calendar}
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None)
 

@@ -509,7 +509,7 @@
 
   // ------------------------------------------------------------------ checking and submitting
 
-  function clientIssues() { return window.docgenCheck.check(schema, root.get() || {}); }
+  function clientIssues() { return window.docgenCheck.check(schema, root.get() || {}, config.calendar); }
 
   function recheck() {
     var issues = clientIssues().concat(serverIssues);

@@ -8,7 +8,9 @@
  * allOf, anyOf, oneOf (chosen by a const discriminator, else the plausible
  * branch), not, if/then/else, contains (min/maxContains), dependentRequired,
  * min/maxProperties, propertyNames, and docgen's own keyword x-docgen-after (a date
- * at least N working days after another field's date). The server remains the authority: whatever
+ * at least N working days after another field's date, counting the agency's calendar of holidays and
+ * 调休 workdays that the page passes in as {holidays: [...], workdays: [...]}, ISO dates; without one,
+ * Monday to Friday, as workdays.py's DEFAULT). The server remains the authority: whatever
  * this misses comes back as problem+json and is shown beside the same field.
  * Each issue is {pointer, message} with the message as the server words it
  * (title + predicate), minus the pointer. */
@@ -61,7 +63,7 @@
     }
   };
 
-  // x-docgen-after (validation.py's _after and _too_early, workdays.py's add_working_days)
+  // x-docgen-after (validation.py's _after and _too_early, workdays.py's Calendar.add_working_days)
 
   var AFTER = "x-docgen-after";
 
@@ -81,16 +83,32 @@
 
   function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
 
-  /** ``iso`` plus ``days`` working days (Monday to Friday; the day of ``iso`` itself not counted). */
-  function addWorkingDays(iso, days) {
+  function isoOf(d) { return pad(d.getUTCFullYear(), 4) + "-" + pad(d.getUTCMonth() + 1, 2) + "-" + pad(d.getUTCDate(), 2); }
+
+  /** A calendar ({holidays, workdays}: arrays of ISO dates, or nothing) as two lookups. */
+  function daysOff(calendar) {
+    var sets = { holidays: {}, workdays: {} };
+    ["holidays", "workdays"].forEach(function (key) {
+      ((calendar && calendar[key]) || []).forEach(function (iso) { sets[key][iso] = true; });
+    });
+    return sets;
+  }
+
+  /** ``iso`` plus ``days`` working days of ``calendar`` (the day of ``iso`` itself not counted), as
+   *  workdays.py's Calendar.add_working_days: Monday to Friday minus holidays, plus 调休 workdays. */
+  function addWorkingDays(iso, days, calendar) { return countWorkingDays(iso, days, daysOff(calendar)); }
+
+  function countWorkingDays(iso, days, sets) {
     var m = DATE.exec(iso);
     var d = new Date(0);
     d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
     while (days > 0) {
       d.setUTCDate(d.getUTCDate() + 1);
-      if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) days -= 1;
+      var day = isoOf(d);
+      var working = sets.workdays[day] || (d.getUTCDay() !== 0 && d.getUTCDay() !== 6 && !sets.holidays[day]);
+      if (working) days -= 1;
     }
-    return pad(d.getUTCFullYear(), 4) + "-" + pad(d.getUTCMonth() + 1, 2) + "-" + pad(d.getUTCDate(), 2);
+    return isoOf(d);
   }
 
   /** The title of the property at pointer ``at``, as declared under ``node``'s properties, or null. */
@@ -110,7 +128,7 @@
     node[AFTER].forEach(function (rule) {
       var start = dateAt(v, rule.after), end = dateAt(v, rule.field);
       if (start === null || end === null) return; // absent or not a date: the fields' own rules say so
-      var earliest = addWorkingDays(start, rule.working_days);
+      var earliest = countWorkingDays(start, rule.working_days, checking);
       if (end >= earliest) return;
       var fieldTitle = titleAt(node, rule.field), afterTitle = titleAt(node, rule.after);
       var field = fieldTitle || "字段 " + rule.field + " ";
@@ -391,10 +409,20 @@
     unmatched(branches, v, ptr, t, decl, out);
   }
 
-  /** Every problem with ``value``, once each. */
-  function check(schema, value) {
+  /** The working days of the check under way (check's ``calendar``), for ``after``. */
+  var checking = daysOff(null);
+
+  /** Every problem with ``value``, once each; ``x-docgen-after`` counts the working days of ``calendar``
+   *  ({holidays, workdays} as the page's config carries it; Monday to Friday without one). */
+  function check(schema, value, calendar) {
     var out = [];
-    walk(schema, value, "", null, null, out);
+    var outer = checking;
+    checking = daysOff(calendar);
+    try {
+      walk(schema, value, "", null, null, out);
+    } finally {
+      checking = outer;
+    }
     var seen = {};
     return out.filter(function (issue) {
       var key = issue.pointer + "\n" + issue.message;
