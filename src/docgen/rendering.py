@@ -340,9 +340,7 @@ def _prepare(template: bytes) -> _Prepared | None:
     properties) or cannot be read: that path then renders it and raises what it raises."""
     try:
         return _prepare_or_fail(template)
-    except _Unsupported:
-        return None
-    except Exception:  # noqa: BLE001 - docxtpl's path reports the same failure in its own words
+    except Exception:  # noqa: BLE001 - _Unsupported, or a failure docxtpl's path reports in its own words
         return None
 
 
