@@ -360,6 +360,18 @@ def approvals(stages: list[Any]) -> dict[str, dict[str, str]]:
             for stage in stages if stage.id != "issuance"}
 
 
+def leaves(payload: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """(pointer, value) of every scalar in a payload, objects and arrays walked in order."""
+    if isinstance(payload, Mapping):
+        for key, value in payload.items():
+            yield from leaves(value, f"{pointer}/{key}")
+    elif isinstance(payload, list):
+        for index, value in enumerate(payload):
+            yield from leaves(value, f"{pointer}/{index}")
+    else:
+        yield pointer, payload
+
+
 def printed_values(payload: Any, choices: set[str], pointer: str = "") -> Iterator[tuple[str, str]]:
     """(pointer, text) of every value a document must show: the payload's non-ASCII free texts.
 

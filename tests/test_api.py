@@ -4,31 +4,22 @@ from __future__ import annotations
 import copy
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 import pdftools
-from payloads import choice_values, printed_values
+from payloads import choice_values, leaves, printed_values
 from docgen.catalogue import Catalogue
-
-
-def string_leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from string_leaves(item, f"{pointer}/{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from string_leaves(item, f"{pointer}/{index}")
-    elif isinstance(value, str):
-        yield pointer, value
 
 
 def free_text_pointer(catalogue: Catalogue, template_id: str) -> str:
     """The pointer of a long free-text field of the example (no format, pattern or enum)."""
     release = catalogue.get(template_id)
-    for pointer, _ in string_leaves(release.example):
+    for pointer, value in leaves(release.example):
+        if not isinstance(value, str):
+            continue
         schema = schema_at(catalogue, release.schema, pointer)
         if schema.get("maxLength", 0) >= 200 and not {"format", "pattern", "enum", "const"} & schema.keys():
             return pointer

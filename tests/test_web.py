@@ -32,6 +32,7 @@ from docgen.web.groups import OTHER, STAGES, group, load_groups
 from docgen.web.labels import cn_date
 from docgen.config import calendar_of, load_agency
 from docgen.workdays import DEFAULT, Calendar
+from payloads import leaves
 from serving import PEOPLE, Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -253,17 +254,6 @@ def test_eform_submit_needs_a_case_system_sign_in_and_a_csrf_token(page: Page, s
     assert forged.status == 403 and forged.json()["type"] == "/problems/csrf-failed"
 
 
-def leaves(value: object, pointer: str = "") -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from leaves(item, f"{pointer}/{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from leaves(item, f"{pointer}/{index}")
-    else:
-        yield pointer
-
-
 def mutated(example: dict, pointer: str, value: object, delete: bool = False) -> dict:
     payload = copy.deepcopy(example)
     *parents, last = pointer.strip("/").split("/")
@@ -321,7 +311,7 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
         release = template.current
         validator = catalogue.validator(release)
         cases = [release.example]
-        for pointer in leaves(release.example):
+        for pointer, _ in leaves(release.example):
             cases.append(mutated(release.example, pointer, None, delete=True))
             cases += [mutated(release.example, pointer, value) for value in ("", "??", 12)]
         deadlines = deadline_cases(release.example, release.schema.get(AFTER, []), calendar)
