@@ -274,17 +274,22 @@ def hearing_report(b: Builder) -> None:
 # 42 行政处罚案件集体讨论记录 -----------------------------------------------------------------------
 
 
+def record_head(b: Builder, name: str, activity: str) -> None:
+    """Agency, title, 案由, 当事人, and when and where the ``activity`` (讨论, 处理) took place."""
+    agency_header(b)
+    title(b, name, after=6)
+    b.paragraph("案由：", out("data.case_cause"))
+    b.paragraph("当事人：", out("data.party_name"))
+    record_time_line(b, f"{activity}时间")
+    b.paragraph(f"{activity}地点：", out("data.place"))
+
+
 def collective_discussion_record(b: Builder) -> None:
     """集体讨论记录 (行政处罚法第57条第2款; 程序规定第60条第2款): complex or serious cases.
 
     Chosen as a record (R): the attendees sign it, every page bears host and recorder.
     """
-    agency_header(b)
-    title(b, "行政处罚案件集体讨论记录", after=6)
-    b.paragraph("案由：", out("data.case_cause"))
-    b.paragraph("当事人：", out("data.party_name"))
-    record_time_line(b, "讨论时间")
-    b.paragraph("讨论地点：", out("data.place"))
+    record_head(b, "行政处罚案件集体讨论记录", "讨论")
     b.paragraph("主持人：", out("data.host.name"), "（", out("data.host.position"), "）")
     person = "x.name ~ '（' ~ x.position ~ '）'"
     b.paragraph("出席人员：", listing("data.attendees", person))
@@ -555,12 +560,7 @@ def disposal_record(b: Builder) -> None:
     Confiscated goods are auctioned or dealt with as the state provides, or destroyed where the
     law says so (行政处罚法第74条); party (or witness) and officers sign every page, as for a 现场笔录.
     """
-    agency_header(b)
-    title(b, "涉案物品处理记录", after=6)
-    b.paragraph("案由：", out("data.case_cause"))
-    b.paragraph("当事人：", out("data.party_name"))
-    record_time_line(b, "处理时间")
-    b.paragraph("处理地点：", out("data.place"))
+    record_head(b, "涉案物品处理记录", "处理")
     b.paragraph("处理依据：", out("data.basis"))
     b.paragraph("处理方式：", checkboxes("data.method", DISPOSALS))
     with b.when("blank or data.method_detail"):
