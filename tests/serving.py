@@ -39,14 +39,18 @@ def docgen(data_dir: Path, *args: str) -> str:
 class Server:
     """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, **env: str) -> None:
+        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given."""
         self.data_dir = data_dir
+        self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        docgen(data_dir, "init")
-        self.tokens = {key: json.loads(docgen(data_dir, "principals", "add", "--name", name,
-                                              *[arg for role in roles for arg in ("--role", role)], "--json"))["token"]
-                       for key, (name, roles) in PEOPLE.items()}
+        if tokens is None:
+            docgen(data_dir, "init")
+            tokens = {key: json.loads(docgen(data_dir, "principals", "add", "--name", name,
+                                             *[arg for role in roles for arg in ("--role", role)], "--json"))["token"]
+                      for key, (name, roles) in PEOPLE.items()}
+        self.tokens = tokens
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
@@ -72,6 +76,22 @@ class Server:
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,
                             headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+    def restarted(self) -> "Server":
+        """A new server process on the same data directory, with the same principals and settings."""
+        return Server(self.data_dir, self.tokens, **self.env)
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no cleanup, as a crash or the OOM killer would end it."""
+        self.process.kill()
+        self.process.wait(30)
+        self.log.close()
+
+    def peak_rss(self) -> int:
+        """The server process's peak resident memory so far (VmHWM), in bytes."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(kib) * 1024
 
     def stop(self) -> None:
         self.process.terminate()

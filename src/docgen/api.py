@@ -6,25 +6,40 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Literal
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, Security, UploadFile
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from .approvals import Approval
 from .catalogue import Template, TemplateVersion
 from .config import Settings
-from .errors import NotFound, ValidationFailed
+from .errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed, VerificationError
+from .http.limits import RequestGuard
+from .http.routing import StrictJSONRoute
 from .principals import Principal
 from .problems import HANDLERS, MEDIA_TYPE
 from .service import Service, authority
 from .storage import StoredDocument, StoredStage, sha256
 from .trust import TrustBundle
-from .verification import verify_async
+from .sandbox import SandboxError
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PROBLEM = {"content": {MEDIA_TYPE: {}}, "description": "RFC 9457 problem"}
+#: Longest Idempotency-Key accepted: printable ASCII, as the draft standard's examples are.
+MAX_IDEMPOTENCY_KEY = 255
+bearer = HTTPBearer(auto_error=False, scheme_name="token", description="主体令牌 dg_…（docgen principals add）")
+
+
+def idempotency_key_of(value: str | None) -> str | None:
+    """The Idempotency-Key header, checked: 1–255 printable ASCII characters."""
+    if value is None:
+        return None
+    if not 0 < len(value) <= MAX_IDEMPOTENCY_KEY or not all(" " < c <= "~" for c in value):
+        raise BadRequest(f"Idempotency-Key 应为 1 至 {MAX_IDEMPOTENCY_KEY} 个可打印 ASCII 字符")
+    return value
 
 
 class DocumentRequest(BaseModel):
@@ -110,10 +125,16 @@ class ApprovalRequest(BaseModel):
 
 def create_app(settings: Settings) -> FastAPI:
     service = Service(settings, authority(settings, create=True))
+    service.claim()
     catalogue, storage, pool, issuer = service.catalogue, service.storage, service.pool, service.issuer
 
-    def principal(authorization: str | None = Header(default=None)) -> Principal:
-        return service.principals.authenticate(authorization)
+    def principal(request: Request,
+                  _: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+        """The caller; ``RequestGuard`` already authenticated writes before their body was read."""
+        known = getattr(request.state, "principal", None)
+        if known is not None:
+            return known
+        return service.principals.authenticate(request.headers.get("authorization"))
 
 
     def label(doc: StoredDocument, stage_id: str) -> str:
@@ -129,16 +150,20 @@ def create_app(settings: Settings) -> FastAPI:
             logging.getLogger("docgen").warning(
                 "还没有任何主体：运行 docgen --data-dir %s principals add --name 名称 --role case_system --json "
                 "取得令牌", settings.data_dir)
+        service.sandbox.start()
         pool.start()
         try:
             yield
         finally:
             pool.close()
+            service.sandbox.close()
 
     app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan,
-                  responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+                  responses={code: PROBLEM for code in (400, 401, 403, 404, 409, 413, 415, 422, 503, 507)})
+    app.router.route_class = StrictJSONRoute
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
+    app.add_middleware(RequestGuard, limits=settings.limits, authenticate=service.principals.authenticate)
     app.state.service = service
 
     @app.get("/healthz")
@@ -147,8 +172,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        checks = {"converters": pool.alive(), "storage": storage.writable()}
-        ready = checks["converters"] > 0 and checks["storage"]
+        space = storage.space(settings.limits.min_free)
+        checks = {"converters": pool.alive(), "storage": storage.writable(), "free_bytes": space.free,
+                  "disk": space.enough}
+        ready = checks["converters"] > 0 and checks["storage"] and space.enough
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)
 
@@ -182,10 +209,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/v1/documents", status_code=201, responses={201: {"description": "已签发"}})
     def create_document(body: DocumentRequest, response: Response, caller: Principal = Depends(principal),
-                        idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+                        idempotency_key: str | None = Header(default=None, max_length=MAX_IDEMPOTENCY_KEY)
+                        ) -> dict[str, Any]:
         caller.require("case_system")
+        key = idempotency_key_of(idempotency_key)
         try:
-            issued = issuer.issue(caller.id, body.template, body.version, body.data, idempotency_key)
+            issued = issuer.issue(caller.id, body.template, body.version, body.data, key)
         except ValidationFailed as exc:
             raise exc.under("/data") from None
         response.headers["Location"] = f"/v1/documents/{issued.document.id}"
@@ -242,12 +271,21 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(service.trust_bundle().to_json(), media_type="application/json")
 
     @app.post("/v1/verify")
-    async def verify_files(files: list[UploadFile] = File(..., description="一个或多个环节 PDF"),
+    async def verify_files(files: list[UploadFile] = File(..., min_length=1, description="一个或多个环节 PDF"),
                            trust: UploadFile | None = File(default=None, description="信任包（缺省为本机的）"),
                            ) -> dict[str, Any]:
-        bundle = TrustBundle.from_json(await trust.read()) if trust else service.trust_bundle()
+        if len(files) > settings.limits.verify_files:
+            raise PayloadTooLarge(f"一次最多验证 {settings.limits.verify_files} 个文件，收到 {len(files)} 个")
+        if trust:
+            trust_json = await trust.read()
+            TrustBundle.from_json(trust_json)  # a malformed bundle is a 422 here, before any work
+        else:
+            trust_json = service.trust_bundle().to_json()
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(files)]
-        report = await verify_async(pdfs, bundle)
+        try:
+            report = await service.verify(pdfs, trust_json)
+        except SandboxError as exc:
+            raise VerificationError(f"无法在限额内完成验证：{exc}") from None
         return {**report.to_dict(), "summary": report.describe()}
 
     from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module

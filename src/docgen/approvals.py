@@ -116,18 +116,16 @@ class Approver:
         if step is None:
             raise Conflict("审批流程已经结束，不能再签署")
         stage, _ = step
-        if approval.stage != stage.id:
-            raise Conflict(f"当前应签署“{stage.label}”（{stage.id}），不是 {approval.stage}")
-        principal.require(stage.role)
+        self._authorise(principal, document, stage, approval.stage)
         self._check(stage, approval)
         release = self.issuer.catalogue.get(document.template_id, document.template_version)
         data = self.storage.payload(stages[-1].payload_sha256)
         if stage.id == ISSUANCE and approval.data is not None:
             try:
-                self.issuer.validate(release, approval.data)
+                data = self.issuer.validate(release, approval.data)
             except ValidationFailed as exc:
                 raise exc.under("/data") from None
-            data = approval.data
+        self.issuer.preflight()
         signer = self.issuer.authority.signer(principal.id)
         previous = stages[-1]
         manifest = chain.Manifest(tuple(s.link for s in stages))
@@ -150,6 +148,21 @@ class Approver:
             stored = self.issuer.store_stage(conn, document_id, payload_sha256, produced)
             self._update_review_due(conn, release.workflow, produced.manifest.last)
         return stored
+
+    def _authorise(self, principal: Principal, document: StoredDocument, expected: WorkflowStage,
+                   requested: str) -> None:
+        """403 before 409: a principal who could not sign the requested stage (or any stage of the
+        workflow) learns nothing about where the document stands; a signer who asks out of turn
+        hears which stage is due."""
+        flow = self.issuer.catalogue.get(document.template_id, document.template_version).workflow
+        asked = flow.stage(requested)
+        if asked is not None:
+            principal.require(asked.role)
+        elif not set(principal.roles) & {s.role for s in flow.stages}:
+            principal.require(expected.role)
+        if requested != expected.id:
+            raise Conflict(f"当前应签署“{expected.label}”（{expected.id}），不是 {requested}")
+        principal.require(expected.role)
 
     @staticmethod
     def _check(stage: WorkflowStage, approval: Approval) -> None:

@@ -12,6 +12,7 @@ from .catalogue import Catalogue
 from .config import Settings
 from .conversion import ConverterPool
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
+from .problems import problem_body
 from .pki import Authority, MasterKey, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
@@ -25,10 +26,9 @@ def _print_json(value: Any) -> None:
 
 def _fail(exc: DocgenError) -> int:
     """Report an error as the API would (RFC 9457 fields) on stderr."""
+    extensions, _ = problem_body(exc)
     body: dict[str, Any] = {"type": f"/problems/{exc.type}", "title": exc.title, "status": exc.status,
-                            "detail": exc.detail}
-    if isinstance(exc, ValidationFailed):
-        body["errors"] = [issue.as_dict() for issue in exc.issues]
+                            "detail": exc.detail, **extensions}
     print(json.dumps(body, ensure_ascii=False, indent=2), file=sys.stderr)
     return 1
 

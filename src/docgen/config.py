@@ -13,14 +13,69 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 
-def _int_env(name: str, default: int) -> int:
+def _int_env(name: str, default: int, minimum: int = 0) -> int:
+    """An integer setting; a value that is not one stops the service with the variable's name."""
     value = os.environ.get(name)
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"环境变量 {name} 应为整数，而不是 {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"环境变量 {name} 不能小于 {minimum}，而不是 {number}")
+    return number
 
 
 def _float_env(name: str, default: float) -> float:
     value = os.environ.get(name)
-    return float(value) if value else default
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"环境变量 {name} 应为数字，而不是 {value!r}") from None
+    if not number > 0:
+        raise ValueError(f"环境变量 {name} 应大于 0，而不是 {value!r}")
+    return number
+
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may cost the server, so that no caller can freeze it or exhaust its memory."""
+
+    json_body: int = 4 * MIB
+    """Largest JSON request body, in bytes (``DOCGEN_MAX_JSON_BYTES``); refused with 413 while streaming."""
+    upload: int = 64 * MIB
+    """Largest upload (``POST /v1/verify``, ``/verify``), in bytes, all files together (``DOCGEN_MAX_UPLOAD_BYTES``)."""
+    verify_files: int = 20
+    """Most files in one verification request (``DOCGEN_MAX_VERIFY_FILES``)."""
+    verify_workers: int = 1
+    """Verification worker processes (``DOCGEN_VERIFY_WORKERS``): verification never runs in the server's event loop."""
+    verify_queue: int = 4
+    """Verification requests that may wait for a worker before the answer is 503 (``DOCGEN_VERIFY_QUEUE``)."""
+    verify_seconds: float = 30.0
+    """Time budget of one verification (``DOCGEN_VERIFY_TIMEOUT``); the worker is killed past it."""
+    verify_memory: int = 2048 * MIB
+    """Address-space cap of a verification worker (``DOCGEN_VERIFY_MEMORY_BYTES``): decompression bombs hit it."""
+    min_free: int = 64 * MIB
+    """Free space the data directory must keep (``DOCGEN_MIN_FREE_BYTES``): below it issuing answers 507."""
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        return cls(
+            json_body=_int_env("DOCGEN_MAX_JSON_BYTES", cls.json_body, 1024),
+            upload=_int_env("DOCGEN_MAX_UPLOAD_BYTES", cls.upload, 1024),
+            verify_files=_int_env("DOCGEN_MAX_VERIFY_FILES", cls.verify_files, 1),
+            verify_workers=_int_env("DOCGEN_VERIFY_WORKERS", cls.verify_workers, 1),
+            verify_queue=_int_env("DOCGEN_VERIFY_QUEUE", cls.verify_queue, 0),
+            verify_seconds=_float_env("DOCGEN_VERIFY_TIMEOUT", cls.verify_seconds),
+            verify_memory=_int_env("DOCGEN_VERIFY_MEMORY_BYTES", cls.verify_memory, 256 * MIB),
+            min_free=_int_env("DOCGEN_MIN_FREE_BYTES", cls.min_free, 0),
+        )
 
 
 def load_agency(path: Path | None = None) -> dict[str, Any]:
@@ -48,10 +103,11 @@ class Settings:
     agency: Mapping[str, Any]
     converters: int
     recycle_after: int = 200
-    conversion_timeout: float = 60.0
+    conversion_timeout: float = 20.0
     queue_limit: int = 16
     queue_timeout: float = 30.0
     uno_python: str = "/usr/bin/python3"
+    limits: Limits = Limits()
 
     @property
     def calendar(self) -> Calendar:
@@ -68,12 +124,13 @@ class Settings:
             database_path=database_path(os.environ.get("DOCGEN_DATABASE_URL"), data_dir),
             catalogue_dir=Path(os.environ.get("DOCGEN_CATALOGUE_DIR", PROJECT_DIR)).resolve(),
             agency=load_agency(Path(agency_file) if agency_file else None),
-            converters=_int_env("DOCGEN_CONVERTERS", os.cpu_count() or 1),
-            recycle_after=_int_env("DOCGEN_RECYCLE_AFTER", 200),
-            conversion_timeout=_float_env("DOCGEN_CONVERSION_TIMEOUT", 60.0),
+            converters=_int_env("DOCGEN_CONVERTERS", os.cpu_count() or 1, 1),
+            recycle_after=_int_env("DOCGEN_RECYCLE_AFTER", 200, 1),
+            conversion_timeout=_float_env("DOCGEN_CONVERSION_TIMEOUT", 20.0),
             queue_limit=_int_env("DOCGEN_QUEUE_LIMIT", 16),
             queue_timeout=_float_env("DOCGEN_QUEUE_TIMEOUT", 30.0),
             uno_python=os.environ.get("DOCGEN_UNO_PYTHON", "/usr/bin/python3"),
+            limits=Limits.from_env(),
         )
 
 

@@ -20,6 +20,7 @@ from .chain import Link, Manifest
 from .conversion import ConverterPool
 from .errors import Conflict, TemplateRetired
 from .idempotency import IdempotencyKeys
+from .jsontext import integral
 from .numbering import Numbering, Reservation
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
@@ -60,15 +61,16 @@ class StageBytes:
 
 class Issuer:
     def __init__(self, catalogue: Catalogue, storage: Storage, pool: ConverterPool,
-                 authority: Authority, agency: Mapping[str, Any]) -> None:
+                 authority: Authority, agency: Mapping[str, Any], *, boot_id: str = "", min_free: int = 0) -> None:
         self.catalogue = catalogue
         self.storage = storage
         self.pool = pool
         self.authority = authority
         self.agency = agency
         self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
-        self.numbering = Numbering(storage.db, agency)
-        self.keys = IdempotencyKeys(storage.db)
+        self.numbering = Numbering(storage.db, agency, boot_id)
+        self.keys = IdempotencyKeys(storage.db, boot_id)
+        self.min_free = min_free  # bytes the data directory must keep free before anything is rendered
 
     def release(self, template_id: str, version: str | None) -> TemplateVersion:
         """The version to issue with; a retired version renders old documents only."""
@@ -78,8 +80,15 @@ class Issuer:
             raise TemplateRetired(f"模板 {template_id} 的版本 {release.version} 已停用，请使用现行版本 {current}")
         return release
 
-    def validate(self, release: TemplateVersion, data: Any) -> None:
+    def validate(self, release: TemplateVersion, data: Any) -> Any:
+        """The payload as it will be stored and rendered (integral floats as ints), once it is valid."""
+        data = integral(data)
         self.catalogue.validator(release).validate(data)
+        return data
+
+    def preflight(self) -> None:
+        """Refuse (507/503) before rendering when the disk is full or the store read-only."""
+        self.storage.preflight(self.min_free)
 
     def render_pdf(self, release: TemplateVersion, context: RenderContext) -> tuple[bytes, bytes]:
         docx = render_docx(release.template_bytes, context)
@@ -124,8 +133,10 @@ class Issuer:
     def issue(self, principal_id: str, template_id: str, version: str | None, data: Any,
               idempotency_key: str | None = None) -> Issued:
         release = self.release(template_id, version)
-        if idempotency_key:
-            fingerprint = sha256(canonical_json({"template": template_id, "version": version, "data": data}))
+        data = integral(data)
+        if idempotency_key:  # the version as resolved: omitting it means the current one
+            fingerprint = sha256(canonical_json({"template": template_id, "version": release.version,
+                                                 "data": data}))
             existing = self.keys.claim(f"{principal_id}:{idempotency_key}", fingerprint)
             if existing:
                 return Issued(self.storage.document(existing), replayed=True)
@@ -139,30 +150,46 @@ class Issuer:
 
     def _issue(self, principal_id: str, release: TemplateVersion, data: Any,
                idempotency_key: str | None) -> StoredDocument:
-        self.validate(release, data)
-        reservation = self.numbering.reserve(release.template_id) if release.numbered else None
+        data = self.validate(release, data)
+        self.preflight()
+        holder: list[Reservation] = []  # the reservation in force; it may move down into a gap (numbering.turn)
+        if release.numbered:
+            holder.append(self.numbering.reserve(release.template_id))
         try:
-            return self._store(principal_id, release, data, reservation, idempotency_key)
+            return self._store(principal_id, release, data, holder, idempotency_key)
         except BaseException:
-            if reservation:
-                self.numbering.release(reservation)
+            if holder:
+                self.numbering.release(holder[0])
             raise
 
-    def _store(self, principal_id: str, release: TemplateVersion, data: Any, reservation: Reservation | None,
+    def _store(self, principal_id: str, release: TemplateVersion, data: Any, holder: list[Reservation],
                idempotency_key: str | None) -> StoredDocument:
+        """Render, convert and seal with the reserved number; store once every lower number is issued.
+
+        If the number moves down into a gap while waiting its turn, the
+        document is made again with the new number: it is printed and signed.
+        """
         signer = self.authority.signer(principal_id)
         document_id = uuid.uuid4().hex
-        number = reservation.text if reservation else ""
-        now = chain.utc_now()
-
-        def start(content: bytes) -> Manifest:
-            return chain.start(content, document_id=document_id, installation_id=self.authority.installation_id,
-                               template=release.template_id, template_version=release.version, signer=signer,
-                               time=now, role=release.workflow.stages[0].role)
-
-        opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
-        produced = self.produce_stage(release, data, number, signer, [opening], start)
         payload_sha256 = self.storage.blobs.put(canonical_json(data))
+        while True:
+            number = holder[0].text if holder else ""
+            now = chain.utc_now()
+
+            def start(content: bytes) -> Manifest:
+                return chain.start(content, document_id=document_id,
+                                   installation_id=self.authority.installation_id, template=release.template_id,
+                                   template_version=release.version, signer=signer, time=now,
+                                   role=release.workflow.stages[0].role)
+
+            opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
+            produced = self.produce_stage(release, data, number, signer, [opening], start)
+            if not holder:
+                break
+            turn = self.numbering.turn(holder[0])
+            if turn == holder[0]:
+                break
+            holder[0] = turn
         document = StoredDocument(
             id=document_id, template_id=release.template_id, template_version=release.version,
             template_sha256=dict(release.sha256), title=release.title, doc_number=number or None,
@@ -170,12 +197,14 @@ class Issuer:
             created_by=principal_id,
         )
         with self.storage.db.transaction() as conn:
-            if reservation:
-                Numbering.confirm(conn, reservation, document.id)
+            if holder:
+                Numbering.confirm(conn, holder[0], document.id)
             if idempotency_key:
                 IdempotencyKeys.complete(conn, f"{principal_id}:{idempotency_key}", document.id)
             self.storage.insert(conn, "documents", document.row())
             self.store_stage(conn, document.id, payload_sha256, produced)
+        if holder:
+            self.numbering.settled()
         return document
 
     def blank(self, release: TemplateVersion) -> tuple[bytes, bytes]:
@@ -184,6 +213,7 @@ class Issuer:
         cached = {kind: self.storage.rendition(f"{key}:{kind}") for kind in ("docx", "pdf")}
         if all(cached.values()):
             return self.storage.blobs.get(cached["docx"]), self.storage.blobs.get(cached["pdf"])
+        self.preflight()
         docx, pdf = self.render_pdf(release, RenderContext(data={}, agency=self.agency, blank=True))
         self.storage.save_rendition(f"{key}:docx", docx)
         self.storage.save_rendition(f"{key}:pdf", pdf)

@@ -1,19 +1,25 @@
 """Wiring: one installation's catalogue, storage, keys, converters and workflows, from settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from functools import cached_property
 
+from . import boot
 from .approvals import Approver
 from .catalogue import Catalogue
 from .config import Settings
 from .conversion import ConverterPool
 from .errors import NotFound
 from .issuance import Issuer
+from .lock import InstanceLock
 from .pki import Authority, MasterKey
 from .principals import Principals
+from .sandbox import Sandbox
 from .storage import Storage
 from .trust import TrustBundle
+from .verification import VerificationReport
+from .verify_job import verify_files
 
 
 def authority(settings: Settings, create: bool = False) -> Authority:
@@ -32,6 +38,24 @@ def authority(settings: Settings, create: bool = False) -> Authority:
 class Service:
     settings: Settings
     authority: Authority
+    boot_id: str = ""
+    _lock: InstanceLock | None = field(default=None, repr=False)
+
+    def claim(self) -> boot.Boot:
+        """Become the one server of this data directory: lock it (or refuse, ``DataDirInUse``),
+        then start a boot that frees what a crashed predecessor left in flight."""
+        paths = [self.settings.data_dir / "docgen.lock", self.settings.database_path.with_name(
+            self.settings.database_path.name + ".lock")]
+        lock = InstanceLock(paths)
+        lock.acquire()
+        self._lock = lock
+        started = boot.begin(self.storage.db)
+        self.boot_id = started.id
+        if started.reclaimed_numbers or started.reclaimed_keys:
+            logging.getLogger("docgen").warning(
+                "启动时收回了上次异常退出留下的 %d 个文书编号预留和 %d 个幂等键", started.reclaimed_numbers,
+                started.reclaimed_keys)
+        return started
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -52,7 +76,8 @@ class Service:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency)
+        return Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency,
+                      boot_id=self.boot_id, min_free=self.settings.limits.min_free)
 
     @cached_property
     def approver(self) -> Approver:
@@ -61,6 +86,16 @@ class Service:
     @cached_property
     def principals(self) -> Principals:
         return Principals(self.storage.db, self.authority)
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """Worker processes for verification: never in the event loop, always within budget."""
+        limits = self.settings.limits
+        return Sandbox(limits.verify_workers, limits.verify_queue, limits.verify_seconds, limits.verify_memory)
+
+    async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes) -> VerificationReport:
+        """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
+        return await self.sandbox.run(verify_files, files, trust_json)
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""

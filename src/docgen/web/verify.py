@@ -12,10 +12,9 @@ from fastapi.responses import HTMLResponse
 from ..errors import DocgenError
 from ..pki import certificate_sha256
 from ..trust import TrustBundle
-from ..verification import CODES, verify_async
+from ..sandbox import SandboxError
+from ..verification import CODES
 from .context import Web
-
-MAX_FILES = 50
 
 
 def routes(web: Web) -> APIRouter:
@@ -32,20 +31,26 @@ def routes(web: Web) -> APIRouter:
         chosen = [f for f in files if f.filename]  # an empty file input still sends one nameless part
         if not chosen:
             return web.page(request, "verify.html", status=422, report=None, error="请选择至少一个 PDF 文件。")
-        if len(chosen) > MAX_FILES:
-            return web.page(request, "verify.html", status=422, report=None,
-                            error=f"一次最多验证 {MAX_FILES} 个文件。")
+        most = web.service.settings.limits.verify_files
+        if len(chosen) > most:
+            return web.page(request, "verify.html", status=413, report=None,
+                            error=f"一次最多验证 {most} 个文件。")
         try:
             if trust is not None and trust.filename:
-                bundle, bundle_name = TrustBundle.from_json(await trust.read()), trust.filename
+                trust_json, bundle_name = await trust.read(), trust.filename
+                bundle = TrustBundle.from_json(trust_json)
             else:
                 bundle, bundle_name = web.service.trust_bundle(), None
+                trust_json = bundle.to_json()
         except DocgenError as exc:
             return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc.detail}")
         except ValueError as exc:
             return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc}")
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(chosen)]
-        report = await verify_async(pdfs, bundle)
+        try:
+            report = await web.service.verify(pdfs, trust_json)
+        except SandboxError as exc:
+            return web.page(request, "verify.html", status=422, report=None, error=f"无法在限额内完成验证：{exc}")
         return web.page(request, "verify.html", report=report, summary=report.describe(), codes=CODES,
                         bundle_name=bundle_name, bundle_agency=bundle.agency, template_titles=titles,
                         root_sha256=certificate_sha256(bundle.root_certificate), error=None)
