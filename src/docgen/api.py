@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Literal
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,7 @@ from .problems import HANDLERS, MEDIA_TYPE
 from .service import Service, authority
 from .storage import StoredDocument, StoredStage, sha256
 from .trust import TrustBundle
-from .verification import verify_async
+from .verify import verify_async
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -244,11 +244,13 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/verify")
     async def verify_files(files: list[UploadFile] = File(..., description="一个或多个环节 PDF"),
                            trust: UploadFile | None = File(default=None, description="信任包（缺省为本机的）"),
+                           complete: bool = Form(default=False, description="同时检查完整性：每个环节都有文件、"
+                                                                              "审批流程已完成"),
                            ) -> dict[str, Any]:
         bundle = TrustBundle.from_json(await trust.read()) if trust else service.trust_bundle()
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(files)]
-        report = await verify_async(pdfs, bundle)
-        return {**report.to_dict(), "summary": report.describe()}
+        report = await verify_async(pdfs, bundle, require_complete=complete)
+        return {**report.to_dict(), "status": report.summary(), "summary": report.describe()}
 
     from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
     app.include_router(web_router(service))

@@ -1,18 +1,22 @@
 """The verify page: upload stage PDFs (and a trust bundle) and read the report in plain Chinese.
 
+A partial set of genuine files verifies; the ``complete`` checkbox asks for
+every stage's file and a finished workflow as well. Each problem shows its
+plain message, with the code and technical detail folded into ``<details>``.
+
 No sign-in: verifying reads nothing from the database and changes nothing,
 which is why the form has no CSRF token either. It runs the same
 ``verify_async`` as ``POST /v1/verify`` and ``docgen verify``.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from ..errors import DocgenError
 from ..pki import certificate_sha256
 from ..trust import TrustBundle
-from ..verification import CODES, verify_async
+from ..verify import CODES, Aspect, verify_async
 from .context import Web
 
 MAX_FILES = 50
@@ -28,7 +32,8 @@ def routes(web: Web) -> APIRouter:
 
     @router.post("/verify", response_class=HTMLResponse)
     async def verify_files(request: Request, files: list[UploadFile] = File(default=[]),
-                           trust: UploadFile | None = File(default=None)) -> HTMLResponse:
+                           trust: UploadFile | None = File(default=None),
+                           complete: bool = Form(default=False)) -> HTMLResponse:
         chosen = [f for f in files if f.filename]  # an empty file input still sends one nameless part
         if not chosen:
             return web.page(request, "verify.html", status=422, report=None, error="请选择至少一个 PDF 文件。")
@@ -41,12 +46,12 @@ def routes(web: Web) -> APIRouter:
             else:
                 bundle, bundle_name = web.service.trust_bundle(), None
         except DocgenError as exc:
-            return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc.detail}")
-        except ValueError as exc:
-            return web.page(request, "verify.html", status=422, report=None, error=f"信任包无法读取：{exc}")
+            return web.page(request, "verify.html", status=422, report=None, error=None,
+                            trust_error=f"信任包无法读取：{exc.detail}", complete_asked=complete)
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(chosen)]
-        report = await verify_async(pdfs, bundle)
+        report = await verify_async(pdfs, bundle, require_complete=complete)
         return web.page(request, "verify.html", report=report, summary=report.describe(), codes=CODES,
+                        aspects=list(Aspect), complete_asked=complete,
                         bundle_name=bundle_name, bundle_agency=bundle.agency, template_titles=titles,
                         root_sha256=certificate_sha256(bundle.root_certificate), error=None)
 
