@@ -237,8 +237,8 @@ class VerificationReport:
     template_version: str | None = None
     """Template version from the chain."""
     complete: bool = False
-    """Verified, and the chain has reached the end of its workflow (the last stage with a
-    decision that does not return the document)."""
+    """Intact, trusted and conforming, and the chain has reached the end of its workflow (the
+    last stage with a decision that does not return the document)."""
     intact: bool = False
     """Hashes, link signatures, links between stages and signature coverage all check out."""
     trusted: bool = False
@@ -326,7 +326,8 @@ class VerificationReport:
             if self.completeness_checked:
                 checks.append((Aspect.COMPLETE, bool(self.completeness)))
             lines.append("核验项：" + "；".join(f"{aspect.label} {'✓' if passed else '✗'}" for aspect, passed in checks))
-            lines.append("审批流程：" + (("已完成" if self.complete else "尚未完成") if self.ok
+            sound = self.intact and self.trusted and self.conforms
+            lines.append("审批流程：" + (("已完成" if self.complete else "尚未完成") if sound
                                         else "验证未通过，无法确认"))
             linked = self.linked_stages
             if linked and self.stages:

@@ -137,7 +137,7 @@ def _report(inspected: Sequence[_Inspected], belonging: Sequence[_Inspected], fi
         ok=ok, document_id=first.document_id if first else None, template=first.template if first else None,
         final_index=links[-1].index if links else None, stages=stages, files=files, failures=failures,
         template_version=first.template_version if first else None,
-        complete=ok and policy.is_complete(links), intact=intact, trusted=trusted, conforms=conforms,
+        complete=intact and trusted and conforms and policy.is_complete(links), intact=intact, trusted=trusted, conforms=conforms,
         completeness_checked=require_complete, template_title=title, document_number=number)
 
 
@@ -277,7 +277,7 @@ def _check_complete(items: Sequence[_Inspected], links: Sequence[Link],
                     policy: VerificationPolicy) -> list[Failure]:
     """Completeness, when asked for: a file for every stage, and a workflow that has ended."""
     given = {item.index for item in items if item.index is not None}
-    failures = [Failure(FailureCode.STAGE_MISSING, f"没有提供环节 {index} 的文件（该环节只经最新文件的链条核验）",
+    failures = [Failure(FailureCode.STAGE_MISSING, f"没有提供环节 {index} 的文件",
                         index, None, aspect=Aspect.COMPLETE)
                 for index in range(len(links)) if index not in given]
     if links and not policy.is_complete(links):
