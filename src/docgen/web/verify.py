@@ -26,9 +26,15 @@ def routes(web: Web) -> APIRouter:
     router = APIRouter()
     titles = {t.template_id: t.title for t in web.service.catalogue.templates.values()}
 
+    def form(request: Request, status: int = 200, *, complete: bool = False, error: str | None = None,
+             trust_error: str | None = None) -> HTMLResponse:
+        """The form alone, with an error on the field it concerns."""
+        return web.page(request, "verify.html", status=status, report=None, error=error, trust_error=trust_error,
+                        complete_asked=complete)
+
     @router.get("/verify", response_class=HTMLResponse)
     def verify_form(request: Request) -> HTMLResponse:
-        return web.page(request, "verify.html", report=None, error=None)
+        return form(request)
 
     @router.post("/verify", response_class=HTMLResponse)
     async def verify_files(request: Request, files: list[UploadFile] = File(default=[]),
@@ -36,22 +42,20 @@ def routes(web: Web) -> APIRouter:
                            complete: bool = Form(default=False)) -> HTMLResponse:
         chosen = [f for f in files if f.filename]  # an empty file input still sends one nameless part
         if not chosen:
-            return web.page(request, "verify.html", status=422, report=None, error="请选择至少一个 PDF 文件。")
+            return form(request, 422, complete=complete, error="请选择至少一个 PDF 文件。")
         if len(chosen) > MAX_FILES:
-            return web.page(request, "verify.html", status=422, report=None,
-                            error=f"一次最多验证 {MAX_FILES} 个文件。")
+            return form(request, 422, complete=complete, error=f"一次最多验证 {MAX_FILES} 个文件。")
         try:
             if trust is not None and trust.filename:
                 bundle, bundle_name = TrustBundle.from_json(await trust.read()), trust.filename
             else:
                 bundle, bundle_name = web.service.trust_bundle(), None
         except DocgenError as exc:
-            return web.page(request, "verify.html", status=422, report=None, error=None,
-                            trust_error=f"信任包无法读取：{exc.detail}", complete_asked=complete)
+            return form(request, 422, complete=complete, trust_error=f"信任包无法读取：{exc.detail}")
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(chosen)]
         report = await verify_async(pdfs, bundle, require_complete=complete)
         return web.page(request, "verify.html", report=report, summary=report.describe(), codes=CODES,
-                        aspects=list(Aspect), complete_asked=complete,
+                        aspects=list(Aspect), complete_asked=complete, trust_error=None,
                         bundle_name=bundle_name, bundle_agency=bundle.agency, template_titles=titles,
                         root_sha256=certificate_sha256(bundle.root_certificate), error=None)
 
