@@ -38,6 +38,7 @@ class Aspect(StrEnum):
 
     @property
     def label(self) -> str:
+        """The question's name on the page and in the text report (文件完好 …)."""
         return _ASPECT_LABELS[self]
 
 
@@ -87,6 +88,7 @@ class FailureCode(StrEnum):
 
     @property
     def aspect(self) -> Aspect:
+        """The question a failure with this code answers ``no`` to."""
         return _MESSAGES[self][1]
 
 
@@ -167,6 +169,7 @@ class Failure:
         return text + (f"\n      技术细节：{self.detail}" if self.detail else "")
 
     def to_dict(self) -> dict[str, Any]:
+        """The failure in the JSON report, with the aspect it counts against."""
         return {"code": self.code.value, "message": self.message, "stage_index": self.stage_index,
                 "file": self.file, "detail": self.detail, "aspect": self.concerns.value}
 
@@ -260,6 +263,7 @@ class VerificationReport:
 
     @property
     def codes(self) -> set[str]:
+        """The codes of every failure, as the JSON report spells them."""
         return {failure.code.value for failure in self.failures}
 
     @property
@@ -280,6 +284,7 @@ class VerificationReport:
         return [s.index for s in self.stages if s.file is None]
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole report as JSON-ready data (the ``--json`` output and ``POST /v1/verify``)."""
         data = asdict(self)
         data["failures"] = [failure.to_dict() for failure in self.failures]
         return data
