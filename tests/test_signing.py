@@ -467,7 +467,11 @@ def test_each_question_fails_on_its_own(contents, people, authority, bundle, sta
     assert not changed.intact and not changed.ok
 
 
-def test_failures_keep_the_technical_detail_apart(bundle) -> None:
+def test_failures_keep_the_technical_detail_apart(bundle, stage_files) -> None:
+    no_size = verify([("no-size.pdf", stage_files[1].replace(b"/Size", b"/Sizz"))], bundle)
+    [failure] = failing(no_size, "unreadable-pdf")  # once shown as “文件不是可读取的 PDF：'/Size'”
+    assert failure.message == "文件不是可读取的 PDF" and "'/Size'" in (failure.detail or "")
+    assert "'/Size'" not in "".join(f.message for f in no_size.failures)
     report = verify([("junk.pdf", b"%PDF-1.7 nonsense")], bundle)
     [failure] = failing(report, "unreadable-pdf")
     assert failure.message == "文件不是可读取的 PDF" and failure.detail and "Error" in failure.detail
