@@ -433,7 +433,8 @@ def test_a_partial_set_of_genuine_files_verifies_through_the_latest_links(stage_
     assert report.ok and not report.failures, report.describe()
     assert (report.intact, report.trusted, report.conforms, report.complete) == (True, True, True, False)
     assert [(s.index, s.file) for s in report.stages] == [(0, None), (1, "s1.pdf"), (2, None), (3, "s3.pdf")]
-    summary = report.summary()
+    summary = report.status()
+    assert report.summary() == summary["summary"] == "INTACT:TRUSTED,CONFORMS,UNFINISHED"
     assert summary["stages_given_as_files"] == [1, 3] and summary["stages_checked_through_links"] == [0, 2]
     assert summary["completeness"] is None and summary["failures"] == {a: [] for a in
                                                                        ("intact", "trusted", "conforms", "complete")}
@@ -448,10 +449,12 @@ def test_completeness_is_asked_for_and_then_reported_apart(stage_files, bundle) 
     missing = failing(partial, "stage-missing")
     assert [f.stage_index for f in missing] == [0, 2] and {f.concerns.value for f in missing} == {"complete"}
     failing(partial, "workflow-unfinished")
-    assert partial.summary()["failures"]["complete"] == ["stage-missing", "workflow-unfinished"]
+    assert partial.summary() == "INTACT:TRUSTED,CONFORMS,UNFINISHED,INCOMPLETE"
+    assert partial.status()["failures"]["complete"] == ["stage-missing", "workflow-unfinished"]
     assert "材料完整 ✗" in partial.describe()
     every = verify(named(stage_files), bundle, require_complete=True)
     assert every.ok and every.complete and every.completeness, every.describe()
+    assert every.summary() == "INTACT:TRUSTED,CONFORMS,FINISHED,COMPLETE"
     latest_alone = verify([("s6.pdf", stage_files[6])], bundle, require_complete=True)
     assert [f.stage_index for f in failing(latest_alone, "stage-missing")] == list(range(6))
     assert "workflow-unfinished" not in latest_alone.codes
@@ -462,9 +465,10 @@ def test_each_question_fails_on_its_own(contents, people, authority, bundle, sta
                   signer_for=lambda i, stage: people["legal_review"] if stage == "dept_head" else people[stage])
     wrong_role = verify([("final.pdf", files[-1])], bundle)
     assert (wrong_role.intact, wrong_role.trusted, wrong_role.conforms) == (True, True, False)
-    assert wrong_role.summary()["failures"]["conforms"] == ["wrong-role"]
+    assert wrong_role.status()["failures"]["conforms"] == ["wrong-role"]
+    assert wrong_role.summary() == "INTACT:TRUSTED,NONCONFORMING,UNFINISHED"
     changed = verify([("final.pdf", flip(stage_files[-1], len(stage_files[-1]) // 3))], bundle)
-    assert not changed.intact and not changed.ok
+    assert not changed.intact and not changed.ok and changed.summary() == "INVALID"
 
 
 def test_failures_keep_the_technical_detail_apart(bundle, stage_files) -> None:

@@ -64,7 +64,7 @@ def assert_partial_verified(report: dict, document: dict) -> None:
     assert status["stages_given_as_files"] == [1, 3] and status["stages_checked_through_links"] == [0, 2]
     assert status["document"]["number"] == document["doc_number"] and status["document"]["title"] == TITLE
     assert [s["file"] and Path(s["file"]).name for s in report["stages"]] == [None, "stage-1.pdf", None, "stage-3.pdf"]
-    assert report["failures"] == []
+    assert report["failures"] == [] and status["summary"] == "INTACT:TRUSTED,CONFORMS,UNFINISHED"
 
 
 # --------------------------------------------------------------------------- a partial set verifies

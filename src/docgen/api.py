@@ -250,7 +250,7 @@ def create_app(settings: Settings) -> FastAPI:
         bundle = TrustBundle.from_json(await trust.read()) if trust else service.trust_bundle()
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(files)]
         report = await verify_async(pdfs, bundle, require_complete=complete)
-        return {**report.to_dict(), "status": report.summary(), "summary": report.describe()}
+        return {**report.to_dict(), "status": report.status(), "summary": report.describe()}
 
     from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
     app.include_router(web_router(service))

@@ -133,7 +133,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     report = verify(files, trust, require_complete=args.complete)
     if args.json:
-        _print_json({**report.to_dict(), "status": report.summary()})
+        _print_json({**report.to_dict(), "status": report.status()})
     else:
         print(report.describe())
     return 0 if report.ok else 1

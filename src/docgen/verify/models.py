@@ -289,8 +289,23 @@ class VerificationReport:
         data["failures"] = [failure.to_dict() for failure in self.failures]
         return data
 
-    def summary(self) -> dict[str, Any]:
-        """The verdict in machine-readable form: one boolean per question, the document, which
+    def summary(self, delimiter: str = ",") -> str:
+        """A textual but machine-parsable verdict, in the manner of pyHanko's
+        ``SignatureStatus.summary()``: ``INVALID`` when the files are not intact, else
+        ``INTACT:`` and the answers to the other questions — ``TRUSTED``/``UNTRUSTED``,
+        ``CONFORMS``/``NONCONFORMING``, ``FINISHED``/``UNFINISHED`` (the workflow), and
+        ``COMPLETE``/``INCOMPLETE`` when completeness was asked for.
+        E.g. ``INTACT:TRUSTED,CONFORMS,UNFINISHED``."""
+        if not self.intact:
+            return "INVALID"
+        fields = ["TRUSTED" if self.trusted else "UNTRUSTED", "CONFORMS" if self.conforms else "NONCONFORMING",
+                  "FINISHED" if self.complete else "UNFINISHED"]
+        if self.completeness_checked:
+            fields.append("COMPLETE" if self.completeness else "INCOMPLETE")
+        return "INTACT:" + delimiter.join(fields)
+
+    def status(self) -> dict[str, Any]:
+        """The verdict as data: one boolean per question, ``summary()``, the document, which
         stages were given as files, and the failure codes under the question they answer."""
         by_aspect: dict[str, list[str]] = {aspect.value: [] for aspect in Aspect}
         for failure in self.failures:
@@ -298,6 +313,7 @@ class VerificationReport:
             if failure.code.value not in codes:
                 codes.append(failure.code.value)
         return {
+            "summary": self.summary(),
             "ok": self.ok, "intact": self.intact, "trusted": self.trusted, "conforms": self.conforms,
             "complete": self.complete, "completeness": self.completeness,
             "document": {"id": self.document_id, "number": self.document_number, "title": self.template_title,
