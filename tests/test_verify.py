@@ -111,6 +111,24 @@ def test_api_verifies_the_partial_set_and_checks_completeness_when_asked(server:
     assert status["failures"]["complete"] == ["stage-missing", "workflow-unfinished"]
 
 
+@pytest.mark.parametrize("template", ["penalty-decision", "service-receipt", "seizure-inventory"])
+def test_the_report_reads_the_number_of_this_document_and_no_other(server: Server, catalogue: Catalogue,
+                                                                  tmp_path: Path, template: str) -> None:
+    """A numbered decision shows its own 文书编号; a 送达回证 or 财物清单 (unnumbered) cites another
+    document's number on its first page, which must not be taken for its own."""
+    with server.client() as http:
+        created = http.post("/v1/documents", json={"template": template, "data": catalogue.get(template).example})
+        assert created.status_code == 201, created.text
+        document = created.json()
+        path = tmp_path / f"{template}.pdf"
+        path.write_bytes(http.get(document["links"]["pdf"]).content)
+    assert (document["doc_number"] is None) == (not catalogue.template(template).numbered)
+    status = post_verify(server, [path]).json()["status"]
+    assert status["ok"]
+    assert status["document"] == {"id": document["id"], "number": document["doc_number"], "title": document["title"],
+                                  "template": template, "template_version": document["version"]}
+
+
 # --------------------------------------------------------------------------- hostile inputs over HTTP
 
 

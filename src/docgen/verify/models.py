@@ -256,9 +256,9 @@ class VerificationReport:
     """The document's title as its signed content PDF states it (``/Title``, e.g.
     行政处罚决定书); ``None`` if the latest file's content could not be read."""
     document_number: str | None = None
-    """The 文书编号 as read from the text of the first page of the latest file's signed
+    """The 文书编号 as read from the head of the first page of the latest file's signed
     content (e.g. 株市监处罚〔2026〕1号). The chain does not record it as a field, so it is
-    read, not verified: ``None`` when no number of the form 字〔年〕号 is found (an
+    read, not verified: ``None`` when no line of the form 字〔年〕号 heads the page (an
     instrument without a number, or a page whose text cannot be extracted)."""
 
     @property
