@@ -332,7 +332,7 @@ def test_a_lone_surrogate_is_a_422_and_the_connection_stays_usable(server: Serve
         response = http.post("/v1/documents", content=body.encode("ascii"), headers={"Content-Type": "application/json"})
         assert response.status_code == 422, response.text
         problem = response.json()
-        assert problem["errors"] and "代理字符" in problem["errors"][0]["message"]
+        assert problem["errors"] and "代理项" in problem["errors"][0]["message"]
         assert http.get("/v1/templates").status_code == 200
 
 

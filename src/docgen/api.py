@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Literal
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, File, Header, Query, Request, Response, Security, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, Response, Security, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -273,6 +273,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/verify")
     async def verify_files(files: list[UploadFile] = File(..., min_length=1, description="一个或多个环节 PDF"),
                            trust: UploadFile | None = File(default=None, description="信任包（缺省为本机的）"),
+                           complete: bool = Form(default=False, description="同时检查完整性：每个环节都有文件、"
+                                                                              "审批流程已完成"),
                            ) -> dict[str, Any]:
         if len(files) > settings.limits.verify_files:
             raise PayloadTooLarge(f"一次最多验证 {settings.limits.verify_files} 个文件，收到 {len(files)} 个")
@@ -283,10 +285,10 @@ def create_app(settings: Settings) -> FastAPI:
             trust_json = service.trust_bundle().to_json()
         pdfs = [(f.filename or f"file-{n}.pdf", await f.read()) for n, f in enumerate(files)]
         try:
-            report = await service.verify(pdfs, trust_json)
+            report = await service.verify(pdfs, trust_json, complete)
         except SandboxError as exc:
             raise VerificationError(f"无法在限额内完成验证：{exc}") from None
-        return {**report.to_dict(), "summary": report.describe()}
+        return {**report.to_dict(), "status": report.status(), "summary": report.describe()}
 
     from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
     app.include_router(web_router(service))

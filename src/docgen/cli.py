@@ -16,7 +16,7 @@ from .problems import problem_body
 from .pki import Authority, MasterKey, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
-from .verification import verify
+from .verify import verify
 from .rendering import RenderContext, render_docx
 
 
@@ -120,16 +120,20 @@ def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input."""
+    """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input.
+
+    Any set of genuine stage files of one document verifies (the latest file's links vouch
+    for the earlier stages); ``--complete`` also requires every stage's file and a finished
+    workflow."""
     try:
         trust = TrustBundle.from_json(Path(args.trust).read_bytes())
         files = [(path, Path(path).read_bytes()) for path in args.files]
     except (OSError, VerificationError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
         return 2
-    report = verify(files, trust)
+    report = verify(files, trust, require_complete=args.complete)
     if args.json:
-        _print_json(report.to_dict())
+        _print_json({**report.to_dict(), "status": report.status()})
     else:
         print(report.describe())
     return 0 if report.ok else 1
@@ -183,6 +187,8 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
     check.add_argument("files", nargs="+")
     check.add_argument("--trust", required=True, help="信任包 JSON")
+    check.add_argument("--complete", action="store_true",
+                       help="同时检查完整性：每个环节都提供了文件，且审批流程已完成")
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=cmd_verify)
     return root

@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Iterator
 
-from .errors import Issue, ValidationFailed
+from .errors import Issue, ValidationFailed, VerificationError
 
 #: Deeper than any instrument's payload (the deepest is about 6), far below the recursion limit.
 MAX_DEPTH = 64
@@ -33,6 +33,10 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 def pointer(path: "tuple[str | int, ...] | list[str | int]") -> str:
     """RFC 6901 JSON pointer of a path of keys and indexes."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+class _Refused(ValueError):
+    """A number or constant this parser refuses; its message is the Chinese reason."""
 
 
 class _Duplicate(ValueError):
@@ -54,15 +58,15 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _number(text: str) -> int | float:
     if len(text.lstrip("-").replace(".", "").split("e")[0].split("E")[0]) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"数字 {text[:20]}… 位数过多")
+        raise _Refused(f"数字 {text[:20]}… 位数过多")
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"数字 {text[:20]} 超出范围")
+        raise _Refused(f"数字 {text[:20]} 超出范围")
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} 不是有效的 JSON 数值")
+    raise _Refused(f"{name} 不是有效的 JSON 数值")
 
 
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -79,13 +83,31 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise ValidationFailed([Issue("", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{_reason(exc.msg)}")]) from None
     except RecursionError:
         raise ValidationFailed([Issue("", f"JSON 嵌套过深（最多 {max_depth} 层）")]) from None
-    except ValueError as exc:  # ours say what in Chinese; Python's own is the 4300-digit int limit
-        reason = str(exc) if str(exc).startswith("数字") else "整数位数过多"
+    except _Refused as exc:
+        raise ValidationFailed([Issue("", f"不是有效的 JSON：{exc}")]) from None
+    except ValueError as exc:  # Python's own: the 4300-digit limit on integers
+        reason = "整数位数过多" if "digits" in str(exc) else "数值无效"
         raise ValidationFailed([Issue("", f"不是有效的 JSON：{reason}")]) from None
     issues = list(_hostile(value, (), max_depth, strings=_ESCAPED_SURROGATE.search(text) is not None))
     if issues:
         raise ValidationFailed(issues)
     return value
+
+
+#: Deeper than any verification material nests (a trust bundle: 5 levels; a manifest: 4).
+MATERIAL_DEPTH = 32
+
+
+def load_material(data: bytes | str, what: str, *, max_depth: int = MATERIAL_DEPTH) -> Any:
+    """Verification material (a chain manifest inside a PDF, an uploaded trust bundle), parsed as
+    strictly as a request body; what is wrong is a ``VerificationError`` whose detail begins with
+    ``what`` (``链条清单``, ``信任包``), never a ``RecursionError`` or an unencodable string."""
+    try:
+        return loads(data, max_depth=max_depth)
+    except ValidationFailed as exc:
+        issue = exc.issues[0]
+        where = f"（{issue.pointer}）" if issue.pointer else ""
+        raise VerificationError(f"{what}{where}{issue.message}") from None
 
 
 def _reason(msg: str) -> str:
@@ -106,7 +128,7 @@ def _hostile(value: Any, path: tuple[str | int, ...], max_depth: int, strings: b
         return strings and _SURROGATE.search(text) is not None
 
     if isinstance(value, str) and bad(value):
-        yield Issue(safe_text(pointer(path)), "含有不成对的代理字符（不是有效的 Unicode 文本）")
+        yield Issue(safe_text(pointer(path)), "含有不成对的 Unicode 代理项（不是有效的文本）")
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)] if isinstance(value, (dict, list)) else []
     while stack:
         node, at = stack.pop()
@@ -116,11 +138,11 @@ def _hostile(value: Any, path: tuple[str | int, ...], max_depth: int, strings: b
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, item in items:
             if isinstance(key, str) and bad(key):
-                yield Issue(safe_text(pointer((*at, key))), "字段名含有不成对的代理字符（不是有效的 Unicode 文本）")
+                yield Issue(safe_text(pointer((*at, key))), "字段名含有不成对的 Unicode 代理项（不是有效的文本）")
             elif isinstance(item, (dict, list)):
                 stack.append((item, (*at, key)))
             elif isinstance(item, str) and bad(item):
-                yield Issue(safe_text(pointer((*at, key))), "含有不成对的代理字符（不是有效的 Unicode 文本）")
+                yield Issue(safe_text(pointer((*at, key))), "含有不成对的 Unicode 代理项（不是有效的文本）")
 
 
 def safe_text(text: str) -> str:

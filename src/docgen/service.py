@@ -18,7 +18,7 @@ from .principals import Principals
 from .sandbox import Sandbox
 from .storage import Storage
 from .trust import TrustBundle
-from .verification import VerificationReport
+from .verify import VerificationReport
 from .verify_job import verify_files
 
 
@@ -93,9 +93,10 @@ class Service:
         limits = self.settings.limits
         return Sandbox(limits.verify_workers, limits.verify_queue, limits.verify_seconds, limits.verify_memory)
 
-    async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes) -> VerificationReport:
+    async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes,
+                     complete: bool = False) -> VerificationReport:
         """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
-        return await self.sandbox.run(verify_files, files, trust_json)
+        return await self.sandbox.run(verify_files, files, trust_json, complete)
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""

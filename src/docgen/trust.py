@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from cryptography import x509
 
+from . import jsontext
 from .errors import VerificationError
 from .pki import Authority, Identity, certificate_pem, certificate_sha256
 from .workflow import ISSUANCE, WorkflowStage
@@ -89,10 +90,7 @@ class TrustBundle:
     @classmethod
     def from_json(cls, data: bytes | str) -> "TrustBundle":
         """Parse and check a bundle; raises ``VerificationError`` saying what is wrong."""
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise VerificationError(f"信任包不是有效的 JSON：{exc}") from exc
+        raw = jsontext.load_material(data, "信任包")
         if not isinstance(raw, dict):
             raise VerificationError("信任包应为 JSON 对象")
         if raw.get("format") != FORMAT:

@@ -6,9 +6,10 @@ the report comes back as the verifier's own frozen dataclasses.
 from __future__ import annotations
 
 from .trust import TrustBundle
-from .verification import VerificationReport, verify
+from .verify import VerificationReport, verify
 
 
-def verify_files(files: list[tuple[str, bytes]], trust_json: bytes) -> VerificationReport:
-    """The verifier's report on ``files`` against the bundle serialised as ``trust_json``."""
-    return verify(files, TrustBundle.from_json(trust_json))
+def verify_files(files: list[tuple[str, bytes]], trust_json: bytes, complete: bool = False) -> VerificationReport:
+    """The verifier's report on ``files`` against the bundle serialised as ``trust_json``
+    (with ``complete``, also that every stage was given and the workflow has ended)."""
+    return verify(files, TrustBundle.from_json(trust_json), require_complete=complete)
