@@ -110,7 +110,7 @@ class ApprovalRequest(BaseModel):
 
 def create_app(settings: Settings) -> FastAPI:
     service = Service(settings, authority(settings, create=True))
-    catalogue, storage, pool, issuer = service.catalogue, service.storage, service.pool, service.issuer
+    catalogue, storage, converter, issuer = service.catalogue, service.storage, service.converter, service.issuer
 
     def principal(authorization: str | None = Header(default=None)) -> Principal:
         return service.principals.authenticate(authorization)
@@ -129,11 +129,11 @@ def create_app(settings: Settings) -> FastAPI:
             logging.getLogger("docgen").warning(
                 "还没有任何主体：运行 docgen --data-dir %s principals add --name 名称 --role case_system --json "
                 "取得令牌", settings.data_dir)
-        pool.start()
+        converter.start()
         try:
             yield
         finally:
-            pool.close()
+            converter.close()
 
     app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan,
                   responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM})
@@ -147,7 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        checks = {"converters": pool.alive(), "storage": storage.writable()}
+        checks = {"converters": converter.alive(), "storage": storage.writable()}
         ready = checks["converters"] > 0 and checks["storage"]
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)

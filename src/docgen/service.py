@@ -7,7 +7,7 @@ from functools import cached_property
 from .approvals import Approver
 from .catalogue import Catalogue
 from .config import Settings
-from .conversion import ConverterPool
+from .converters import Converter, converter_for
 from .errors import NotFound
 from .issuance import Issuer
 from .pki import Authority, MasterKey
@@ -44,15 +44,13 @@ class Service:
         return Storage(self.settings.data_dir, self.settings.database_path)
 
     @cached_property
-    def pool(self) -> ConverterPool:
-        s = self.settings
-        return ConverterPool(s.converters, s.data_dir / "converters", recycle_after=s.recycle_after,
-                             timeout=s.conversion_timeout, queue_limit=s.queue_limit,
-                             queue_timeout=s.queue_timeout, uno_python=s.uno_python)
+    def converter(self) -> Converter:
+        """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``)."""
+        return converter_for(self.settings, self.settings.data_dir / "converters")
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency)
+        return Issuer(self.catalogue, self.storage, self.converter, self.authority, self.settings.agency)
 
     @cached_property
     def approver(self) -> Approver:
