@@ -12,6 +12,7 @@ from .errors import NotFound
 from .issuance import Issuer
 from .pki import Authority, MasterKey
 from .principals import Principals
+from .published import PublishedSchemas
 from .storage import Storage
 from .trust import TrustBundle
 
@@ -38,6 +39,11 @@ class Service:
         catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar)
         catalogue.verify()
         return catalogue
+
+    @cached_property
+    def schemas(self) -> PublishedSchemas:
+        """The released schemas as clients fetch them (self-contained, resolvable ``$id``s)."""
+        return PublishedSchemas(self.catalogue)
 
     @cached_property
     def storage(self) -> Storage:
