@@ -71,6 +71,7 @@ class Server:
             for name, roles in PEOPLE.values()])[1:]
         self.tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
+        self.converter = environment.get("DOCGEN_CONVERTER") or "libreoffice"  # or "fake": no data on the page
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), "serve",
