@@ -234,7 +234,8 @@ def test_a_configured_public_url_names_every_schema(catalogue: Catalogue, monkey
     assert base == "https://docgen.zzscjg.example.cn/api"
     published = PublishedSchemas(catalogue)
     schema = published.template(catalogue.get("penalty-decision"), base)
-    assert schema["$id"] == f"{base}/v1/templates/penalty-decision/versions/{catalogue.get('penalty-decision').version}/schema"
+    version = catalogue.get("penalty-decision").version
+    assert schema["$id"] == f"{base}/v1/templates/penalty-decision/versions/{version}/schema"
     assert list(schema["$defs"])[-1] == f"{base}/v1/schemas/_defs/1"
     assert schema["properties"]["party"]["$ref"] == f"{base}/v1/schemas/_defs/1#/$defs/party"
     assert catalogue.get("penalty-decision").schema["$id"].startswith("https://docgen.example/"), \

@@ -168,14 +168,16 @@ def create_app(settings: Settings) -> FastAPI:
         return settings.public_url or str(request.base_url).rstrip("/")
 
     @app.get("/v1/templates/{template_id}/versions/{version}/schema")
-    def get_schema(request: Request, template_id: str, version: str, bundle: bool = Query(
-            True, description="true：共享定义内嵌于 $defs（自包含）；false：$ref 指向 /v1/schemas/_defs/{v}")) -> JSONResponse:
+    def get_schema(request: Request, template_id: str, version: str,
+                   bundle: bool = Query(True, description="true：共享定义内嵌于 $defs（自包含）；"
+                                                          "false：$ref 指向 /v1/schemas/_defs/{v}")) -> JSONResponse:
         schema = service.schemas.template(catalogue.get(template_id, version), public_base(request), bundle)
         return JSONResponse(schema, media_type="application/schema+json")
 
     @app.get("/v1/schemas/_defs/{version}")
     def get_shared_definitions(request: Request, version: str) -> JSONResponse:
-        return JSONResponse(service.schemas.shared(version, public_base(request)), media_type="application/schema+json")
+        schema = service.schemas.shared(version, public_base(request))
+        return JSONResponse(schema, media_type="application/schema+json")
 
     @app.get("/v1/templates/{template_id}/versions/{version}/example")
     def get_example(template_id: str, version: str) -> dict[str, Any]:
