@@ -784,11 +784,11 @@ def test_verify_page_shows_plain_messages_and_folds_the_technical_detail(page: P
 # --------------------------------------------------------------------------- the inbox query
 
 
-def test_inbox_query_agrees_with_replaying_every_document(server: Server, catalogue: Catalogue) -> None:
+def test_inbox_query_agrees_with_replaying_every_document(api_server: Server, catalogue: Catalogue) -> None:
     """``pending_for`` (one SQL query) finds exactly what replaying each document's workflow finds."""
-    issue_review(server, catalogue)
-    issue_review(server, catalogue, "dept_head", "dept_leader")
-    storage = Storage(server.data_dir, server.data_dir / "docgen.sqlite3")
+    issue_review(api_server, catalogue)
+    issue_review(api_server, catalogue, "dept_head", "dept_leader")
+    storage = Storage(api_server.data_dir, api_server.data_dir / "docgen.sqlite3")
     approver = Approver(SimpleNamespace(catalogue=catalogue, storage=storage))  # type: ignore[arg-type]
     ids = [row[0] for row in storage.db.connection().execute("SELECT id FROM documents").fetchall()]
     for key, (name, roles) in PEOPLE.items():

@@ -126,7 +126,7 @@ class ApprovalRequest(BaseModel):
 def create_app(settings: Settings) -> FastAPI:
     service = Service(settings, authority(settings, create=True))
     service.claim()
-    catalogue, storage, pool, issuer = service.catalogue, service.storage, service.pool, service.issuer
+    catalogue, storage, converter, issuer = service.catalogue, service.storage, service.converter, service.issuer
 
     def principal(request: Request,
                   _: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
@@ -151,11 +151,11 @@ def create_app(settings: Settings) -> FastAPI:
                 "还没有任何主体：运行 docgen --data-dir %s principals add --name 名称 --role case_system --json "
                 "取得令牌", settings.data_dir)
         service.sandbox.start()
-        pool.start()
+        converter.start()
         try:
             yield
         finally:
-            pool.close()
+            converter.close()
             service.sandbox.close()
 
     app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan,
@@ -173,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         space = storage.space(settings.limits.min_free)
-        checks = {"converters": pool.alive(), "storage": storage.writable(), "free_bytes": space.free,
+        checks = {"converters": converter.alive(), "storage": storage.writable(), "free_bytes": space.free,
                   "disk": space.enough}
         ready = checks["converters"] > 0 and checks["storage"] and space.enough
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
@@ -190,9 +190,21 @@ def create_app(settings: Settings) -> FastAPI:
         summary["versions"] = [version_detail(v) for v in template.versions]
         return summary
 
+    def public_base(request: Request) -> str:
+        """Where clients reach this service: ``DOCGEN_PUBLIC_URL``, else the request's own base URL."""
+        return settings.public_url or str(request.base_url).rstrip("/")
+
     @app.get("/v1/templates/{template_id}/versions/{version}/schema")
-    def get_schema(template_id: str, version: str) -> JSONResponse:
-        return JSONResponse(catalogue.get(template_id, version).schema, media_type="application/schema+json")
+    def get_schema(request: Request, template_id: str, version: str,
+                   bundle: bool = Query(True, description="true：共享定义内嵌于 $defs（自包含）；"
+                                                          "false：$ref 指向 /v1/schemas/_defs/{v}")) -> JSONResponse:
+        schema = service.schemas.template(catalogue.get(template_id, version), public_base(request), bundle)
+        return JSONResponse(schema, media_type="application/schema+json")
+
+    @app.get("/v1/schemas/_defs/{version}")
+    def get_shared_definitions(request: Request, version: str) -> JSONResponse:
+        schema = service.schemas.shared(version, public_base(request))
+        return JSONResponse(schema, media_type="application/schema+json")
 
     @app.get("/v1/templates/{template_id}/versions/{version}/example")
     def get_example(template_id: str, version: str) -> dict[str, Any]:

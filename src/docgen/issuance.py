@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from . import chain
 from .catalogue import Catalogue, TemplateVersion
 from .chain import Link, Manifest
-from .conversion import ConverterPool
+from .converters import Converter
 from .errors import Conflict, TemplateRetired
 from .idempotency import IdempotencyKeys
 from .jsontext import integral
@@ -60,11 +60,11 @@ class StageBytes:
 
 
 class Issuer:
-    def __init__(self, catalogue: Catalogue, storage: Storage, pool: ConverterPool,
+    def __init__(self, catalogue: Catalogue, storage: Storage, converter: Converter,
                  authority: Authority, agency: Mapping[str, Any], *, boot_id: str = "", min_free: int = 0) -> None:
         self.catalogue = catalogue
         self.storage = storage
-        self.pool = pool
+        self.converter = converter
         self.authority = authority
         self.agency = agency
         self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
@@ -92,7 +92,7 @@ class Issuer:
 
     def render_pdf(self, release: TemplateVersion, context: RenderContext) -> tuple[bytes, bytes]:
         docx = render_docx(release.template_bytes, context)
-        return docx, self.pool.convert(docx)
+        return docx, self.converter.convert(docx)
 
     def approvals_context(self, opinions: list["Opinion"]) -> dict[str, dict[str, str | None]]:
         """The opinions of the current round, as the template's ``approvals`` boxes show them."""
