@@ -17,6 +17,7 @@ from referencing import Registry, Resource
 
 from .errors import NotFound, TemplateError
 from . import workflow
+from .jsontext import integral
 from .validation import compile_validator
 from .workdays import DEFAULT, Calendar
 from .workflow import Workflow, WorkflowStage
@@ -154,6 +155,13 @@ class Catalogue:
         if key not in self._validators:
             self._validators[key] = compile_validator(release.schema, self.registry, self.calendar)
         return self._validators[key]
+
+    def validated(self, release: TemplateVersion, data: Any) -> Any:
+        """``data`` as it will be stored and rendered (integral floats as ints, ``jsontext.integral``),
+        once it satisfies the version's schema; ``ValidationFailed`` otherwise."""
+        data = integral(data)
+        self.validator(release).validate(data)
+        return data
 
     def workflows(self) -> dict[str, tuple[WorkflowStage, ...]]:
         """Every version's stages, keyed ``template@version``, as the trust bundle carries them."""

@@ -17,6 +17,7 @@ from .pki import Authority, MasterKey
 from .principals import Principals
 from .sandbox import Sandbox
 from .published import PublishedSchemas
+from .stages import Stages
 from .storage import Storage
 from .trust import TrustBundle
 from .verify import VerificationReport
@@ -79,13 +80,18 @@ class Service:
         return converter_for(self.settings, self.settings.data_dir / "converters")
 
     @cached_property
+    def stages(self) -> Stages:
+        """The one way every signed file is produced and stored."""
+        return Stages(self.storage, self.converter, self.authority, self.settings.agency,
+                      min_free=self.settings.limits.min_free)
+
+    @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.catalogue, self.storage, self.converter, self.authority, self.settings.agency,
-                      boot_id=self.boot_id, min_free=self.settings.limits.min_free)
+        return Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
 
     @cached_property
     def approver(self) -> Approver:
-        return Approver(self.issuer, self.settings.calendar)
+        return Approver(self.catalogue, self.stages, self.settings.calendar)
 
     @cached_property
     def principals(self) -> Principals:
