@@ -7,7 +7,6 @@ refused, under 50 MB of memory for an unauthenticated 200 MB body.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sqlite3
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 import pdftools
-from serving import Server, docgen
+from serving import Server
 
 MIB = 1024 * 1024
 

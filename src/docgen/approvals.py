@@ -17,7 +17,8 @@ from .catalogue import Catalogue
 from .pki import Authority
 from .stages import Opinion, Stages
 from .principals import Principal
-from .storage import StoredDocument, StoredStage, canonical_json
+from .jsontext import canonical_json
+from .storage import StoredDocument, StoredStage
 from .validation import unsafe_text
 from .workdays import DEFAULT, Calendar
 from .workflow import ISSUANCE, WorkflowStage, next_step

@@ -29,6 +29,11 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def version_key(template_id: str, version: str) -> str:
+    """``template@version``: how a version is named in keys, bundles and messages."""
+    return f"{template_id}@{version}"
+
+
 @dataclass(frozen=True)
 class TemplateVersion:
     """One immutable release of an instrument."""
@@ -64,7 +69,7 @@ class TemplateVersion:
 
     @property
     def key(self) -> str:
-        return f"{self.template_id}@{self.version}"
+        return version_key(self.template_id, self.version)
 
     def drifted(self) -> list[str]:
         """Files whose content no longer matches the hash pinned at release."""
@@ -170,7 +175,7 @@ class Catalogue:
 
     def verify(self) -> None:
         """Refuse to serve a catalogue whose released files changed after release."""
-        drifted = [f"{v.template_id}@{v.version}: {name}"
+        drifted = [f"{v.key}: {name}"
                    for template in self.templates.values() for v in template.versions
                    for name in v.drifted()]
         if drifted:

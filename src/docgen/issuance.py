@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from . import chain
@@ -21,7 +20,9 @@ from .jsontext import integral
 from .numbering import Numbering, Reservation
 from .rendering import RenderContext
 from .stages import Opinion, Stages
-from .storage import StoredDocument, canonical_json, sha256
+from .timefmt import record_now
+from .jsontext import canonical_json
+from .storage import StoredDocument, sha256
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Issuer:
         document = StoredDocument(
             id=document_id, template_id=release.template_id, template_version=release.version,
             template_sha256=dict(release.sha256), title=release.title, doc_number=number or None,
-            payload_sha256=payload_sha256, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            payload_sha256=payload_sha256, created_at=record_now(),
             created_by=principal_id,
         )
         with self.storage.db.transaction() as conn:
