@@ -69,13 +69,14 @@ def test_each_document_gets_its_own_identifier_and_nothing_else_changes() -> Non
     assert pdftools.text(first) == pdftools.text(fixed)
 
 
-def test_refuses_what_is_not_a_docx_and_works_only_while_started() -> None:
+def test_refuses_what_is_not_a_docx_and_works_only_while_started(caplog: pytest.LogCaptureFixture) -> None:
     converter = FixedPdfConverter()
     assert converter.alive() == 0
     with pytest.raises(ConversionFailed, match="尚未启动"):
         converter.convert(docx("甲"))
     converter.start()
     assert converter.alive() == 1
+    assert "仅用于测试" in caplog.text, "a server started with the fake converter says so in its log"
     with pytest.raises(ConversionFailed, match="不是 DOCX"):
         converter.convert(b"%PDF-1.7 not a docx")
     empty = io.BytesIO()

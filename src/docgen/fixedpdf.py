@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import threading
 import zipfile
@@ -39,6 +40,8 @@ class FixedPdfConverter:
             raise ConversionFailed(f"{self.pdf_path} 不是 tools/make_fixed_pdf.py 生成的 PDF")
         with self._lock:
             self._pdf, self._closed = pdf, False
+        logging.getLogger("docgen").warning(
+            "DOCGEN_CONVERTER=fake：每份文书都转换为同一个测试 PDF，不含文书内容；仅用于测试，不得用于正式签发")
 
     def close(self) -> None:
         with self._lock:
