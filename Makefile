@@ -33,9 +33,10 @@ run: setup
 test: setup
 	$(BIN)/pytest -q
 
-# The logic without LibreOffice or Chromium: API contract against a DOCGEN_CONVERTER=fake server.
+# The logic without LibreOffice, Chromium or the whole-catalogue sweeps: API contract against a
+# DOCGEN_CONVERTER=fake server. `make test` runs everything.
 test-fast: setup
-	$(BIN)/pytest -q -m "not libreoffice and not browser"
+	$(BIN)/pytest -q -m "not libreoffice and not browser and not catalogue"
 
 bench: setup
 	$(BIN)/python bench/bench.py

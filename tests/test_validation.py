@@ -765,6 +765,7 @@ def test_every_schema_file_is_checked(schema_cases: list[SchemaCase]) -> None:
             case.validator.validate(payload)
 
 
+@pytest.mark.catalogue
 def test_every_rule_of_every_schema_speaks_chinese_at_the_right_pointer(schema_cases: list[SchemaCase]) -> None:
     """Each schema's example with every value deleted, garbled, emptied, made too long or of the wrong type,
     and every object given an unknown field; and, on the example and the maximal payloads (every optional
