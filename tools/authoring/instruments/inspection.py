@@ -22,6 +22,7 @@ from docx.table import _Cell
 
 from authoring.blocks import (
     FORM,
+    HAND,
     HEI,
     LEFT,
     LETTER,
@@ -98,11 +99,18 @@ def period() -> str:
         out("('　　年　　月　　日］' if blank else (data.planned_until|cn_date if data.planned_until else ''))")
 
 
+def notice_reference() -> str:
+    """（《行政检查通知书》文书编号：…） when the inspection was announced by one; room for it when blank."""
+    return out(f"'［（《{NOTICE}》文书编号：________）］' if blank else "
+               f"('（《{NOTICE}》文书编号：' ~ data.notice_number ~ '）' if data.notice_number else '')")
+
+
 def complaint_line(b: Builder, style: Style) -> None:
     """Where the 被检查人 may complain of the inspectors (监督渠道), when the agency gives one."""
     with b.when("blank or data.complaint"):
         b.paragraph("对检查人员的违法违纪行为，", YOU, "可以向", out("data.complaint.channel"), "投诉举报",
-                    optional("data.complaint.phone", "（电话：", "）"), "。", style=style)
+                    out("'（电话：________）' if blank else ('（电话：' ~ data.complaint.phone ~ '）' "
+                        "if data.complaint.phone else '')"), "。", style=style)
 
 
 # 1 行政检查审批表 (form) -----------------------------------------------------------------------
@@ -114,27 +122,32 @@ def inspection_approval(b: Builder) -> None:
     国办发〔2024〕54号 requires approval before every inspection made in the agency's name; its
     elements (检查事项, 依据, 任务来源, 方式, 频次, 人员 and 协助人员) are the form's rows."""
     table = form_opening(b, "行政检查审批表")
+    line = 8  # a row of one line: the form fits one page with its two opinion boxes
     form_row(b, table, "被检查人", lambda cell: party_block(b, cell, label="名称（姓名）"))
-    form_row(b, table, "检查事项", out("data.matter"))
-    form_row(b, table, "检查依据", out("data.legal_basis"))
+    form_row(b, table, "检查事项", out("data.matter"), height_mm=line)
+    form_row(b, table, "检查依据", out("data.legal_basis"), height_mm=line)
 
     def source(cell: _Cell) -> None:
         b.paragraph(checkboxes("data.source", SOURCES), container=cell)
         with b.when("blank or data.source_detail", cell):
             b.paragraph("来源说明：", out("data.source_detail"), container=cell)
 
+    def staff(cell: _Cell) -> None:
+        b.paragraph(names("data.inspectors", with_numbers=True), container=cell)
+        with b.when("blank or data.assistants", cell):
+            b.paragraph("协助检查人员", assistants(), container=cell)
+
     form_row(b, table, "任务来源", source)
-    form_row(b, table, "检查方式", checkboxes("data.method", METHODS))
+    form_row(b, table, "检查方式", checkboxes("data.method", METHODS), height_mm=line)
     with rows_when(b, table, "blank or data.joint_agencies"):
         form_row(b, table, "联合检查\n部门", listing("data.joint_agencies", "x"))
-    form_row(b, table, "检查频次", frequency("被检查人"))
-    form_row(b, table, "拟检查时间", period())
-    form_row(b, table, "检查人员", names("data.inspectors", with_numbers=True))
-    with rows_when(b, table, "blank or data.assistants"):
-        form_row(b, table, "协助检查\n人员", assistants())
-    text_row(b, table, "检查内容\n及方案", "data.content", height_mm=40)
-    proposal_row(b, table, "承办人意见", "data.handler_opinion", names_expr=names("data.inspectors", with_numbers=True))
-    approval_tail(b, table, 24)
+    form_row(b, table, "检查频次", frequency("被检查人"), height_mm=line)
+    form_row(b, table, "拟检查时间", period(), height_mm=line)
+    form_row(b, table, "检查人员", staff, cant_split=False)  # up to 4 officers and 6 helpers: may outgrow a page
+    text_row(b, table, "检查内容\n及方案", "data.content", height_mm=20)
+    # The 检查人员 row names them with their 执法证号: the 承办人 sign here by hand.
+    proposal_row(b, table, "承办人意见", "data.handler_opinion", names_expr=HAND, height_mm=20)
+    approval_tail(b, table, 20)
     b.footer()
 
 
@@ -173,7 +186,7 @@ def result_body(b: Builder) -> None:
     or the problems and that the agency deals with them under its rules (evidence taken in the
     inspection may serve the case, 程序规定第23条第2款)."""
     b.paragraph("本局于", cn_date("data.inspected_on"), "依据", out("data.legal_basis"), "的规定，对", YOU, "实施了",
-                out("data.matter"), "行政检查", optional("data.notice_number", f"（《{NOTICE}》文书编号：", "）"), "。"
+                out("data.matter"), "行政检查", notice_reference(), "。"
                 "现将检查结果告知如下：", style=LETTER_BODY)
     b.paragraph("检查结果：", checkboxes("data.result", RESULTS), style=LETTER_BODY)
     found = out("'经检查，未发现' ~ you ~ '存在违反上述检查事项有关规定的问题／发现' ~ you ~ '存在下列问题：' if blank "
@@ -183,11 +196,11 @@ def result_body(b: Builder) -> None:
     numbered_list(b, "item", "data.findings", out("item"), LETTER_BODY)
     with b.when(f"blank or data.result == '{RESULTS[1]}'"):
         b.paragraph("根据《中华人民共和国行政处罚法》第二十八条第一款的规定，请", YOU, "于", cn_date("data.correct_by"),
-                    "前改正上述问题，并将改正情况书面报告本局。", optional("data.correction_note"), style=LETTER_BODY)
+                    "前改正上述问题，并将改正情况书面报告本局。", optional("data.correction_note", "改正要求：", "。"), style=LETTER_BODY)
     with b.when(f"blank or data.result == '{RESULTS[2]}'"):
         b.paragraph("对上述问题，本局将依法处理。检查中依法取得的证据材料，可以作为案件的证据使用（", RULES,
                     "第二十三条第二款）。", style=LETTER_BODY)
-    b.paragraph(YOU, "对检查结果有异议的，可以自收到本告知书之日起向本局提出，并提供相关证据材料。", style=LETTER_BODY)
+    b.paragraph(YOU, "对检查结果有异议的，可以向本局提出，并提供相关证据材料。", style=LETTER_BODY)
     complaint_line(b, LETTER_BODY)
     b.paragraph("特此告知。", style=LETTER_BODY)
 
@@ -222,7 +235,7 @@ def record_head(b: Builder, name: str) -> None:
         b.paragraph("协助检查人员", assistants())
     witness_line(b)
     b.paragraph("检查事项：", out("data.matter"))
-    b.paragraph("检查依据：", out("data.legal_basis"), optional("data.notice_number", f"（《{NOTICE}》文书编号：", "）"))
+    b.paragraph("检查依据：", out("data.legal_basis"), notice_reference())
     b.paragraph(*credentials("data.inspectors"), "现依法对", YOU, "实施行政检查，请予配合。", YOU,
                 "有权进行陈述和申辩；检查人员少于两人或者未出示执法证件的，有权拒绝检查；认为检查人员与", YOU,
                 "有直接利害关系或者其他关系可能影响公正执法的，有权申请回避。是否申请回避？", style=RECORD_BODY)
