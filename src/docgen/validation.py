@@ -17,7 +17,7 @@ import ast
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -306,7 +306,13 @@ def _predicate(error: ValidationError) -> str:
 # Deadlines between fields -----------------------------------------------------
 
 AFTER = "x-docgen-after"
-_AFTER_KEYS = {"field", "after", "working_days", "because"}
+# A rule relates the date at ``field`` to the date at ``after``: ``working_days`` (the agency's
+# calendar) or ``days`` (calendar days) later. By default ``field`` must be no earlier than that
+# day; ``exclusive``: later than it (a period must have run out: the 陈述申辩 period before the
+# decision); ``within``: no later than it (a legal maximum: an extension of at most 30 days).
+_AFTER_REQUIRED = {"field", "after", "because"}
+_AFTER_OPTIONAL = {"exclusive", "within"}
+_AFTER_COUNTS = ("working_days", "days")
 
 
 def _pointer_parts(at: str) -> list[str]:
@@ -323,26 +329,50 @@ def _date_at(instance: object, at: str) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and _real_date(value) else None
 
 
+def _limit(calendar: Calendar, rule: dict[str, Any], start: date) -> date:
+    """The day ``rule`` counts to from ``start``: N working days of ``calendar``, or N calendar days."""
+    if "working_days" in rule:
+        return calendar.add_working_days(start, rule["working_days"])
+    return start + timedelta(days=rule["days"])
+
+
 def _after(calendar: Calendar, rules: list[dict[str, Any]], instance: object) -> Iterator[ValidationError]:
-    """``x-docgen-after``: a date that must lie some working days after another date of the
-    payload (a hearing 7 working days after its notice). JSON Schema cannot relate two
-    fields, and a released template must not print a date the law forbids. Working days are
-    those of ``calendar`` (the agency's holidays and 调休)."""
+    """``x-docgen-after``: a date that must lie some days after another date of the payload (a
+    hearing 7 working days after the notice is served), or no more than some days after it (an
+    extension). JSON Schema cannot relate two fields, and a released template must not print a
+    date the law forbids. Working days are those of ``calendar`` (the agency's holidays and 调休);
+    where the calendar does not know a year the count runs through, the check is refused rather
+    than counted Monday–Friday, which would make a period that protects the party too short."""
     for index, rule in enumerate(rules):
         start, end = _date_at(instance, rule["after"]), _date_at(instance, rule["field"])
         if start is None or end is None:
             continue  # absent or not a date: the fields' own rules say so
-        earliest = calendar.add_working_days(start, rule["working_days"])
-        if end < earliest:
-            yield ValidationError(earliest.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
+        limit = _limit(calendar, rule, start)
+        if "working_days" in rule and (unknown := calendar.unknown_years(start, max(limit, end))):
+            yield ValidationError("unknown-years", path=_pointer_parts(rule["field"]), schema_path=[index],
+                                  instance=unknown)
+            continue
+        if rule.get("within"):
+            wrong = end > limit
+        else:
+            wrong = end <= limit if rule.get("exclusive") else end < limit
+        if wrong:
+            yield ValidationError(limit.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
 
 
 def _check_after(rules: object) -> None:
-    if not isinstance(rules, list) or not all(
-            isinstance(rule, dict) and set(rule) == _AFTER_KEYS and type(rule["working_days"]) is int
-            and all(isinstance(rule[key], str) and rule[key] for key in ("field", "after", "because"))
-            for rule in rules):
-        raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、working_days（整数）、because")
+    def good(rule: object) -> bool:
+        if not isinstance(rule, dict) or not _AFTER_REQUIRED <= set(rule) <= (
+                _AFTER_REQUIRED | _AFTER_OPTIONAL | set(_AFTER_COUNTS)):
+            return False
+        counts = [key for key in _AFTER_COUNTS if key in rule]
+        return (len(counts) == 1 and type(rule[counts[0]]) is int
+                and all(isinstance(rule[key], str) and rule[key] for key in _AFTER_REQUIRED)
+                and all(type(rule.get(key, False)) is bool for key in _AFTER_OPTIONAL)
+                and not (rule.get("within") and rule.get("exclusive")))
+    if not isinstance(rules, list) or not all(good(rule) for rule in rules):
+        raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、because 和 working_days 或 "
+                            "days（整数，二者选一），可选 exclusive 或 within（布尔值）")
 
 
 @lru_cache(maxsize=None)
@@ -466,8 +496,18 @@ class CompiledValidator:
     def _too_early(self, error: ValidationError) -> Issue:
         rule = error.validator_value[error.relative_schema_path[-1]]
         field, after = (_label(self._title(_schema_path(rule[key])), rule[key]) for key in ("field", "after"))
-        return Issue(pointer(error.absolute_path), f"{field}应不早于 {error.message}，即{after}后第 "
-                                                   f"{rule['working_days']} 个工作日：{rule['because']}")
+        at = pointer(error.absolute_path)
+        if error.message == "unknown-years":
+            years = "、".join(f"{year} 年" for year in error.instance)
+            return Issue(at, f"{field}无法核对：期限按工作日计算，而机关配置的工作日历（calendar）没有 {years}的"
+                             f"节假日安排，按周一至周五计算可能少算期限；请先在机关配置中补充国务院办公厅公布的该年"
+                             f"节假日安排：{rule['because']}")
+        count = (f"第 {rule['working_days']} 个工作日" if "working_days" in rule else f"第 {rule['days']} 日")
+        if rule.get("within"):
+            return Issue(at, f"{field}应不晚于 {error.message}，即{after}后{count}：{rule['because']}")
+        if rule.get("exclusive"):
+            return Issue(at, f"{field}应晚于 {error.message}，即{after}后{count}（期限届满之日）：{rule['because']}")
+        return Issue(at, f"{field}应不早于 {error.message}，即{after}后{count}：{rule['because']}")
 
     def _dependencies(self, error: ValidationError) -> list[Issue]:
         issues = []

@@ -63,7 +63,7 @@ def routes(web: Web) -> APIRouter:
 
     storage, approver = web.service.storage, web.service.approver
     # The agency's working days, so the page's x-docgen-after counts them as the validator does.
-    calendar = catalogue.calendar.to_config()
+    calendar = catalogue.calendar.to_page()
 
     def returned(document_id: str) -> tuple[StoredDocument, list[StoredStage], WorkflowStage, int]:
         """A document waiting for its resubmission: the document, its stages, that stage and the new round."""

@@ -122,21 +122,62 @@
     return node && typeof node === "object" && node.title ? node.title : null;
   }
 
-  /** Each rule whose later date is too early: at that field, worded as validation.py's _too_early
-   *  (the field's own pointer left out, as everywhere here; the other field's pointer kept). */
+  /** ``iso`` plus ``days`` calendar days. */
+  function addDays(iso, days) {
+    var m = DATE.exec(iso);
+    var d = new Date(0);
+    d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days);
+    return isoOf(d);
+  }
+
+  /** The years from ``start`` to ``end`` the calendar of the check does not know (workdays.py's
+   *  Calendar.unknown_years): none when the page's calendar has no ``years`` (every year Monday–Friday). */
+  function unknownYears(start, end) {
+    if (!checkingYears) return [];
+    var missing = [];
+    for (var year = Number(start.slice(0, 4)); year <= Number(end.slice(0, 4)); year++) {
+      if (checkingYears.indexOf(year) < 0) missing.push(year);
+    }
+    return missing;
+  }
+
+  /** Each rule broken: at that field, worded as validation.py's _too_early (the field's own pointer
+   *  left out, as everywhere here; the other field's pointer kept). ``working_days`` or ``days``;
+   *  ``exclusive``: strictly later; ``within``: no later; a working-day count through a year the
+   *  calendar does not know is refused. */
   function after(node, v, ptr, out) {
     node[AFTER].forEach(function (rule) {
       var start = dateAt(v, rule.after), end = dateAt(v, rule.field);
       if (start === null || end === null) return; // absent or not a date: the fields' own rules say so
-      var earliest = countWorkingDays(start, rule.working_days, checking);
-      if (end >= earliest) return;
+      var working = Object.prototype.hasOwnProperty.call(rule, "working_days");
+      var limit = working ? countWorkingDays(start, rule.working_days, checking) : addDays(start, rule.days);
       var fieldTitle = titleAt(node, rule.field), afterTitle = titleAt(node, rule.after);
       var field = fieldTitle || "字段 " + rule.field + " ";
       var since = afterTitle ? afterTitle + "（" + rule.after + "）" : "字段 " + rule.after + " ";
-      out.push({ pointer: ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join(""),
-        message: field + "应不早于 " + earliest + "，即" + since + "后第 " + rule.working_days + " 个工作日：" + rule.because });
+      var at = ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join("");
+      var unknown = working ? unknownYears(start, end > limit ? end : limit) : [];
+      if (unknown.length) {
+        out.push({ pointer: at, message: field + "无法核对：期限按工作日计算，而机关配置的工作日历（calendar）没有 " +
+          unknown.map(function (y) { return y + " 年"; }).join("、") + "的节假日安排，按周一至周五计算可能少算期限；" +
+          "请先在机关配置中补充国务院办公厅公布的该年节假日安排：" + rule.because });
+        return;
+      }
+      var count = working ? "第 " + rule.working_days + " 个工作日" : "第 " + rule.days + " 日";
+      var message;
+      if (rule.within) {
+        if (end <= limit) return;
+        message = field + "应不晚于 " + limit + "，即" + since + "后" + count + "：" + rule.because;
+      } else if (rule.exclusive) {
+        if (end > limit) return;
+        message = field + "应晚于 " + limit + "，即" + since + "后" + count + "（期限届满之日）：" + rule.because;
+      } else {
+        if (end >= limit) return;
+        message = field + "应不早于 " + limit + "，即" + since + "后" + count + "：" + rule.because;
+      }
+      out.push({ pointer: at, message: message });
     });
   }
+
 
   function typeOf(v) {
     if (v === null) return "null";
@@ -409,19 +450,24 @@
     unmatched(branches, v, ptr, t, decl, out);
   }
 
-  /** The working days of the check under way (check's ``calendar``), for ``after``. */
+  /** The working days of the check under way (check's ``calendar``), for ``after``, and the years
+   *  it knows (null: every year, Monday to Friday). */
   var checking = daysOff(null);
+  var checkingYears = null;
 
   /** Every problem with ``value``, once each; ``x-docgen-after`` counts the working days of ``calendar``
-   *  ({holidays, workdays} as the page's config carries it; Monday to Friday without one). */
+   *  ({holidays, workdays, years} as the page's config carries it, workdays.py's Calendar.to_page;
+   *  Monday to Friday in every year without one). */
   function check(schema, value, calendar) {
     var out = [];
-    var outer = checking;
+    var outer = checking, outerYears = checkingYears;
     checking = daysOff(calendar);
+    checkingYears = calendar && Array.isArray(calendar.years) ? calendar.years : null;
     try {
       walk(schema, value, "", null, null, out);
     } finally {
       checking = outer;
+      checkingYears = outerYears;
     }
     var seen = {};
     return out.filter(function (issue) {
