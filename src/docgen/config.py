@@ -23,11 +23,20 @@ def _float_env(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+#: Agency profile fields templates may read that a profile need not give (templates see the default).
+#: ``review_body_alternative``: for a 派出机构 of a 设区的市's department set up by district, the
+#: 人民政府 of its district, which the party may choose as 复议机关 besides ``review_body``
+#: (行政复议法第24条第2款); empty for an agency that is not such a 派出机构.
+OPTIONAL_AGENCY_FIELDS: dict[str, Any] = {"review_body_alternative": ""}
+
+
 def load_agency(path: Path | None = None) -> dict[str, Any]:
     """The issuing agency's profile: names used on documents, 文书编号 prefixes and the
     working-day ``calendar`` (checked here, so a bad date stops the service at start)."""
     path = path or PACKAGE_DIR / "defaults" / "agency.json"
     agency = json.loads(path.read_text(encoding="utf-8"))
+    for key, default in OPTIONAL_AGENCY_FIELDS.items():
+        agency.setdefault(key, default)
     try:
         calendar_of(agency)
     except ValueError as exc:

@@ -240,7 +240,11 @@ MONEY_TOTAL = "{%p set total = data.penalties|selectattr('amount')|map(attribute
 
 
 def penalty_decision(b: Builder) -> None:
-    """行政处罚决定书 (行政处罚法第59条; 程序规定第62条), with the 公示 notice (公示规定第8条)."""
+    """行政处罚决定书 (行政处罚法第59条、第67条、第72–73条; 程序规定第62条), with the 公示 notice (公示规定第8条).
+
+    Not dated before the 陈述申辩 period of the 告知书 has run out (行政处罚法第44–45条,
+    程序规定第57条: five working days from service; the schema's x-docgen-after).
+    """
     letter_opening(b, "行政处罚决定书")
     party_block(b)
     violation_paragraphs(b, proposed=False)
@@ -251,10 +255,13 @@ def penalty_decision(b: Builder) -> None:
         b.paragraph("同时，责令", YOU, out("data.correction"), "。", style=LETTER_BODY)
     with b.when("blank or total"):
         pay = "data.payment"
-        b.paragraph(YOU, "应当自收到本决定书之日起十五日内，将罚没款缴至", out(f"{pay}.bank"), "（户名：",
-                    out(f"{pay}.account_name"), "；账号：", out(f"{pay}.account_number"), "）。",
-                    optional(f"{pay}.note", "", "。"),
-                    "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数。",
+        # 行政处罚法第67条第3款 (where to pay), 第72条第1款第1项 (3% a day), 第73条第3款 (not while
+        # 复议 or 诉讼 is pending).
+        b.paragraph(YOU, "应当自收到本决定书之日起十五日内，到指定银行或者通过电子支付系统缴纳罚没款（开户银行：",
+                    out(f"{pay}.bank"), "；户名：", out(f"{pay}.account_name"), "；账号：",
+                    out(f"{pay}.account_number"), "）。", optional(f"{pay}.note", "", "。"),
+                    "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数；", YOU,
+                    "申请行政复议或者提起行政诉讼的，加处罚款的数额在行政复议或者行政诉讼期间不予计算。",
                     style=LETTER_BODY)
     remedy_clause(b, "本行政处罚决定", LETTER_BODY)
     with b.when("blank or data.penalties|rejectattr('type', 'equalto', '警告')|list"):
@@ -304,9 +311,9 @@ INSTRUMENTS = (
                version="2", workflow="approval-1"),
     Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record, version="2"),
     Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record, version="2"),
-    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice, version="2"),
-    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision, version="2"),
-    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt, version="2"),
+    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice, version="3"),
+    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision, version="3"),
+    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt, version="3"),
 )
 
 
