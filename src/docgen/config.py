@@ -39,9 +39,24 @@ def load_agency(path: Path | None = None) -> dict[str, Any]:
         agency.setdefault(key, default)
     try:
         calendar_of(agency)
+        _check_limits(agency.get("limits"))
     except ValueError as exc:
         raise ValueError(f"机构配置 {path} 无效：{exc}") from None
     return agency
+
+
+def _check_limits(limits: Any) -> None:
+    """``limits``: {template id: {JSON pointer: [allowed values, at least one]}} (or absent)."""
+    if limits is None:
+        return
+    good = isinstance(limits, dict) and all(
+        isinstance(fields, dict) and all(
+            isinstance(at, str) and at.startswith("/") and isinstance(allowed, list) and allowed
+            for at, allowed in fields.items())
+        for fields in limits.values())
+    if not good:
+        raise ValueError('limits 应为 {"模板编号": {"/字段指针": ["允许的值", …]}}，如 '
+                         '{"case-review": {"/review_type": ["法制审核"]}}')
 
 
 def calendar_of(agency: Mapping[str, Any]) -> Calendar:
@@ -61,6 +76,12 @@ class Settings:
     queue_limit: int = 16
     queue_timeout: float = 30.0
     uno_python: str = "/usr/bin/python3"
+
+    @property
+    def limits(self) -> Mapping[str, Any]:
+        """The agency's narrowing of some templates' choices (``limits``: template id → pointer →
+        allowed values), e.g. the 案件审核表 only as 法制审核; see ``catalogue.limited``."""
+        return self.agency.get("limits") or {}
 
     @property
     def calendar(self) -> Calendar:

@@ -35,7 +35,7 @@ class Service:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar)
+        catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar, self.settings.limits)
         catalogue.verify()
         return catalogue
 

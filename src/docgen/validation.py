@@ -375,12 +375,51 @@ def _check_after(rules: object) -> None:
                             "days（整数，二者选一），可选 exclusive 或 within（布尔值）")
 
 
+DISTINCT = "x-docgen-distinct"
+_DISTINCT_KEYS = {"field", "from", "because"}
+
+
+def _names_at(instance: object, at: str, key: str | None) -> list[tuple[int, str]]:
+    """(index, name) of the items of the list at pointer ``at``: each item itself, or its ``key``."""
+    value: Any = instance
+    for part in _pointer_parts(at):
+        if not isinstance(value, dict) or part not in value:
+            return []
+        value = value[part]
+    if not isinstance(value, list):
+        return []
+    names = [(index, item if key is None or not isinstance(item, dict) else item.get(key))
+             for index, item in enumerate(value)]
+    return [(index, name) for index, name in names if isinstance(name, str) and name]
+
+
+def _distinct(rules: list[dict[str, Any]], instance: object) -> Iterator[ValidationError]:
+    """``x-docgen-distinct``: no person in the list at ``field`` may be one of the list at ``from``
+    (the 审核人员 are never the case's 办案人员, 程序规定第49条). Persons are compared by name:
+    an item itself when it is a string, else its ``key`` (``field_key``/``from_key``)."""
+    for index, rule in enumerate(rules):
+        others = {name for _, name in _names_at(instance, rule["from"], rule.get("from_key"))}
+        for position, name in _names_at(instance, rule["field"], rule.get("field_key")):
+            if name in others:
+                yield ValidationError(name, path=[*_pointer_parts(rule["field"]), position], schema_path=[index])
+
+
+def _check_distinct(rules: object) -> None:
+    if not isinstance(rules, list) or not all(
+            isinstance(rule, dict) and _DISTINCT_KEYS <= set(rule) <= _DISTINCT_KEYS | {"field_key", "from_key"}
+            and all(isinstance(value, str) and value for value in rule.values()) for rule in rules):
+        raise TemplateError(f"JSON Schema 无效：{DISTINCT} 应为数组，每项含 field、from、because，可选 field_key、from_key（文本）")
+
+
 @lru_cache(maxsize=None)
 def _validator_class(calendar: Calendar) -> Any:
     """Draft 2020-12 with ``x-docgen-after`` counting the working days of ``calendar``."""
     def after(validator: Any, rules: Any, instance: object, schema: Any) -> Iterator[ValidationError]:
         return _after(calendar, rules, instance)
-    return validators.extend(Draft202012Validator, {AFTER: after})
+
+    def distinct(validator: Any, rules: Any, instance: object, schema: Any) -> Iterator[ValidationError]:
+        return _distinct(rules, instance)
+    return validators.extend(Draft202012Validator, {AFTER: after, DISTINCT: distinct})
 
 
 class CompiledValidator:
@@ -394,6 +433,8 @@ class CompiledValidator:
             raise TemplateError(f"JSON Schema 无效：{error.message}") from error
         if AFTER in schema:
             _check_after(schema[AFTER])
+        if DISTINCT in schema:
+            _check_distinct(schema[DISTINCT])
         registry = registry or Registry()  # never the network: an unknown $ref is a template error
         self._schema = schema
         self._validator = _validator_class(calendar)(schema, registry=registry, format_checker=FORMAT_CHECKER)
@@ -435,6 +476,8 @@ class CompiledValidator:
             return self._dependencies(error)
         if keyword == AFTER:
             return [self._too_early(error)]
+        if keyword == DISTINCT:
+            return [self._not_distinct(error)]
         if keyword == "not" and (names := _forbidden_names(error.validator_value, error.instance)):
             return [self._at_property(error, name, "不应填写") for name in names]
         if keyword == "not" and _presence_only(error.validator_value) and not isinstance(error.instance, dict):
@@ -508,6 +551,12 @@ class CompiledValidator:
         if rule.get("exclusive"):
             return Issue(at, f"{field}应晚于 {error.message}，即{after}后{count}（期限届满之日）：{rule['because']}")
         return Issue(at, f"{field}应不早于 {error.message}，即{after}后{count}：{rule['because']}")
+
+    def _not_distinct(self, error: ValidationError) -> Issue:
+        rule = error.validator_value[error.relative_schema_path[-1]]
+        field, other = (_label(self._title(_schema_path(rule[key])), rule[key]) for key in ("field", "from"))
+        at = pointer(error.absolute_path)
+        return Issue(at, f"{field}中的“{error.message}”（{at}）也是{other}中的人员：{rule['because']}")
 
     def _dependencies(self, error: ValidationError) -> list[Issue]:
         issues = []

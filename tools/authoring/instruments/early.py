@@ -253,12 +253,21 @@ def evidence_extraction_slip(b: Builder) -> None:
 # 12 电子数据证据提取笔录 (record) ------------------------------------------------------------------
 
 E_METHODS = ("提取原始载体", "拷贝复制", "委托分析", "书式固定", "拍照录像", "网络在线提取")
-CHECKSUMS = ("SM3", "SHA-256", "SHA-1", "MD5")
+# SHA-256 and SM3 (GB/T 32905) only: MD5 and SHA-1 have practical collisions, so a value of theirs
+# would not show that the data was not altered.
+CHECKSUMS = ("SHA-256", "SM3")
 
 
 def electronic_evidence_record(b: Builder) -> None:
     """电子数据证据提取笔录 (程序规定第26条: original carrier, or copy/analysis/print/photo with method,
-    time and maker noted; specialists may assist). Signed on every page like the other records."""
+    time and maker noted; specialists may assist), and 《市场监督管理行政执法电子数据取证暂行规定》
+    (市场监管总局, 2024-04-07), which adds 网络在线提取 and says what the record of an extraction
+    holds: time, place, officers, source, method and process, tools, the data taken with their
+    integrity check values, storage, the persons present. Signed on every page like the other records.
+
+    网络在线提取 names the network address or account reached and the environment it was
+    reached from (device, network), which the schema requires when that method is ticked.
+    """
     agency_header(b)
     title(b, "电子数据证据提取笔录", after=6)
     record_time_line(b, "提取时间")
@@ -277,6 +286,9 @@ def electronic_evidence_record(b: Builder) -> None:
     text_block(b, "data.source", RECORD_BODY, blank_lines=2)
     b.paragraph("提取方法：", multi_checkboxes("data.methods", E_METHODS[:4]))
     hanging(b.paragraph(multi_checkboxes("data.methods", E_METHODS[4:])), 5, 5, b.layout.body_pt)
+    with b.when("blank or data.online"):
+        b.paragraph("网络在线提取的网址（账号）：", out("data.online.address"))
+        b.paragraph("在线提取的设备和网络环境：", out("data.online.environment"))
     heading(b, "提取过程：")
     text_block(b, "data.process", RECORD_BODY, blank_lines=6)
     heading(b, "提取的电子数据：")
@@ -471,7 +483,8 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                workflow="approval-1"),
     Instrument("service-address-confirmation", "送达地址确认书", "other", False, FORM, service_address_confirmation),
     Instrument("evidence-extraction-slip", "证据提取单", "other", False, FORM, evidence_extraction_slip),
-    Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record, version="2"),
+    Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record,
+               version="2", basis="程序规定第26条; 市场监督管理行政执法电子数据取证暂行规定（市场监管总局2024年4月7日印发）"),
     numbered_letter("inquiry-notice", "询问通知书", inquiry_body, **TO_ADDRESSEE, version="2"),
     numbered_letter("material-request-notice", "限期提供材料通知书", material_request_body, **TO_ADDRESSEE, version="2"),
     numbered_letter("identification-assistance-notice", "协助辨认/鉴别通知书", identification_body, **TO_ADDRESSEE,

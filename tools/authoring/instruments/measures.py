@@ -594,7 +594,10 @@ def case_review(b: Builder) -> None:
     """案件审核/法制审核表 (程序规定第49–55条).
 
     The seven points of 第53条, the conclusion of 第54条; reviewers are never the
-    investigators (第49条); 10 working days (第55条).
+    investigators (第49条: the schema's x-docgen-distinct refuses a reviewer who is one of
+    the 办案人员); 10 working days (第55条). Which kind of review an agency does is its own
+    rule: the agency profile's ``limits`` may fix it (the seed's bureau: every penalty decision
+    passes 法制审核, except under the simple procedure, which has no 审核表).
     """
     table = form_opening(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"))
     form_row(b, table, "案　　由", out("data.cause"))

@@ -141,6 +141,43 @@
     return missing;
   }
 
+  // x-docgen-distinct (validation.py's _distinct and _not_distinct)
+
+  var DISTINCT = "x-docgen-distinct";
+
+  /** [index, name] of the items of the list at pointer ``at`` below ``v``: each item itself, or its ``key``. */
+  function namesAt(v, at, key) {
+    var parts = pointerParts(at);
+    for (var i = 0; i < parts.length; i++) {
+      if (typeOf(v) !== "object" || !Object.prototype.hasOwnProperty.call(v, parts[i])) return [];
+      v = v[parts[i]];
+    }
+    if (!Array.isArray(v)) return [];
+    var names = [];
+    v.forEach(function (item, index) {
+      var name = key === undefined || typeOf(item) !== "object" ? item : item[key];
+      if (typeof name === "string" && name) names.push([index, name]);
+    });
+    return names;
+  }
+
+  /** Each person of the list at ``field`` who is also in the list at ``from`` (compared by name). */
+  function distinct(node, v, ptr, out) {
+    node[DISTINCT].forEach(function (rule) {
+      var others = {};
+      namesAt(v, rule.from, rule.from_key).forEach(function (pair) { others[pair[1]] = true; });
+      var fieldTitle = titleAt(node, rule.field), fromTitle = titleAt(node, rule.from);
+      var field = fieldTitle ? fieldTitle + "（" + rule.field + "）" : "字段 " + rule.field + " ";
+      var from = fromTitle ? fromTitle + "（" + rule.from + "）" : "字段 " + rule.from + " ";
+      var at = ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join("");
+      namesAt(v, rule.field, rule.field_key).forEach(function (pair) {
+        if (!Object.prototype.hasOwnProperty.call(others, pair[1])) return;
+        out.push({ pointer: at + "/" + pair[0],
+          message: field + "中的“" + pair[1] + "”也是" + from + "中的人员：" + rule.because });
+      });
+    });
+  }
+
   /** Each rule broken: at that field, worded as validation.py's _too_early (the field's own pointer
    *  left out, as everywhere here; the other field's pointer kept). ``working_days`` or ``days``;
    *  ``exclusive``: strictly later; ``within``: no later; a working-day count through a year the
@@ -323,6 +360,7 @@
       }
     }
     if (Array.isArray(node[AFTER])) after(node, v, ptr, out);
+    if (Array.isArray(node[DISTINCT])) distinct(node, v, ptr, out);
     (node.allOf || []).forEach(function (sub) { walk(sub, v, ptr, t, decl, out); });
     if (node["if"] !== undefined) {
       var branch = valid(node["if"], v, decl) ? node.then : node["else"];
