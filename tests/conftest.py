@@ -31,5 +31,7 @@ def client(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
-    """The catalogue as the test server wires it: deadlines counted with the shipped agency calendar."""
-    return Catalogue(PROJECT_DIR, calendar_of(load_agency()))
+    """The catalogue as the test server wires it: deadlines counted with the shipped agency calendar,
+    choices narrowed by the shipped agency's limits."""
+    agency = load_agency()
+    return Catalogue(PROJECT_DIR, calendar_of(agency), agency.get("limits"))
