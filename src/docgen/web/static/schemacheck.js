@@ -7,10 +7,12 @@
  * own formats: date, date-time, time, money, phone, year, uscc, resident-id),
  * allOf, anyOf, oneOf (chosen by a const discriminator, else the plausible
  * branch), not, if/then/else, contains (min/maxContains), dependentRequired,
- * min/maxProperties, propertyNames, and docgen's own keyword x-docgen-after (a date
- * at least N working days after another field's date, counting the agency's calendar of holidays and
- * 调休 workdays that the page passes in as {holidays: [...], workdays: [...]}, ISO dates; without one,
- * Monday to Friday, as workdays.py's DEFAULT). The server remains the authority: whatever
+ * min/maxProperties, propertyNames, and docgen's own keywords x-docgen-after (a date
+ * N working days or calendar days after another field's date: at least, strictly after or at most;
+ * working days counted on the agency's calendar of holidays and 调休 workdays that the page passes in
+ * as {holidays: [...], workdays: [...], years: [...]}, ISO dates and the known years, a count through
+ * an unknown year refused; without one, Monday to Friday in every year, as workdays.py's DEFAULT)
+ * and x-docgen-distinct (no name of one list in another). The server remains the authority: whatever
  * this misses comes back as problem+json and is shown beside the same field.
  * Each issue is {pointer, message} with the message as the server words it
  * (title + predicate), minus the pointer. */
