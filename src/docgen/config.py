@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from .sealimage import read_seal_image
 from .workdays import Calendar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,7 +28,10 @@ def _float_env(name: str, default: float) -> float:
 #: ``review_body_alternative``: for a 派出机构 of a 设区的市's department set up by district, the
 #: 人民政府 of its district, which the party may choose as 复议机关 besides ``review_body``
 #: (行政复议法第24条第2款); empty for an agency that is not such a 派出机构.
-OPTIONAL_AGENCY_FIELDS: dict[str, Any] = {"review_body_alternative": ""}
+#: ``seal_image``: a PNG or JPEG of the agency's seal (a path, relative to the profile's folder),
+#: printed at the seal position of signed copies as the visible sign of their electronic signature
+#: (``sealimage.py``); empty: none.
+OPTIONAL_AGENCY_FIELDS: dict[str, Any] = {"review_body_alternative": "", "seal_image": ""}
 
 
 def load_agency(path: Path | None = None) -> dict[str, Any]:
@@ -40,6 +44,10 @@ def load_agency(path: Path | None = None) -> dict[str, Any]:
     try:
         calendar_of(agency)
         _check_limits(agency.get("limits"))
+        if agency["seal_image"]:
+            image = (path.parent / agency["seal_image"]).resolve()
+            read_seal_image(image)
+            agency["seal_image"] = str(image)
     except ValueError as exc:
         raise ValueError(f"机构配置 {path} 无效：{exc}") from None
     return agency

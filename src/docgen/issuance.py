@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from .idempotency import IdempotencyKeys
 from .numbering import Numbering, Reservation
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
+from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
 from .storage import Storage, StoredDocument, StoredStage, canonical_json, sha256
 
@@ -66,6 +68,8 @@ class Issuer:
         self.pool = pool
         self.authority = authority
         self.agency = agency
+        # The agency's seal image (agency profile ``seal_image``), printed on signed copies only.
+        self.seal_image = read_seal_image(Path(agency["seal_image"])) if agency.get("seal_image") else None
         self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
         self.numbering = Numbering(storage.db, agency)
         self.keys = IdempotencyKeys(storage.db)
@@ -101,7 +105,10 @@ class Issuer:
         """
         context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
                                 extra={"approvals": self.approvals_context(opinions)})
-        docx, content = self.render_pdf(release, context)
+        docx = render_docx(release.template_bytes, context)
+        if self.seal_image:  # the visible sign of the signature below, on this signed copy only
+            docx = place_seal_image(docx, self.seal_image)
+        content = self.pool.convert(docx)
         manifest = make_manifest(content)
         last = manifest.last
         stage = release.workflow.stage(last.stage)
