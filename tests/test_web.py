@@ -471,26 +471,29 @@ def test_working_days_are_counted_as_workdays_py_counts(page: Page) -> None:
 
 def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Page, server: Server,
                                                                         catalogue: Catalogue) -> None:
-    """The hearing notice's x-docgen-after in the e-form: a hearing a day short of 7 working days after the
-    notice is refused beside the hearing date, before anything is sent, in the server's words; exactly
-    7 working days after passes the page and the server, and the notice is issued."""
+    """The hearing notice's x-docgen-after in the e-form: served a day after its date, a hearing a day short
+    of 7 working days after the service is refused beside the hearing date, before anything is sent, in
+    the server's words; exactly 7 working days after passes the page and the server, and the notice is
+    issued."""
     release = catalogue.get(HEARING)
     validator = catalogue.validator(release)
-    [rule] = release.schema[AFTER]
-    issued_on = date.fromisoformat(leaf(release.example, rule["after"]))
-    earliest = catalogue.calendar.add_working_days(issued_on, rule["working_days"])
+    rule = next(rule for rule in release.schema[AFTER] if rule["after"] == "/served_on")
+    served_on = date.fromisoformat(release.example["issued_on"]) + timedelta(days=1)  # Wednesday
+    example = mutated(release.example, "/served_on", served_on.isoformat())
+    earliest = catalogue.calendar.add_working_days(served_on, rule["working_days"])
     too_early = earliest - timedelta(days=1)
-    [issue] = validator.issues(mutated(release.example, rule["field"], too_early.isoformat()))
+    [issue] = validator.issues(mutated(example, rule["field"], too_early.isoformat()))
     assert issue.pointer == rule["field"] == "/hearing/date"
     expected = issue.message.replace(f"（{issue.pointer}）", "")
-    assert expected == (f"听证日期应不早于 {earliest.isoformat()}，即通知日期（/issued_on）后第 7 个工作日："
+    assert expected == (f"听证日期应不早于 {earliest.isoformat()}，即送达日期（/served_on）后第 7 个工作日："
                         f"{rule['because']}")
-    assert validator.issues(mutated(release.example, rule["field"], earliest.isoformat())) == []
+    assert validator.issues(mutated(example, rule["field"], earliest.isoformat())) == []
 
     sign_in(page, server, "case_system", f"/forms/{HEARING}")
     expect(page.locator("#eform[data-ready]")).to_be_attached()
     page.get_by_role("button", name="载入示例").click()
     expect(page.get_by_text("已载入示例数据")).to_be_visible()
+    field(page, "/served_on").get_by_label("送达日期").fill(served_on.isoformat())
     hearing_date = field(page, "/hearing").get_by_label("听证日期")
     hearing_date.fill(too_early.isoformat())
     posts: list[str] = []
