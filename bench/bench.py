@@ -31,7 +31,7 @@ from docgen.config import PACKAGE_DIR, PROJECT_DIR, load_agency  # noqa: E402
 from docgen.conversion import ConverterPool  # noqa: E402
 from docgen.rendering import RenderContext, render_docx  # noqa: E402
 from docgen.trust import TrustBundle  # noqa: E402
-from docgen.verification import verify  # noqa: E402
+from docgen.verify import verify  # noqa: E402
 
 TEMPLATE = "penalty-decision"
 

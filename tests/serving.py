@@ -36,18 +36,46 @@ def docgen(data_dir: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
+_SEVERAL = """
+import contextlib, io, json, sys
+from docgen.cli import main
+outputs = []
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(argv)
+    if code:
+        sys.exit(f"docgen {' '.join(argv)}: exit {code}")
+    outputs.append(out.getvalue())
+print(json.dumps(outputs))
+"""
+
+
+def docgen_several(data_dir: Path, *commands: list[str]) -> list[str]:
+    """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
+    and a half of imports); the standard output of each."""
+    argvs = [["--data-dir", str(data_dir), *command] for command in commands]
+    done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
 class Server:
     """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, **env: str) -> None:
+        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given."""
         self.data_dir = data_dir
+        self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        docgen(data_dir, "init")
-        self.tokens = {key: json.loads(docgen(data_dir, "principals", "add", "--name", name,
-                                              *[arg for role in roles for arg in ("--role", role)], "--json"))["token"]
-                       for key, (name, roles) in PEOPLE.items()}
+        if tokens is None:
+            added = docgen_several(data_dir, ["init"], *[
+                ["principals", "add", "--name", name, *[arg for role in roles for arg in ("--role", role)], "--json"]
+                for name, roles in PEOPLE.values()])[1:]
+            tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
+        self.tokens = tokens
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
+        self.converter = environment.get("DOCGEN_CONVERTER") or "libreoffice"  # or "fake": no data on the page
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), "serve",
@@ -72,6 +100,22 @@ class Server:
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,
                             headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+    def restarted(self) -> "Server":
+        """A new server process on the same data directory, with the same principals and settings."""
+        return Server(self.data_dir, self.tokens, **self.env)
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no cleanup, as a crash or the OOM killer would end it."""
+        self.process.kill()
+        self.process.wait(30)
+        self.log.close()
+
+    def peak_rss(self) -> int:
+        """The server process's peak resident memory so far (VmHWM), in bytes."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(kib) * 1024
 
     def stop(self) -> None:
         self.process.terminate()

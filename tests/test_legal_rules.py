@@ -2,7 +2,7 @@
 
 Each test reads the current released version of the template concerned, renders it with
 docxtpl (no LibreOffice needed: the words are what is checked) or validates payloads against
-its schema as the service does (the shipped agency's calendar and limits), and fails if the
+its schema as the service does (the shipped agency's calendar and choices), and fails if the
 clause in question were printed or accepted as it was before the correction.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from docgen.rendering import RenderContext, render_docx
 from docgen.workdays import Calendar
 
 AGENCY = load_agency()
-CATALOGUE = Catalogue(PROJECT_DIR, calendar_of(AGENCY), AGENCY.get("limits"))
+CATALOGUE = Catalogue(PROJECT_DIR, calendar_of(AGENCY), AGENCY.get("choices"))
 
 
 def current(template_id: str) -> TemplateVersion:

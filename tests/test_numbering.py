@@ -1,6 +1,7 @@
 """文书编号 allocation on a real SQLite database, from many threads."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,19 +10,23 @@ import pytest
 
 from docgen.config import load_agency
 from docgen.errors import Conflict, TemplateError
-from docgen.numbering import STALE_AFTER_SECONDS, Numbering
+from docgen import boot
+from docgen.errors import ConverterBusy
+from docgen.numbering import Numbering
 from docgen.storage import Database
 
 
 @pytest.fixture
 def numbering(tmp_path: Path) -> Numbering:
-    return Numbering(Database(tmp_path / "db.sqlite3"), load_agency())
+    return Numbering(Database(tmp_path / "db.sqlite3"), load_agency(), "boot-a")
 
 
 def issue(numbering: Numbering, index: int) -> str:
-    reservation = numbering.reserve("penalty-decision")
+    reservation = numbering.turn(numbering.reserve("penalty-decision"))
     with numbering.db.transaction() as conn:
         Numbering.confirm(conn, reservation, f"doc-{index}")
+        conn.execute("INSERT INTO renditions (key, sha256) VALUES (?, ?)", (f"order-{reservation.seq}", str(index)))
+    numbering.settled()
     return reservation.text
 
 
@@ -51,17 +56,78 @@ def test_prefixes_count_separately(numbering: Numbering) -> None:
     assert numbering.reserve("penalty-notice").seq == 1
 
 
-def test_a_crashed_reservation_is_reclaimed_and_cannot_be_confirmed_late(numbering: Numbering) -> None:
-    stale = numbering.reserve("penalty-decision")
-    with numbering.db.transaction() as conn:
-        conn.execute("UPDATE number_reservations SET reserved_at = reserved_at - ?", (STALE_AFTER_SECONDS + 1,))
-    fresh = numbering.reserve("penalty-decision")
-    assert fresh.seq == stale.seq
-    with numbering.db.transaction() as conn:
+def test_a_dead_boots_reservation_is_reclaimed_at_start_and_cannot_be_confirmed_late(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db.sqlite3")
+    dead = Numbering(db, load_agency(), "boot-dead")
+    orphan = dead.reserve("penalty-decision")
+    started = boot.begin(db)  # the next server process
+    assert started.reclaimed_numbers == 1
+    fresh = Numbering(db, load_agency(), started.id).reserve("penalty-decision")
+    assert fresh.seq == orphan.seq  # the number the crash left in flight is the next one issued: no gap
+    with db.transaction() as conn:
         Numbering.confirm(conn, fresh, "doc-fresh")
     with pytest.raises(Conflict):
+        with db.transaction() as conn:
+            Numbering.confirm(conn, orphan, "doc-orphan")
+
+
+def test_a_boot_reclaims_only_what_other_boots_left(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db.sqlite3")
+    started = boot.begin(db)
+    mine = Numbering(db, load_agency(), started.id).reserve("penalty-decision")
+    with db.transaction() as conn:
+        assert Numbering.reclaim(conn, started.id) == 0
+    assert db.query_one("SELECT seq FROM number_reservations WHERE seq = ?", mine.seq) is not None
+
+
+def test_a_higher_number_waits_for_the_lower_one_to_be_issued(numbering: Numbering) -> None:
+    low = numbering.reserve("penalty-decision")
+    high = numbering.reserve("penalty-decision")
+    order: list[int] = []
+
+    def store_high() -> None:
+        turn = numbering.turn(high)
         with numbering.db.transaction() as conn:
-            Numbering.confirm(conn, stale, "doc-stale")
+            Numbering.confirm(conn, turn, "doc-high")
+        order.append(turn.seq)
+
+    waiting = threading.Thread(target=store_high)
+    waiting.start()
+    time.sleep(0.3)
+    assert order == []  # still waiting: number 1 is in flight
+    assert numbering.turn(low) == low
+    with numbering.db.transaction() as conn:
+        Numbering.confirm(conn, low, "doc-low")
+    order.append(low.seq)
+    numbering.settled()
+    waiting.join(5)
+    assert order == [1, 2]
+
+
+def test_a_waiting_number_moves_down_into_a_gap_left_by_a_failure(numbering: Numbering) -> None:
+    failed = numbering.reserve("penalty-decision")
+    waiting = numbering.reserve("penalty-decision")
+    numbering.release(failed)
+    turn = numbering.turn(waiting)
+    assert (turn.seq, turn.text.endswith("〕1号")) == (1, True)  # it must be rendered again with 1
+    with numbering.db.transaction() as conn:
+        Numbering.confirm(conn, turn, "doc")
+    assert numbering.reserve("penalty-decision").seq == 2
+
+
+def test_waiting_for_a_stuck_lower_number_gives_up_with_503(numbering: Numbering) -> None:
+    numbering.reserve("penalty-decision")
+    stuck_behind = numbering.reserve("penalty-decision")
+    with pytest.raises(ConverterBusy):
+        numbering.turn(stuck_behind, timeout=0.2)
+
+
+def test_concurrent_issues_commit_in_number_order(numbering: Numbering) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: issue(numbering, i), range(40)))
+    rows = numbering.db.connection().execute(
+        "SELECT key FROM renditions WHERE key LIKE 'order-%' ORDER BY rowid").fetchall()
+    assert [int(row[0].split("-")[1]) for row in rows] == list(range(1, 41))
 
 
 def test_an_instrument_without_a_configured_prefix_is_an_error(numbering: Numbering) -> None:

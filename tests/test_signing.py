@@ -1,5 +1,9 @@
 """Signed, hash-chained stage PDFs: real keys, real PDF/A-3 from LibreOffice, a real 7-link chain,
-and a tamper corpus in which every case must be caught with its own failure code."""
+and a tamper corpus in which every case must be caught with its own failure code.
+
+Every test runs twice in the full suite: on content PDFs LibreOffice converts now, and on the fake
+converter's (the PDF/A-3b LibreOffice made once, see ``docgen.fixedpdf``), which is all the fast
+tier (``make test-fast``) has."""
 from __future__ import annotations
 
 import base64
@@ -24,14 +28,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from docgen import chain, sealing, verification
+from docgen import chain, sealing, verify as verifier_package
 from docgen.chain import Link, Manifest
 from docgen.errors import Conflict, KeyStoreError, VerificationError
 from docgen.pki import DOCUMENT_SIGNING, Authority, MasterKey, Signer, issued_by
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR
 from docgen.trust import TrustBundle
-from docgen.verification import CODES, VerificationReport, verify
+from docgen.verify import CODES, FailureCode, VerificationReport, verify
+from docgen.fixedpdf import FixedPdfConverter
+from tiers import CONVERTERS, LIBREOFFICE
 
 AGENCY = "株洲市市场监督管理局"
 TEMPLATE, VERSION = "major-decision-review", "1"
@@ -72,9 +78,10 @@ def review_table_docx(opinions: int, subject: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """Content PDF/A-3b files, one LibreOffice run for all: ``stage-<k>`` and ``other-<k>``."""
+@pytest.fixture(scope="module", params=CONVERTERS)
+def contents(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Content PDF/A-3b files, one LibreOffice run for all (or the fake converter): ``stage-<k>`` and
+    ``other-<k>``."""
     work = tmp_path_factory.mktemp("contents")
     sources = []
     for k in range(7):
@@ -82,11 +89,17 @@ def contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
             path = work / f"{prefix}-{k}.docx"
             path.write_bytes(review_table_docx(k, subject))
             sources.append(str(path))
-    pdf_a3 = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
-    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
-                    "--convert-to", pdf_a3, "--outdir", str(work), *sources],
-                   check=True, capture_output=True, timeout=240)
-    result = {Path(source).stem: Path(source).with_suffix(".pdf").read_bytes() for source in sources}
+    if request.param == LIBREOFFICE:
+        pdf_a3 = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
+        subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
+                        "--convert-to", pdf_a3, "--outdir", str(work), *sources],
+                       check=True, capture_output=True, timeout=240)
+        result = {Path(source).stem: Path(source).with_suffix(".pdf").read_bytes() for source in sources}
+    else:
+        fake = FixedPdfConverter()
+        fake.start()
+        result = {Path(source).stem: fake.convert(Path(source).read_bytes()) for source in sources}
+    assert len(set(result.values())) == len(result), "every content PDF differs from the others"
     assert all(pdf.startswith(b"%PDF-") for pdf in result.values())
     assert b"pdfaid:part>3<" in result["stage-0"] or b'pdfaid:part="3"' in result["stage-0"]
     return result
@@ -274,6 +287,26 @@ def test_manifest_parser_is_strict(people: dict[str, Signer], mutate) -> None:
         Manifest.from_json(b'{"format":"docgen-chain/1","format":"docgen-chain/1","links":[]}')
 
 
+@pytest.mark.parametrize("text, reason", [
+    ('{"format":"docgen-chain/1","links":' + "[" * 5000 + "]" * 5000 + "}", "嵌套过深"),
+    ('{"format":"docgen-chain/1","links":[{"opinion":"\\ud800"}]}', "代理项"),
+    ('{"format":"docgen-chain/1","links":[' + "9" * 5000 + "]}", "不是有效的 JSON"),
+    ('{"format":"docgen-chain/1","links":[NaN]}', "不是有效的 JSON"),
+    (b'{"format":"docgen-chain/1","links":["\xed\xa0\x80"]}', "UTF-8"),
+])
+def test_manifest_parser_turns_depth_encoding_and_value_errors_into_verification_errors(text, reason) -> None:
+    with pytest.raises(VerificationError, match=reason):
+        Manifest.from_json(text)
+
+
+def test_trust_bundle_parser_refuses_deep_nesting_and_lone_surrogates(bundle: TrustBundle) -> None:
+    with pytest.raises(VerificationError, match="嵌套过深"):
+        TrustBundle.from_json("[" * 100_000 + "]" * 100_000)
+    raw = bundle.to_json().decode("utf-8").replace(bundle.agency, "\\ud800", 1)
+    with pytest.raises(VerificationError, match="代理项"):
+        TrustBundle.from_json(raw)
+
+
 # --------------------------------------------------------------------------- trust bundle
 
 
@@ -407,6 +440,63 @@ def test_an_earlier_stage_alone_verifies_as_an_incomplete_chain(stage_files, bun
     assert report.ok and report.final_index == 3 and not report.complete
 
 
+def test_a_partial_set_of_genuine_files_verifies_through_the_latest_links(stage_files, bundle) -> None:
+    """Stages 1 and 3 alone: the latest file's links vouch for 0 and 2; no “缺少环节”."""
+    report = verify([("s1.pdf", stage_files[1]), ("s3.pdf", stage_files[3])], bundle)
+    assert report.ok and not report.failures, report.describe()
+    assert (report.intact, report.trusted, report.conforms, report.complete) == (True, True, True, False)
+    assert [(s.index, s.file) for s in report.stages] == [(0, None), (1, "s1.pdf"), (2, None), (3, "s3.pdf")]
+    summary = report.status()
+    assert report.summary() == summary["summary"] == "INTACT:TRUSTED,CONFORMS,UNFINISHED"
+    assert summary["stages_given_as_files"] == [1, 3] and summary["stages_checked_through_links"] == [0, 2]
+    assert summary["completeness"] is None and summary["failures"] == {a: [] for a in
+                                                                       ("intact", "trusted", "conforms", "complete")}
+    assert "缺少环节" not in report.describe() and "仅经最新文件的链条核验的环节：0、2" in report.describe()
+    json.dumps(report.to_dict(), ensure_ascii=False)
+
+
+def test_completeness_is_asked_for_and_then_reported_apart(stage_files, bundle) -> None:
+    partial = verify([("s1.pdf", stage_files[1]), ("s3.pdf", stage_files[3])], bundle, require_complete=True)
+    assert not partial.ok and (partial.intact, partial.trusted, partial.conforms) == (True, True, True)
+    assert partial.completeness is False
+    missing = failing(partial, "stage-missing")
+    assert [f.stage_index for f in missing] == [0, 2] and {f.concerns.value for f in missing} == {"complete"}
+    failing(partial, "workflow-unfinished")
+    assert partial.summary() == "INTACT:TRUSTED,CONFORMS,UNFINISHED,INCOMPLETE"
+    assert partial.status()["failures"]["complete"] == ["stage-missing", "workflow-unfinished"]
+    assert "材料完整 ✗" in partial.describe()
+    every = verify(named(stage_files), bundle, require_complete=True)
+    assert every.ok and every.complete and every.completeness, every.describe()
+    assert every.summary() == "INTACT:TRUSTED,CONFORMS,FINISHED,COMPLETE"
+    latest_alone = verify([("s6.pdf", stage_files[6])], bundle, require_complete=True)
+    assert [f.stage_index for f in failing(latest_alone, "stage-missing")] == list(range(6))
+    assert "workflow-unfinished" not in latest_alone.codes
+
+
+def test_each_question_fails_on_its_own(contents, people, authority, bundle, stage_files) -> None:
+    files = build(contents, people, authority.root_certificate, installation_id=authority.installation_id,
+                  signer_for=lambda i, stage: people["legal_review"] if stage == "dept_head" else people[stage])
+    wrong_role = verify([("final.pdf", files[-1])], bundle)
+    assert (wrong_role.intact, wrong_role.trusted, wrong_role.conforms) == (True, True, False)
+    assert wrong_role.status()["failures"]["conforms"] == ["wrong-role"]
+    assert wrong_role.summary() == "INTACT:TRUSTED,NONCONFORMING,UNFINISHED"
+    changed = verify([("final.pdf", flip(stage_files[-1], len(stage_files[-1]) // 3))], bundle)
+    assert not changed.intact and not changed.ok and changed.summary() == "INVALID"
+
+
+def test_failures_keep_the_technical_detail_apart(bundle, stage_files) -> None:
+    no_size = verify([("no-size.pdf", stage_files[1].replace(b"/Size", b"/Sizz"))], bundle)
+    [failure] = failing(no_size, "unreadable-pdf")  # once shown as “文件不是可读取的 PDF：'/Size'”
+    assert failure.message == "文件不是可读取的 PDF" and "'/Size'" in (failure.detail or "")
+    assert "'/Size'" not in "".join(f.message for f in no_size.failures)
+    report = verify([("junk.pdf", b"%PDF-1.7 nonsense")], bundle)
+    [failure] = failing(report, "unreadable-pdf")
+    assert failure.message == "文件不是可读取的 PDF" and failure.detail and "Error" in failure.detail
+    assert report.to_dict()["failures"][0] == {"code": "unreadable-pdf", "message": "文件不是可读取的 PDF",
+                                               "stage_index": None, "file": "junk.pdf", "detail": failure.detail,
+                                               "aspect": "intact"}
+
+
 def test_returned_table_continues_the_same_chain_in_a_new_round(contents, people, authority, bundle) -> None:
     steps = [("issuance", None), ("dept_head", "同意"), ("dept_leader", "同意"), ("legal_review", "补充调查"),
              ("issuance", None), ("dept_head", "同意"), ("dept_leader", "同意"), ("legal_review", "变更或修正"),
@@ -526,13 +616,13 @@ def test_stage_from_another_document_mixed_into_a_set(contents, people, authorit
 
 def test_stage_missing_from_a_set(stage_files, bundle) -> None:
     files = [item for item in named(stage_files) if item[0] != "stage-3.pdf"]
-    assert [f.stage_index for f in failing(verify(files, bundle), "stage-missing")] == [3]
+    assert [f.stage_index for f in failing(verify(files, bundle, require_complete=True), "stage-missing")] == [3]
 
 
 def test_stage_file_replaced_by_another_stage(stage_files, bundle) -> None:
     files = named(stage_files)
     files[2] = ("stage-2.pdf", stage_files[4])
-    report = verify(files, bundle)
+    report = verify(files, bundle, require_complete=True)
     assert {f.stage_index for f in failing(report, "duplicate-stage")} == {4}
     assert [f.stage_index for f in failing(report, "stage-missing")] == [2]
 
@@ -649,9 +739,13 @@ def test_link_index_gap_and_broken_link(contents, people, authority, bundle, sta
 
 
 def test_every_failure_code_is_documented() -> None:
-    source = Path(verification.__file__).read_text(encoding="utf-8")
-    used = set(re.findall(r'(?:fail|Failure)\("([a-z-]+)"', source))
-    assert used and used <= set(CODES), used - set(CODES)
+    """Codes are ``FailureCode`` members, each with a plain message; none is typed by hand."""
+    sources = "".join(path.read_text(encoding="utf-8")
+                      for path in Path(verifier_package.__file__).parent.glob("*.py") if path.name != "models.py")
+    used = set(re.findall(r"FailureCode\.([A-Z_]+)", sources))
+    assert used and used <= {code.name for code in FailureCode}, used - {code.name for code in FailureCode}
+    assert not re.findall(r'(?:fail|Failure)\("([a-z-]+)"', sources)
+    assert set(CODES) == {code.value for code in FailureCode} and all(CODES.values())
 
 
 # --------------------------------------------------------------------------- property: any byte

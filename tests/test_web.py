@@ -757,14 +757,84 @@ def test_verify_page_reads_the_report_stage_by_stage(page: Page, server: Server,
     expect(page.get_by_role("alert")).to_contain_text("请选择至少一个 PDF 文件")
 
 
+def test_verify_page_passes_a_partial_set_and_checks_completeness_on_request(page: Page, server: Server,
+                                                                            catalogue: Catalogue,
+                                                                            tmp_path: Path) -> None:
+    """Stages 1 and 3 of a review table signed up to 法制审核意见: the page says which stages it was
+    given as files and which it checked through the latest file's links; completeness only on request."""
+    document = issue_review(server, catalogue, "dept_head", "dept_leader", "legal_review")
+    paths = []
+    with server.client("director") as http:
+        for stage in http.get(f"/v1/documents/{document['id']}/stages").json():
+            if stage["index"] in (1, 3):
+                path = tmp_path / f"stage-{stage['index']}.pdf"
+                path.write_bytes(http.get(stage["links"]["pdf"]).content)
+                paths.append(str(path))
+
+    page.goto("/verify")
+    page.get_by_label("环节 PDF 文件").set_input_files(paths)
+    page.get_by_role("button", name="开始验证").click()
+    report = page.locator("#report")
+    expect(report.locator(".verdict")).to_contain_text("验证通过")
+    expect(report.locator(".verdict")).to_contain_text("未提供文件的 2 个环节已经最新文件的签批链条核验")
+    expect(report).not_to_contain_text("缺少环节")
+    facts = report.locator(".facts")
+    expect(facts).to_contain_text("重大行政执法决定法制审核表")
+    expect(facts).to_contain_text(document["doc_number"])
+    expect(facts).to_contain_text("提供了文件的环节：1、3")
+    stages = report.locator(".verify-stage")
+    expect(stages).to_have_count(4)
+    for index, given in ((0, False), (1, True), (2, False), (3, True)):
+        expect(stages.nth(index)).to_contain_text(f"已提供文件 stage-{index}.pdf" if given else "经链条核验")
+    expect(report.locator(".aspects")).to_contain_text("文件完好")
+    expect(report.locator(".aspects .is-bad")).to_have_count(0)
+    screenshot(page, "verify-partial")
+
+    page.get_by_label("环节 PDF 文件").set_input_files(paths)
+    page.get_by_label("同时检查完整性").check()
+    page.get_by_role("button", name="开始验证").click()
+    expect(report.locator(".verdict")).to_contain_text("验证未通过")
+    expect(report.locator(".verdict")).to_contain_text("签名和链条有效，但材料不完整")
+    expect(page.get_by_label("同时检查完整性")).to_be_checked()
+    expect(report.locator(".aspects .is-bad")).to_have_text(re.compile("材料完整"))
+    expect(stages.nth(0).locator(".problem")).to_have_text("✗ 没有提供环节 0 的文件")
+    expect(report.locator(".problems").last).to_contain_text("审批流程尚未完成")
+    screenshot(page, "verify-incomplete")
+
+
+def test_verify_page_shows_plain_messages_and_folds_the_technical_detail(page: Page, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7 nonsense")
+    page.goto("/verify")
+    page.get_by_label("环节 PDF 文件").set_input_files(str(junk))
+    page.get_by_role("button", name="开始验证").click()
+    report = page.locator("#report")
+    item = report.locator(".problem-item")
+    expect(item.locator(".problem")).to_have_text("✗ 文件不是可读取的 PDF")
+    detail = item.locator(".tech-detail")
+    expect(detail).to_be_hidden()
+    item.get_by_text("技术细节").click()
+    expect(detail).to_be_visible()
+    expect(detail).to_contain_text("Error")
+    expect(item).to_contain_text("unreadable-pdf")
+
+    page.goto("/verify")
+    page.get_by_label("环节 PDF 文件").set_input_files(str(junk))
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    page.get_by_label("信任包（可选）").set_input_files(str(deep))
+    page.get_by_role("button", name="开始验证").click()
+    expect(page.get_by_role("alert")).to_contain_text("信任包无法读取：信任包嵌套过深")
+
+
 # --------------------------------------------------------------------------- the inbox query
 
 
-def test_inbox_query_agrees_with_replaying_every_document(server: Server, catalogue: Catalogue) -> None:
+def test_inbox_query_agrees_with_replaying_every_document(api_server: Server, catalogue: Catalogue) -> None:
     """``pending_for`` (one SQL query) finds exactly what replaying each document's workflow finds."""
-    issue_review(server, catalogue)
-    issue_review(server, catalogue, "dept_head", "dept_leader")
-    storage = Storage(server.data_dir, server.data_dir / "docgen.sqlite3")
+    issue_review(api_server, catalogue)
+    issue_review(api_server, catalogue, "dept_head", "dept_leader")
+    storage = Storage(api_server.data_dir, api_server.data_dir / "docgen.sqlite3")
     approver = Approver(SimpleNamespace(catalogue=catalogue, storage=storage))  # type: ignore[arg-type]
     ids = [row[0] for row in storage.db.connection().execute("SELECT id FROM documents").fetchall()]
     for key, (name, roles) in PEOPLE.items():

@@ -19,6 +19,7 @@ from referencing import Registry, Resource
 
 from .errors import NotFound, TemplateError
 from . import workflow
+from .jsontext import integral
 from .validation import compile_validator
 from .workdays import DEFAULT, Calendar
 from .workflow import Workflow, WorkflowStage
@@ -28,6 +29,11 @@ ACTIVE, RETIRED = "active", "retired"
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def version_key(template_id: str, version: str) -> str:
+    """``template@version``: how a version is named in keys, bundles and messages."""
+    return f"{template_id}@{version}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class TemplateVersion:
 
     @property
     def key(self) -> str:
-        return f"{self.template_id}@{self.version}"
+        return version_key(self.template_id, self.version)
 
     def drifted(self) -> list[str]:
         """Files whose content no longer matches the hash pinned at release."""
@@ -115,42 +121,42 @@ def schema_registry(root: Path) -> Registry:
     return Registry().with_resources(resources)
 
 
-def limited(schema: dict[str, Any], limits: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """``schema`` with the ``enum`` of each property at a pointer of ``limits`` narrowed to the
+def narrowed(schema: dict[str, Any], choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """``schema`` with the ``enum`` of each property at a pointer of ``choices`` narrowed to the
     values the agency allows there (in the schema's order): a copy, the released file untouched.
 
     An agency's own rule that a released template cannot know: the seed's bureau has every
     penalty decision pass 法制审核, so its 案件审核表 may only say 法制审核
-    (``limits`` in the agency profile, ``{"case-review": {"/review_type": ["法制审核"]}}``).
+    (``choices`` in the agency profile, ``{"case-review": {"/review_type": ["法制审核"]}}``).
     """
-    narrowed = copy.deepcopy(schema)
-    for at, allowed in limits.items():
-        node: Any = narrowed
+    copied = copy.deepcopy(schema)
+    for at, allowed in choices.items():
+        node: Any = copied
         for part in at.split("/")[1:]:
             node = (node.get("properties") or {}).get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or not isinstance(node.get("enum"), list):
-            raise TemplateError(f"机关配置 limits 中的 {at} 不是 {schema.get('$id')} 的可选项字段（enum）")
+            raise TemplateError(f"机关配置 choices 中的 {at} 不是 {schema.get('$id')} 的可选项字段（enum）")
         values = [value for value in node["enum"] if value in allowed]
         if not values:
-            raise TemplateError(f"机关配置 limits 中的 {at} 不允许 {schema.get('$id')} 的任何一个可选项")
+            raise TemplateError(f"机关配置 choices 中的 {at} 不允许 {schema.get('$id')} 的任何一个可选项")
         node["enum"] = values
         node["description"] = (node.get("description", "") + "本机关只允许：" + "、".join(map(str, values)) + "。")
-    return narrowed
+    return copied
 
 
 class Catalogue:
     """Every template, loaded from a project root holding ``templates/`` and ``schemas/``.
 
     ``calendar`` is the agency's working-day calendar: the validators count
-    ``x-docgen-after`` deadlines with it. ``limits`` (the agency profile's) narrows the
+    ``x-docgen-after`` deadlines with it. ``choices`` (the agency profile's) narrows the
     choices of some fields of some templates: ``{template id: {pointer: [allowed values]}}``;
     the validators and the e-form use ``schema(release)``, which applies them."""
 
     def __init__(self, root: Path, calendar: Calendar = DEFAULT,
-                 limits: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
+                 choices: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
         self.root = root
         self.calendar = calendar
-        self.limits = dict(limits or {})
+        self.choices = dict(choices or {})
         self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
         manifest = json.loads((root / "templates" / "manifest.json").read_text(encoding="utf-8"))
         self.templates = {entry["id"]: self._template(entry) for entry in manifest["templates"]}
@@ -180,14 +186,14 @@ class Catalogue:
 
     def schema(self, release: TemplateVersion) -> dict[str, Any]:
         """The schema a payload of ``release`` is held to here: the released one, narrowed by the
-        agency's ``limits`` for its template (the same object as ``release.schema`` without).
-        Only the current version is narrowed: the limits are a rule for what is issued now,
+        agency's ``choices`` for its template (the same object as ``release.schema`` without).
+        Only the current version is narrowed: the choices are a rule for what is issued now,
         and a retired version issues nothing new (its example stays valid as released)."""
         key = (release.template_id, release.version)
         if key not in self._schemas:
             current = self.templates[release.template_id].current
-            limits = self.limits.get(release.template_id) if release.version == current.version else None
-            self._schemas[key] = limited(release.schema, limits) if limits else release.schema
+            choices = self.choices.get(release.template_id) if release.version == current.version else None
+            self._schemas[key] = narrowed(release.schema, choices) if choices else release.schema
         return self._schemas[key]
 
     def validator(self, release: TemplateVersion) -> Any:
@@ -197,6 +203,13 @@ class Catalogue:
             self._validators[key] = compile_validator(self.schema(release), self.registry, self.calendar)
         return self._validators[key]
 
+    def validated(self, release: TemplateVersion, data: Any) -> Any:
+        """``data`` as it will be stored and rendered (integral floats as ints, ``jsontext.integral``),
+        once it satisfies the version's schema; ``ValidationFailed`` otherwise."""
+        data = integral(data)
+        self.validator(release).validate(data)
+        return data
+
     def workflows(self) -> dict[str, tuple[WorkflowStage, ...]]:
         """Every version's stages, keyed ``template@version``, as the trust bundle carries them."""
         return {release.key: release.workflow.stages
@@ -204,7 +217,7 @@ class Catalogue:
 
     def verify(self) -> None:
         """Refuse to serve a catalogue whose released files changed after release."""
-        drifted = [f"{v.template_id}@{v.version}: {name}"
+        drifted = [f"{v.key}: {name}"
                    for template in self.templates.values() for v in template.versions
                    for name in v.drifted()]
         if drifted:

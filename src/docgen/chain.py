@@ -19,7 +19,6 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -29,6 +28,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from . import jsontext
+from .jsontext import canonical_json
+from .timefmt import TIME, format_time, parse_time, utc_now  # noqa: F401 - part of this module's interface
 from .errors import VerificationError
 from .pki import Signer
 from .workflow import ISSUANCE
@@ -36,33 +38,70 @@ from .workflow import ISSUANCE
 FORMAT = "docgen-chain/1"
 FIRST_ROUND = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _SIGNATURE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 @dataclass(frozen=True)
 class Link:
-    """One signed stage of a document's approval history."""
+    """One signed stage of a document's approval history: one element of ``links`` in the
+    ``docgen-chain/1`` manifest.
+
+    The archival format is exactly these nineteen fields, no more and no fewer
+    (``from_dict`` refuses any other key), as a JSON object. Every field but
+    ``signature`` is covered by ``signature`` and by ``link_sha256``. Times are
+    RFC 3339 UTC with whole seconds (``2026-11-26T23:59:01Z``); hashes are SHA-256
+    as 64 lower-case hexadecimal digits.
+    """
 
     index: int
+    """Position in the chain, from 0 (the first issuance); the link at position k has index k."""
     round: int
+    """Approval round, from 1. A document returned for resubmission (补充调查, 变更或修正) starts
+    a new round with a new ``issuance`` link; every other link continues the round before it."""
     stage: str
+    """Workflow stage id (``issuance``, ``dept_head``, ``legal_review`` …) as named in the trust
+    bundle's workflow for ``template``@``template_version``; its label (``法制审核意见``) is there."""
     role: str
+    """The role the stage requires (``case_system``, ``legal_review`` …), which the signer's
+    certificate must carry."""
     signer_name: str
+    """The signer's name as written in the signer certificate (``王芳``, or the case system's name)."""
     principal_id: str
+    """The signer's principal id as written in the signer certificate."""
     certificate_sha256: str
+    """SHA-256 of the DER signer certificate whose key made ``signature`` and the PDF's signature;
+    the trust bundle lists the certificate under this hash."""
     decision: str | None
+    """The decision taken at this stage (``同意``, ``补充调查`` …), one of the stage's decisions in
+    the workflow; ``null`` for stages without decisions (issuance)."""
     opinion: str | None
+    """The opinion or reasons written with the decision, as printed on the page; ``null`` when none."""
     time: str
+    """When the signer signed, as the signer's system clock said (self-asserted: no RFC 3161
+    timestamp vouches for it). Certificates are validated at this time."""
     content_sha256: str
+    """SHA-256 of the content PDF of this stage: the first ``content_length`` bytes of the stage
+    PDF, i.e. the page as LibreOffice produced it, before the manifest and signature were appended."""
     content_length: int
+    """Length in bytes of that content PDF (the signed stage PDF is longer: one incremental update follows)."""
     previous_file_sha256: str | None
+    """SHA-256 of the complete signed stage PDF of the previous link; ``null`` only at index 0.
+    With it, the latest file vouches for each earlier file byte for byte."""
     previous_link_sha256: str | None
+    """``link_sha256`` of the previous link; ``null`` only at index 0."""
     document_id: str
+    """The document's id in the issuing installation (a UUID in hex); the same in every link.
+    Not the 文书编号, which is printed on the page only."""
     installation_id: str
+    """The issuing installation (its agency root key); must equal the trust bundle's."""
     template: str
+    """Template id (``major-decision-review``); the same in every link."""
     template_version: str
+    """Released template version (``1``); the same in every link. With ``template`` it names the
+    workflow in the trust bundle (``template@version``)."""
     signature: str
+    """Base64 of the DER ECDSA P-256 / SHA-256 signature over the canonical JSON of the other
+    eighteen fields, by the key of ``certificate_sha256``."""
 
     def payload(self) -> dict[str, Any]:
         """Every field but ``signature``: what the signature and the link hash cover."""
@@ -114,30 +153,6 @@ class Link:
         if not _SIGNATURE.fullmatch(data["signature"]):
             raise VerificationError("链条环节签名不是 base64")
         return cls(**data)
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8 (RFC 8785 for the data links hold)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
-
-
-def utc_now() -> str:
-    """Now, as links write time: RFC 3339, UTC, whole seconds (2026-11-26T23:59:01Z)."""
-    return format_time(dt.datetime.now(dt.timezone.utc))
-
-
-def format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str) -> dt.datetime:
-    if not TIME.fullmatch(value):
-        raise VerificationError(f"时间 {value!r} 不是 RFC 3339 UTC 格式")
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    except ValueError as exc:
-        raise VerificationError(f"时间 {value!r} 无效") from exc
 
 
 def sign_link(*, index: int, round: int, stage: str, role: str, decision: str | None,
@@ -203,10 +218,7 @@ class Manifest:
     @classmethod
     def from_json(cls, data: bytes | str) -> "Manifest":
         """Parse and check a manifest; raises ``VerificationError`` with the reason."""
-        try:
-            parsed = json.loads(data, object_pairs_hook=_no_duplicates)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise VerificationError(f"链条清单不是有效的 JSON：{exc}") from exc
+        parsed = jsontext.load_material(data, "链条清单")
         if not isinstance(parsed, dict) or set(parsed) != {"format", "links"}:
             raise VerificationError("链条清单应只含 format 和 links")
         if parsed["format"] != FORMAT:
@@ -214,15 +226,6 @@ class Manifest:
         if not isinstance(parsed["links"], list) or not parsed["links"]:
             raise VerificationError("链条清单的 links 应为非空数组")
         return cls(tuple(Link.from_dict(item) for item in parsed["links"]))
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise VerificationError(f"链条清单中键 {key!r} 重复")
-        result[key] = value
-    return result
 
 
 # --------------------------------------------------------------------------- building a chain

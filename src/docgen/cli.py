@@ -10,12 +10,13 @@ from typing import Any, Sequence
 
 from .catalogue import Catalogue
 from .config import Settings
-from .conversion import ConverterPool
+from .converters import converter_for
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
+from .problems import problem_body
 from .pki import Authority, MasterKey, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
-from .verification import verify
+from .verify import verify
 from .rendering import RenderContext, render_docx
 
 
@@ -25,10 +26,9 @@ def _print_json(value: Any) -> None:
 
 def _fail(exc: DocgenError) -> int:
     """Report an error as the API would (RFC 9457 fields) on stderr."""
+    extensions, _ = problem_body(exc)
     body: dict[str, Any] = {"type": f"/problems/{exc.type}", "title": exc.title, "status": exc.status,
-                            "detail": exc.detail}
-    if isinstance(exc, ValidationFailed):
-        body["errors"] = [issue.as_dict() for issue in exc.issues]
+                            "detail": exc.detail, **extensions}
     print(json.dumps(body, ensure_ascii=False, indent=2), file=sys.stderr)
     return 1
 
@@ -75,7 +75,7 @@ def _read_payload(path: str) -> Any:
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
-    catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.limits)
+    catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.choices)
     release = catalogue.get(args.template, args.version)
     data = _read_payload(args.payload)
     catalogue.validator(release).validate(data)
@@ -83,9 +83,13 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     if args.docx:
         Path(args.output).write_bytes(docx)
         return 0
-    with tempfile.TemporaryDirectory(prefix="docgen-render-") as work, \
-            ConverterPool(1, Path(work), uno_python=settings.uno_python) as pool:
-        Path(args.output).write_bytes(pool.convert(docx))
+    with tempfile.TemporaryDirectory(prefix="docgen-render-") as work:
+        converter = converter_for(settings, Path(work), size=1)
+        converter.start()
+        try:
+            Path(args.output).write_bytes(converter.convert(docx))
+        finally:
+            converter.close()
     return 0
 
 
@@ -120,16 +124,20 @@ def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input."""
+    """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input.
+
+    Any set of genuine stage files of one document verifies (the latest file's links vouch
+    for the earlier stages); ``--complete`` also requires every stage's file and a finished
+    workflow."""
     try:
         trust = TrustBundle.from_json(Path(args.trust).read_bytes())
         files = [(path, Path(path).read_bytes()) for path in args.files]
     except (OSError, VerificationError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
         return 2
-    report = verify(files, trust)
+    report = verify(files, trust, require_complete=args.complete)
     if args.json:
-        _print_json(report.to_dict())
+        _print_json({**report.to_dict(), "status": report.status()})
     else:
         print(report.describe())
     return 0 if report.ok else 1
@@ -183,6 +191,8 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
     check.add_argument("files", nargs="+")
     check.add_argument("--trust", required=True, help="信任包 JSON")
+    check.add_argument("--complete", action="store_true",
+                       help="同时检查完整性：每个环节都提供了文件，且审批流程已完成")
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=cmd_verify)
     return root

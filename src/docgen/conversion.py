@@ -150,6 +150,7 @@ class _Slot:
         self.log = self.dir / "worker.log"
         self.worker: _Worker | None = None
         self.conversions = 0
+        self.busy_since: float | None = None  # monotonic start of the conversion in progress
         self.lock = threading.Lock()  # guards ``worker`` against close() racing a (re)start
 
 
@@ -238,9 +239,12 @@ class ConverterPool:
         self.close()
 
     def alive(self) -> int:
-        """Workers that are connected to their soffice and still running."""
+        """Workers that are connected to their soffice, still running and not hung: a conversion
+        running past half its timeout counts as hung (``/readyz`` sees it before the kill)."""
+        now = time.monotonic()
         return sum(1 for slot in self._slots
-                   if (worker := slot.worker) is not None and worker.ready and worker.running())
+                   if (worker := slot.worker) is not None and worker.ready and worker.running()
+                   and (slot.busy_since is None or now - slot.busy_since < self.timeout / 2))
 
     # -- converting ------------------------------------------------------------------------------
 
@@ -336,9 +340,11 @@ class ConverterPool:
         try:
             src.write_bytes(docx)
             slot.conversions += 1  # failed documents grow LibreOffice's memory too
+            slot.busy_since = time.monotonic()
             worker.convert(src, dst, self.timeout)
             pdf = dst.read_bytes()
         finally:
+            slot.busy_since = None
             src.unlink(missing_ok=True)
             dst.unlink(missing_ok=True)
         if not pdf.startswith(b"%PDF"):

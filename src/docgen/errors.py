@@ -38,13 +38,25 @@ class ValidationFailed(DocgenError):
     type = "validation-failed"
     title = "数据校验未通过"
 
-    def __init__(self, issues: list[Issue]) -> None:
+    #: At most this many issues are listed in a problem document; ``detail`` gives the count.
+    LISTED = 100
+
+    def __init__(self, issues: list[Issue], truncated: bool = False) -> None:
         self.issues = list(issues)
-        super().__init__(f"共 {len(self.issues)} 处错误")
+        self.truncated = truncated  # the validator stopped looking after this many
+        count = f"超过 {len(self.issues)} 处错误" if truncated else f"共 {len(self.issues)} 处错误"
+        if len(self.issues) > self.LISTED:
+            count += f"，列出前 {self.LISTED} 处"
+        super().__init__(count)
+
+    def listed(self) -> list[dict[str, str]]:
+        """The issues a problem document lists: the first ``LISTED``, in pointer order."""
+        return [issue.as_dict() for issue in self.issues[:self.LISTED]]
 
     def under(self, prefix: str) -> "ValidationFailed":
         """The same issues, re-anchored inside an enclosing document (``/party`` → ``/data/party``)."""
-        return ValidationFailed([Issue(prefix + issue.pointer, issue.message) for issue in self.issues])
+        return ValidationFailed([Issue(prefix + issue.pointer, issue.message) for issue in self.issues],
+                                self.truncated)
 
 
 class NotFound(DocgenError):
@@ -78,11 +90,23 @@ class RenderFailed(DocgenError):
 
 
 class ConversionFailed(DocgenError):
-    """LibreOffice could not convert a document, even after one retry on a fresh process."""
+    """LibreOffice could not convert a document, even after one retry on a fresh process.
+
+    What LibreOffice said (its log, the server's paths) is for the server log
+    only (``internal``); the caller learns that conversion failed, not how.
+    """
 
     status = 502
     type = "conversion-failed"
     title = "PDF 转换失败"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("LibreOffice 未能把该文书转换为 PDF，什么也没有存储；详情已记入服务日志")
+        self.internal = detail
+        self.args = (detail or self.detail,)  # str(): the internal account, for logs and tests
+
+    def __str__(self) -> str:
+        return self.internal or self.detail
 
 
 class ConverterBusy(DocgenError):
@@ -95,6 +119,45 @@ class ConverterBusy(DocgenError):
     def __init__(self, detail: str = "", retry_after: int = 2) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class VerifierBusy(ConverterBusy):
+    """Every verification worker is busy and the queue is full: come back later."""
+
+    type = "verifier-busy"
+    title = "验证服务繁忙"
+
+
+class PayloadTooLarge(DocgenError):
+    """A request body or upload over its configured limit; nothing of it was kept."""
+
+    status = 413
+    type = "payload-too-large"
+    title = "请求体过大"
+
+
+class UnsupportedMediaType(DocgenError):
+    status = 415
+    type = "unsupported-media-type"
+    title = "不支持的内容类型"
+
+
+class InsufficientStorage(DocgenError):
+    """The disk holding the data directory is (nearly) full: nothing was stored."""
+
+    status = 507
+    type = "insufficient-storage"
+    title = "存储空间不足"
+
+
+class StorageUnavailable(DocgenError):
+    """The database or the blob store cannot be written (read-only, gone): nothing was stored."""
+
+    status = 503
+    type = "storage-unavailable"
+    title = "存储不可写"
+
+    retry_after = 30
 
 
 class IdempotencyKeyReused(DocgenError):

@@ -1,8 +1,10 @@
 """Idempotency-Key handling: a retried POST returns the document of the first try.
 
 The key is claimed before any work starts, so two concurrent requests with one
-key cannot both issue a document (and consume two 文书编号). A claim left by a crashed process lapses like
-a number reservation does.
+key cannot both issue a document (and consume two 文书编号). A claim carries
+the boot id of the server process that made it; a claim left by a crashed
+process is reclaimed when the next server starts (see ``numbering``), so a
+retry after a restart completes instead of answering 409 for minutes.
 """
 from __future__ import annotations
 
@@ -10,29 +12,24 @@ import sqlite3
 import time
 
 from .errors import Conflict, IdempotencyKeyReused
-from .numbering import STALE_AFTER_SECONDS
 from .storage import Database
 
 
 class IdempotencyKeys:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, boot_id: str = "") -> None:
         self.db = db
+        self.boot_id = boot_id
 
     def claim(self, key: str, fingerprint: str) -> str | None:
         """Claim ``key`` for this request; return the document id if it already succeeded."""
         with self.db.transaction() as conn:
-            now = time.time()
-            conn.execute(
-                "DELETE FROM idempotency_keys WHERE key = ? AND document_id IS NULL AND created_at < ?",
-                (key, now - STALE_AFTER_SECONDS),
-            )
             row = conn.execute(
                 "SELECT fingerprint, document_id FROM idempotency_keys WHERE key = ?", (key,)
             ).fetchone()
             if row is None:
                 conn.execute(
-                    "INSERT INTO idempotency_keys (key, fingerprint, created_at) VALUES (?, ?, ?)",
-                    (key, fingerprint, now),
+                    "INSERT INTO idempotency_keys (key, fingerprint, created_at, boot_id) VALUES (?, ?, ?, ?)",
+                    (key, fingerprint, time.time(), self.boot_id),
                 )
                 return None
         if row["fingerprint"] != fingerprint:
@@ -49,3 +46,9 @@ class IdempotencyKeys:
     @staticmethod
     def complete(conn: sqlite3.Connection, key: str, document_id: str) -> None:
         conn.execute("UPDATE idempotency_keys SET document_id = ? WHERE key = ?", (document_id, key))
+
+    @staticmethod
+    def reclaim(conn: sqlite3.Connection, boot_id: str) -> int:
+        """Free every unfinished claim of another boot (a dead process's); how many."""
+        return conn.execute("DELETE FROM idempotency_keys WHERE document_id IS NULL"
+                            " AND (boot_id IS NULL OR boot_id <> ?)", (boot_id,)).rowcount

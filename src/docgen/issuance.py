@@ -1,4 +1,4 @@
-"""Issuing a document: validate → number → render → convert → seal → store, as one operation.
+"""Issuing a document: validate → number → (render → convert → seal → store: ``stages``), as one operation.
 
 Issuance is stage 0 of the document's signature chain, signed for the
 submitting case system. Either the whole document is stored (payload, DOCX and
@@ -7,26 +7,22 @@ request leaves no row, no consumed 文书编号 and no claimed idempotency key.
 """
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from . import chain
 from .catalogue import Catalogue, TemplateVersion
-from .chain import Link, Manifest
-from .conversion import ConverterPool
-from .errors import Conflict, TemplateRetired
+from .chain import Manifest
+from .errors import TemplateRetired
 from .idempotency import IdempotencyKeys
+from .jsontext import integral
 from .numbering import Numbering, Reservation
-from .pki import Authority, Signer
-from .rendering import RenderContext, render_docx
-from .sealimage import place_seal_image, read_seal_image
-from .sealing import seal
-from .storage import Storage, StoredDocument, StoredStage, canonical_json, sha256
+from .rendering import RenderContext
+from .stages import Opinion, Stages
+from .timefmt import record_now
+from .jsontext import canonical_json
+from .storage import StoredDocument, sha256
 
 
 @dataclass(frozen=True)
@@ -35,44 +31,18 @@ class Issued:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class Opinion:
-    """What a stage's box on the page shows; known before its link can be signed."""
-
-    round: int
-    stage: str
-    decision: str | None
-    opinion: str | None
-    signer: str
-    time: str
-
-    @classmethod
-    def of(cls, link: Link) -> "Opinion":
-        return cls(link.round, link.stage, link.decision, link.opinion, link.signer_name, link.time)
-
-
-@dataclass(frozen=True)
-class StageBytes:
-    """What one stage issues: the filled DOCX and the signed PDF, with the chain so far."""
-
-    docx: bytes
-    pdf: bytes
-    manifest: Manifest
-
-
 class Issuer:
-    def __init__(self, catalogue: Catalogue, storage: Storage, pool: ConverterPool,
-                 authority: Authority, agency: Mapping[str, Any]) -> None:
+    """Stage 0 of a document: a payload validated, numbered and issued through ``Stages``."""
+
+    def __init__(self, catalogue: Catalogue, stages: Stages, *, boot_id: str = "") -> None:
         self.catalogue = catalogue
-        self.storage = storage
-        self.pool = pool
-        self.authority = authority
-        self.agency = agency
-        # The agency's seal image (agency profile ``seal_image``), printed on signed copies only.
-        self.seal_image = read_seal_image(Path(agency["seal_image"])) if agency.get("seal_image") else None
-        self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
-        self.numbering = Numbering(storage.db, agency)
-        self.keys = IdempotencyKeys(storage.db)
+        self.stages = stages
+        self.storage = stages.storage
+        self.authority = stages.authority
+        self.agency = stages.agency
+        self.zone = stages.zone
+        self.numbering = Numbering(self.storage.db, self.agency, boot_id)
+        self.keys = IdempotencyKeys(self.storage.db, boot_id)
 
     def release(self, template_id: str, version: str | None) -> TemplateVersion:
         """The version to issue with; a retired version renders old documents only."""
@@ -82,57 +52,17 @@ class Issuer:
             raise TemplateRetired(f"模板 {template_id} 的版本 {release.version} 已停用，请使用现行版本 {current}")
         return release
 
-    def validate(self, release: TemplateVersion, data: Any) -> None:
-        self.catalogue.validator(release).validate(data)
-
-    def render_pdf(self, release: TemplateVersion, context: RenderContext) -> tuple[bytes, bytes]:
-        docx = render_docx(release.template_bytes, context)
-        return docx, self.pool.convert(docx)
-
-    def approvals_context(self, opinions: list["Opinion"]) -> dict[str, dict[str, str | None]]:
-        """The opinions of the current round, as the template's ``approvals`` boxes show them."""
-        current = [o for o in opinions if o.round == opinions[-1].round] if opinions else []
-        return {o.stage: {"decision": o.decision, "opinion": o.opinion, "signer": o.signer,
-                          "date": chain.parse_time(o.time).astimezone(self.zone).date().isoformat()}
-                for o in current if o.stage != chain.ISSUANCE}
-
-    def produce_stage(self, release: TemplateVersion, data: Any, doc_number: str, signer: Signer,
-                      opinions: list["Opinion"], make_manifest: Callable[[bytes], Manifest]) -> StageBytes:
-        """Render with every opinion of the round (the new one included), convert, then seal.
-
-        ``make_manifest(content_pdf)`` adds the new link: it needs the content's hash,
-        so the page is rendered from ``opinions`` first.
-        """
-        context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
-                                extra={"approvals": self.approvals_context(opinions)})
-        docx = render_docx(release.template_bytes, context)
-        if self.seal_image:  # the visible sign of the signature below, on this signed copy only
-            docx = place_seal_image(docx, self.seal_image)
-        content = self.pool.convert(docx)
-        manifest = make_manifest(content)
-        last = manifest.last
-        stage = release.workflow.stage(last.stage)
-        reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
-        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
-                          manifest)
-
-    def store_stage(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
-                    produced: StageBytes) -> StoredStage:
-        link = produced.manifest.last
-        stage = StoredStage(document_id=document_id, idx=link.index, stage=link.stage,
-                            payload_sha256=payload_sha256, docx_sha256=self.storage.blobs.put(produced.docx),
-                            pdf_sha256=self.storage.blobs.put(produced.pdf), link=link)
-        try:
-            self.storage.insert(conn, "stages", stage.row())
-        except sqlite3.IntegrityError:
-            raise Conflict(f"环节 {link.index} 已由另一请求签署") from None
-        return stage
+    def validate(self, release: TemplateVersion, data: Any) -> Any:
+        """The payload as it will be stored and rendered (integral floats as ints), once it is valid."""
+        return self.catalogue.validated(release, data)
 
     def issue(self, principal_id: str, template_id: str, version: str | None, data: Any,
               idempotency_key: str | None = None) -> Issued:
         release = self.release(template_id, version)
-        if idempotency_key:
-            fingerprint = sha256(canonical_json({"template": template_id, "version": version, "data": data}))
+        data = integral(data)
+        if idempotency_key:  # the version as resolved: omitting it means the current one
+            fingerprint = sha256(canonical_json({"template": template_id, "version": release.version,
+                                                 "data": data}))
             existing = self.keys.claim(f"{principal_id}:{idempotency_key}", fingerprint)
             if existing:
                 return Issued(self.storage.document(existing), replayed=True)
@@ -146,43 +76,61 @@ class Issuer:
 
     def _issue(self, principal_id: str, release: TemplateVersion, data: Any,
                idempotency_key: str | None) -> StoredDocument:
-        self.validate(release, data)
-        reservation = self.numbering.reserve(release.template_id) if release.numbered else None
+        data = self.validate(release, data)
+        self.stages.preflight()
+        holder: list[Reservation] = []  # the reservation in force; it may move down into a gap (numbering.turn)
+        if release.numbered:
+            holder.append(self.numbering.reserve(release.template_id))
         try:
-            return self._store(principal_id, release, data, reservation, idempotency_key)
+            return self._store(principal_id, release, data, holder, idempotency_key)
         except BaseException:
-            if reservation:
-                self.numbering.release(reservation)
+            if holder:
+                self.numbering.release(holder[0])
             raise
 
-    def _store(self, principal_id: str, release: TemplateVersion, data: Any, reservation: Reservation | None,
+    def _store(self, principal_id: str, release: TemplateVersion, data: Any, holder: list[Reservation],
                idempotency_key: str | None) -> StoredDocument:
+        """Render, convert and seal with the reserved number; store once every lower number is issued.
+
+        If the number moves down into a gap while waiting its turn, the
+        document is made again with the new number: it is printed and signed.
+        """
         signer = self.authority.signer(principal_id)
         document_id = uuid.uuid4().hex
-        number = reservation.text if reservation else ""
-        now = chain.utc_now()
-
-        def start(content: bytes) -> Manifest:
-            return chain.start(content, document_id=document_id, installation_id=self.authority.installation_id,
-                               template=release.template_id, template_version=release.version, signer=signer,
-                               time=now, role=release.workflow.stages[0].role)
-
-        opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
-        produced = self.produce_stage(release, data, number, signer, [opening], start)
         payload_sha256 = self.storage.blobs.put(canonical_json(data))
+        while True:
+            number = holder[0].text if holder else ""
+            now = chain.utc_now()
+
+            def start(content: bytes) -> Manifest:
+                return chain.start(content, document_id=document_id,
+                                   installation_id=self.authority.installation_id, template=release.template_id,
+                                   template_version=release.version, signer=signer, time=now,
+                                   role=release.workflow.stages[0].role)
+
+            opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
+            produced = self.stages.produce(release, data, number, signer, [opening], start)
+            if not holder:
+                break
+            turn = self.numbering.turn(holder[0])
+            if turn == holder[0]:
+                break
+            holder[0] = turn
         document = StoredDocument(
             id=document_id, template_id=release.template_id, template_version=release.version,
             template_sha256=dict(release.sha256), title=release.title, doc_number=number or None,
-            payload_sha256=payload_sha256, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            payload_sha256=payload_sha256, created_at=record_now(),
             created_by=principal_id,
         )
         with self.storage.db.transaction() as conn:
-            if reservation:
-                Numbering.confirm(conn, reservation, document.id)
+            if holder:
+                Numbering.confirm(conn, holder[0], document.id)
             if idempotency_key:
                 IdempotencyKeys.complete(conn, f"{principal_id}:{idempotency_key}", document.id)
             self.storage.insert(conn, "documents", document.row())
-            self.store_stage(conn, document.id, payload_sha256, produced)
+            self.stages.store(conn, document.id, payload_sha256, produced)
+        if holder:
+            self.numbering.settled()
         return document
 
     def blank(self, release: TemplateVersion) -> tuple[bytes, bytes]:
@@ -191,7 +139,8 @@ class Issuer:
         cached = {kind: self.storage.rendition(f"{key}:{kind}") for kind in ("docx", "pdf")}
         if all(cached.values()):
             return self.storage.blobs.get(cached["docx"]), self.storage.blobs.get(cached["pdf"])
-        docx, pdf = self.render_pdf(release, RenderContext(data={}, agency=self.agency, blank=True))
+        self.stages.preflight()
+        docx, pdf = self.stages.render_pdf(release, RenderContext(data={}, agency=self.agency, blank=True))
         self.storage.save_rendition(f"{key}:docx", docx)
         self.storage.save_rendition(f"{key}:pdf", pdf)
         return docx, pdf

@@ -1,24 +1,40 @@
-"""文书编号: unique and gap-free per prefix and year.
+"""文书编号: unique, gap-free and in issue order, per prefix and year, across crashes.
 
-The number must be printed in the PDF, so it is reserved before rendering. A
-reservation whose issuance fails is released, and the next request takes the
-lowest free number, so the issued numbers of a year always run 1..N without
-gaps. A reservation left by a crashed process is reclaimed once it is older
-than any issuance can take.
+The number is printed in the PDF, so it is reserved before rendering; a
+register of enforcement numbers may show neither a gap nor a number issued
+after a higher one. Three rules keep it so:
+
+- **Lowest free number.** A reservation takes the lowest number of its series
+  that is neither issued nor reserved, so a released number is reused.
+- **Commit in number order.** A document is stored only once every lower
+  reservation of its series is issued or gone (``turn``). If a lower one was
+  released meanwhile (its issuance failed) and left a gap, the waiting document
+  moves down into it and is rendered again with that number. So a document
+  never holds a number above a gap, and the numbers of a series are issued in
+  increasing order.
+- **Reservations belong to a boot.** Each server process records a boot id
+  with every reservation and Idempotency-Key claim. At start-up a server
+  reclaims those of every other boot: with SQLite, one server owns a data
+  directory (``lock.py``), so those boots are dead, and their in-flight numbers
+  and keys are free again at once, not 15 minutes later. Since nothing above an
+  in-flight number was committed, reclaiming it leaves no gap.
 """
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from .errors import Conflict, TemplateError
+from .errors import Conflict, ConverterBusy, TemplateError
 from .storage import Database
 
-STALE_AFTER_SECONDS = 15 * 60
+#: How long a document waits for the lower numbers of its series before it gives up (503).
+TURN_TIMEOUT = 120.0
+_POLL = 0.05
 
 
 @dataclass(frozen=True)
@@ -30,11 +46,13 @@ class Reservation:
 
 
 class Numbering:
-    def __init__(self, db: Database, agency: Mapping[str, Any]) -> None:
+    def __init__(self, db: Database, agency: Mapping[str, Any], boot_id: str = "") -> None:
         self.db = db
         self.format = agency["numbering"]["format"]
         self.prefixes: Mapping[str, str] = agency["numbering"]["prefixes"]
         self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
+        self.boot_id = boot_id
+        self._changed = threading.Condition()  # wakes waiting documents when a number is issued or freed
 
     def prefix(self, template_id: str) -> str:
         try:
@@ -42,21 +60,19 @@ class Numbering:
         except KeyError:
             raise TemplateError(f"机关配置中没有 {template_id} 的文书编号前缀") from None
 
+    def _text(self, prefix: str, year: int, seq: int) -> str:
+        return self.format.format(prefix=prefix, year=year, seq=seq)
+
     def reserve(self, template_id: str) -> Reservation:
         prefix = self.prefix(template_id)
         year = datetime.now(self.zone).year
-        now = time.time()
         with self.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM number_reservations WHERE document_id IS NULL AND reserved_at < ?",
-                (now - STALE_AFTER_SECONDS,),
-            )
             seq = _lowest_free(conn, prefix, year)
             conn.execute(
-                "INSERT INTO number_reservations (prefix, year, seq, reserved_at) VALUES (?, ?, ?, ?)",
-                (prefix, year, seq, now),
+                "INSERT INTO number_reservations (prefix, year, seq, reserved_at, boot_id) VALUES (?, ?, ?, ?, ?)",
+                (prefix, year, seq, time.time(), self.boot_id),
             )
-        return Reservation(prefix, year, seq, self.format.format(prefix=prefix, year=year, seq=seq))
+        return Reservation(prefix, year, seq, self._text(prefix, year, seq))
 
     def release(self, reservation: Reservation) -> None:
         with self.db.transaction() as conn:
@@ -64,6 +80,43 @@ class Numbering:
                 "DELETE FROM number_reservations WHERE prefix = ? AND year = ? AND seq = ? AND document_id IS NULL",
                 (reservation.prefix, reservation.year, reservation.seq),
             )
+        self.settled()
+
+    def settled(self) -> None:
+        """A number was issued or freed: wake the documents waiting for their turn."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def turn(self, reservation: Reservation, timeout: float = TURN_TIMEOUT) -> Reservation:
+        """Wait until no lower number of the series is in flight; the reservation to store with.
+
+        That is ``reservation`` itself, or a lower free number it moved into
+        (the caller must then render again: the number is printed).
+        """
+        deadline = time.monotonic() + timeout
+        key = (reservation.prefix, reservation.year, reservation.seq)
+        while True:
+            if not self._lower_in_flight(reservation):
+                with self.db.transaction() as conn:
+                    if not _lower_in_flight(conn, reservation):
+                        free = _lowest_free(conn, reservation.prefix, reservation.year)
+                        if free >= reservation.seq:
+                            return reservation
+                        moved = conn.execute(
+                            "UPDATE number_reservations SET seq = ? WHERE prefix = ? AND year = ? AND seq = ?"
+                            " AND document_id IS NULL", (free, *key)).rowcount
+                        if moved != 1:
+                            raise Conflict(f"文书编号 {reservation.text} 的预留已失效，请重试")
+                        return replace(reservation, seq=free, text=self._text(reservation.prefix,
+                                                                              reservation.year, free))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConverterBusy(f"文书编号 {reservation.text} 之前的编号仍在签发中，请稍后重试", retry_after=5)
+            with self._changed:
+                self._changed.wait(min(_POLL, remaining))
+
+    def _lower_in_flight(self, reservation: Reservation) -> bool:
+        return _lower_in_flight(self.db.connection(), reservation)
 
     @staticmethod
     def confirm(conn: sqlite3.Connection, reservation: Reservation, document_id: str) -> None:
@@ -75,6 +128,19 @@ class Numbering:
         ).rowcount
         if bound != 1:
             raise Conflict(f"文书编号 {reservation.text} 的预留已失效，请重试")
+
+    @staticmethod
+    def reclaim(conn: sqlite3.Connection, boot_id: str) -> int:
+        """Free every unissued reservation of another boot (a dead process's); how many."""
+        return conn.execute("DELETE FROM number_reservations WHERE document_id IS NULL"
+                            " AND (boot_id IS NULL OR boot_id <> ?)", (boot_id,)).rowcount
+
+
+def _lower_in_flight(conn: sqlite3.Connection, reservation: Reservation) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM number_reservations WHERE prefix = ? AND year = ? AND seq < ? AND document_id IS NULL LIMIT 1",
+        (reservation.prefix, reservation.year, reservation.seq)).fetchone()
+    return row is not None
 
 
 def _lowest_free(conn: sqlite3.Connection, prefix: str, year: int) -> int:

@@ -1,6 +1,8 @@
 """RFC 9457 problem documents for every error the API returns."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from fastapi import Request
@@ -8,13 +10,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .errors import ConverterBusy, DocgenError, Unauthorized, ValidationFailed
+from .errors import ConversionFailed, DocgenError, Unauthorized, ValidationFailed
+from .jsontext import pointer as json_pointer
+from .jsontext import safe
 
 MEDIA_TYPE = "application/problem+json"
 
 _HTTP_TITLES = {
     400: "请求有误", 401: "未认证", 403: "无权访问", 404: "未找到", 405: "不支持的请求方法",
-    406: "无法提供所请求的格式", 409: "冲突", 415: "不支持的内容类型", 422: "数据校验未通过",
+    406: "无法提供所请求的格式", 409: "冲突", 413: "请求体过大", 415: "不支持的内容类型", 422: "数据校验未通过",
+}
+# Starlette's and FastAPI's own English details, said in Chinese.
+_HTTP_DETAILS = {
+    "Not Found": "没有这个地址", "Method Not Allowed": "该地址不支持这种请求方法",
+    "There was an error parsing the body": "请求体无法解析",
 }
 
 # Messages for FastAPI's own request parsing errors (before our schema validation runs).
@@ -25,51 +34,77 @@ _REQUEST_MESSAGES = {
     "model_attributes_type": "应为对象",
     "string_type": "应为字符串",
     "extra_forbidden": "是不允许的字段",
+    "list_type": "应为数组",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "too_short": "元素过少",
+    "too_long": "元素过多",
+    "literal_error": "不是允许的取值",
+    "enum": "不是允许的取值",
+    "value_error": "无效",
+    "string_unicode": "不是有效的 Unicode 文本",
 }
 
 
 def problem(status: int, slug: str, title: str, detail: str, instance: str,
             headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    """A problem document; every string it echoes is made encodable first (a lone surrogate
+    from the request must not turn a 4xx into a 500)."""
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
             "instance": instance, **extensions}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return JSONResponse(safe(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_body(exc: DocgenError) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """The problem extensions and headers of a docgen error: one conversion for HTTP and the CLI."""
+    extensions: dict[str, Any] = {}
+    headers = None
+    if isinstance(exc, ValidationFailed):
+        extensions["errors"] = exc.listed()
+        extensions["error_count"] = len(exc.issues)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="docgen"'}
+    return extensions, headers
 
 
 async def docgen_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DocgenError)
-    extensions: dict[str, Any] = {}
-    headers = None
-    if isinstance(exc, ValidationFailed):
-        extensions["errors"] = [issue.as_dict() for issue in exc.issues]
-    if isinstance(exc, ConverterBusy):
-        headers = {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, Unauthorized):
-        headers = {"WWW-Authenticate": 'Bearer realm="docgen"'}
+    if isinstance(exc, ConversionFailed) and exc.internal:
+        logging.getLogger("docgen").error("转换失败（%s）：%s", request.url.path, exc.internal)
+    extensions, headers = problem_body(exc)
     return problem(exc.status, exc.type, exc.title, exc.detail, request.url.path, headers, **extensions)
-
-
-def _pointer(location: tuple[Any, ...]) -> str:
-    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in location[1:]]
-    return "".join("/" + part for part in parts)
 
 
 async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for error in exc.errors():
-        pointer = _pointer(tuple(error.get("loc", ())))
-        message = _REQUEST_MESSAGES.get(error.get("type", ""), error.get("msg", "无效"))
+        location = tuple(error.get("loc", ()))[1:]
+        if error.get("type") == "json_invalid":  # the location is a character offset, not a field
+            location = ()
+        pointer = json_pointer(location)
+        message = _REQUEST_MESSAGES.get(error.get("type", ""), "无效")
         errors.append({"pointer": pointer, "message": f"{pointer or '请求体'} {message}"})
-    return problem(422, "validation-failed", "数据校验未通过", f"共 {len(errors)} 处错误",
-                   request.url.path, errors=errors)
+    listed = errors[:ValidationFailed.LISTED]
+    detail = f"共 {len(errors)} 处错误" + (f"，列出前 {len(listed)} 处" if len(listed) < len(errors) else "")
+    return problem(422, "validation-failed", "数据校验未通过", detail, request.url.path,
+                   errors=listed, error_count=len(errors))
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     title = _HTTP_TITLES.get(exc.status_code, "错误")
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem(exc.status_code, f"http-{exc.status_code}", title, detail, request.url.path,
-                   dict(exc.headers or {}))
+    return problem(exc.status_code, f"http-{exc.status_code}", title, _HTTP_DETAILS.get(detail, detail),
+                   request.url.path, dict(exc.headers or {}))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,8 +112,22 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal-error", "内部错误", "服务内部错误，请联系管理员", request.url.path)
 
 
+async def storage_failure(request: Request, exc: Exception) -> JSONResponse:
+    """A write that failed for lack of space (507) or of a writable store (503), never with a path."""
+    from .storage import storage_error  # here: storage imports nothing of the HTTP layer
+
+    known = storage_error(exc)
+    if known is None:
+        logging.getLogger("docgen").exception("内部错误（%s）", request.url.path, exc_info=exc)
+        return await unexpected_error(request, exc)
+    logging.getLogger("docgen").error("存储失败（%s）：%s", request.url.path, exc)
+    return await docgen_error(request, known)
+
+
 HANDLERS = {
     Exception: unexpected_error,
+    OSError: storage_failure,
+    sqlite3.Error: storage_failure,
     DocgenError: docgen_error,
     RequestValidationError: request_validation_error,
     HTTPException: http_error,

@@ -6,8 +6,10 @@ an unreferenced file but never a row pointing at missing or half-written bytes.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import sqlite3
 import tempfile
 import threading
@@ -18,7 +20,7 @@ from typing import Any, Iterator
 
 from .chain import Link
 from .durable import write_atomically
-from .errors import NotFound
+from .errors import InsufficientStorage, NotFound, StorageUnavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -70,14 +72,27 @@ CREATE TABLE IF NOT EXISTS renditions (
 );
 """
 
+#: Forward-only changes to a database made by an earlier version, in order; ``PRAGMA user_version``
+#: counts those applied. A new database gets ``SCHEMA`` and then every step.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: reservations and idempotency claims belong to the server process (boot) that made them.
+    """
+    ALTER TABLE number_reservations ADD COLUMN boot_id TEXT;
+    ALTER TABLE idempotency_keys ADD COLUMN boot_id TEXT;
+    CREATE TABLE IF NOT EXISTS boots (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        reclaimed_numbers INTEGER NOT NULL,
+        reclaimed_keys INTEGER NOT NULL
+    );
+    """,
+)
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def canonical_json(value: Any) -> bytes:
-    """One byte form per JSON value, so equal payloads hash equal."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 class BlobStore:
@@ -120,7 +135,19 @@ class Database:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self.connection().executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables, then apply the migrations this database has not had, each atomically."""
+        conn = self.connection()
+        conn.executescript(SCHEMA)
+        for number, script in enumerate(MIGRATIONS, start=1):
+            with self.transaction() as tx:  # another process may be migrating too: look again inside
+                if tx.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue
+                for statement in filter(str.strip, script.split(";")):
+                    tx.execute(statement)
+                tx.execute(f"PRAGMA user_version = {number}")
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -233,11 +260,63 @@ class Storage:
             conn.execute("INSERT OR REPLACE INTO renditions (key, sha256) VALUES (?, ?)", (key, digest))
         return digest
 
+    def space(self, minimum: int) -> "Space":
+        """Free bytes on the blob store's file system, and whether they are at least ``minimum``."""
+        try:
+            stat = os.statvfs(self.blobs.root)
+        except OSError:
+            return Space(0, False)
+        free = stat.f_bavail * stat.f_frsize
+        return Space(free, free >= minimum)
+
     def writable(self) -> bool:
+        """Whether a write could succeed now: a blob temp file can be made, the database file and its
+        directory (journal, WAL) are writable."""
         if not self.blobs.writable():
             return False
-        try:
-            self.db.query_one("SELECT 1")
-        except sqlite3.Error:
-            return False
-        return True
+        path = self.db.path
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+    def preflight(self, minimum: int) -> None:
+        """Refuse before any rendering when nothing could be stored (507 disk full, 503 read-only).
+
+        Cheap (a ``statvfs`` and two ``access`` calls), so a full or read-only
+        disk costs the caller no render and no conversion, and grows no WAL.
+        """
+        space = self.space(minimum)
+        if not space.enough:
+            raise InsufficientStorage(f"数据目录所在磁盘的可用空间（{space.free // 1024} KiB）低于下限，未生成文书")
+        path = self.db.path
+        if not (os.access(self.blobs.root, os.W_OK) and os.access(path, os.W_OK)
+                and os.access(path.parent, os.W_OK)):
+            raise StorageUnavailable("数据目录不可写，未生成文书")
+
+
+@dataclass(frozen=True)
+class Space:
+    free: int
+    """Bytes available to this process on the data directory's file system."""
+    enough: bool
+    """Whether ``free`` is at least the configured minimum (``DOCGEN_MIN_FREE_BYTES``)."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def storage_error(exc: BaseException) -> InsufficientStorage | StorageUnavailable | None:
+    """The problem a failed write means (disk full → 507, read-only → 503), or None if it is no such failure.
+
+    The caller's message never carries a server path: only the kind of failure.
+    """
+    if isinstance(exc, OSError) and exc.errno in _FULL:
+        return InsufficientStorage("磁盘已满，未能保存，什么也没有存储")
+    if isinstance(exc, OSError) and exc.errno in _READ_ONLY:
+        return StorageUnavailable("存储不可写，未能保存，什么也没有存储")
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        if "full" in text:
+            return InsufficientStorage("磁盘已满，数据库未能写入，什么也没有存储")
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return StorageUnavailable("数据库不可写，什么也没有存储")
+    return None

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -29,6 +30,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Issue, TemplateError, ValidationFailed
 from .identifiers import resident_id_problem, uscc_problem
+from .jsontext import pointer
 from .workdays import DEFAULT, Calendar
 
 if TYPE_CHECKING:
@@ -141,12 +143,9 @@ def _check_year(instance: object) -> bool:
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def pointer(path: Sequence[str | int]) -> str:
-    """RFC 6901 JSON pointer of a path into the payload."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-
-
 def _unprintable(text: str) -> str | None:
+    if _UNPRINTABLE.search(text) is None:  # the common case, without building a list
+        return None
     found = sorted(set(_UNPRINTABLE.findall(text)))
     return "、".join(f"U+{ord(char):04X}" for char in found) or None
 
@@ -422,6 +421,10 @@ def _validator_class(calendar: Calendar) -> Any:
     return validators.extend(Draft202012Validator, {AFTER: after, DISTINCT: distinct})
 
 
+#: Issues collected before the validator stops looking; a problem document lists the first 100 of them.
+SCAN_LIMIT = 1000
+
+
 class CompiledValidator:
     """A schema's validator, built once per template version and shared between requests."""
 
@@ -443,19 +446,33 @@ class CompiledValidator:
 
     def validate(self, payload: object) -> None:
         """Raise ``ValidationFailed`` listing every problem, or return if there is none."""
-        issues = self.issues(payload)
+        issues, truncated = self._collect(payload)
         if issues:
-            raise ValidationFailed(issues)
+            raise ValidationFailed(issues, truncated)
 
     def issues(self, payload: object) -> list[Issue]:
-        """Every problem with ``payload``, deduplicated and sorted by pointer."""
+        """Every problem with ``payload`` (up to ``SCAN_LIMIT``), deduplicated and sorted by pointer."""
+        return self._collect(payload)[0]
+
+    def _collect(self, payload: object) -> tuple[list[Issue], bool]:
+        """The issues, and whether the scan stopped at ``SCAN_LIMIT`` (a hostile payload with
+        200,000 unknown keys must not cost seconds of CPU and a 13 MB answer)."""
+        found: set[Issue] = set()
+        truncated = False
         try:
-            found = {issue for error in self._validator.iter_errors(payload)
-                     for issue in self._issues(error, payload) or self._fallback(error)}
+            for error in self._validator.iter_errors(payload):
+                found.update(self._issues(error, payload) or self._fallback(error))
+                if len(found) >= SCAN_LIMIT:
+                    truncated = True
+                    break
         except Unresolvable as error:
             raise TemplateError(f"JSON Schema 引用无法解析：{error}") from error
-        found.update(unsafe_text(payload))
-        return sorted(found, key=_sort_key)
+        for issue in () if truncated else unsafe_text(payload):
+            if len(found) >= SCAN_LIMIT:
+                truncated = True
+                break
+            found.add(issue)
+        return sorted(found, key=_sort_key)[:SCAN_LIMIT], truncated
 
     # Errors to issues ----------------------------------------------------------
 
@@ -574,8 +591,9 @@ class CompiledValidator:
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
             patterns = error.schema.get("patternProperties", {})
-            return [name for name in error.instance
-                    if name not in known and not any(re.search(p, name) for p in patterns)]
+            return list(islice((name for name in error.instance
+                                if name not in known and not any(re.search(p, name) for p in patterns)),
+                               SCAN_LIMIT))
         # Which properties went unevaluated is only said in the message.
         match = _UNEXPECTED.search(error.message)
         return ast.literal_eval(f"[{match[1]}]") if match else []

@@ -596,7 +596,7 @@ def case_review(b: Builder) -> None:
     The seven points of 第53条, the conclusion of 第54条; reviewers are never the
     investigators (第49条: the schema's x-docgen-distinct refuses a reviewer who is one of
     the 办案人员); 10 working days (第55条). Which kind of review an agency does is its own
-    rule: the agency profile's ``limits`` may fix it (the seed's bureau: every penalty decision
+    rule: the agency profile's ``choices`` may fix it (the seed's bureau: every penalty decision
     passes 法制审核, except under the simple procedure, which has no 审核表).
     """
     table = form_opening(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"))

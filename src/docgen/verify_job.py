@@ -1,0 +1,15 @@
+"""The verification that runs in a sandbox child (see ``sandbox.py``): only picklable data crosses.
+
+The trust bundle crosses as its JSON (certificate objects do not pickle), and
+the report comes back as the verifier's own frozen dataclasses.
+"""
+from __future__ import annotations
+
+from .trust import TrustBundle
+from .verify import VerificationReport, verify
+
+
+def verify_files(files: list[tuple[str, bytes]], trust_json: bytes, complete: bool = False) -> VerificationReport:
+    """The verifier's report on ``files`` against the bundle serialised as ``trust_json``
+    (with ``complete``, also that every stage was given and the workflow has ended)."""
+    return verify(files, TrustBundle.from_json(trust_json), require_complete=complete)
