@@ -87,5 +87,7 @@ def api(api_server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
-    """The catalogue as the test server wires it: deadlines counted with the shipped agency calendar."""
-    return Catalogue(PROJECT_DIR, calendar_of(load_agency()))
+    """The catalogue as the test server wires it: deadlines counted with the shipped agency calendar,
+    choices narrowed by the shipped agency's ``choices``."""
+    agency = load_agency()
+    return Catalogue(PROJECT_DIR, calendar_of(agency), agency.get("choices"))

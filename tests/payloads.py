@@ -20,7 +20,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterator, Mapping
 
 from jsonschema import Draft202012Validator
@@ -124,7 +124,11 @@ class PayloadGenerator:
             holder = _at(payload, "/".join(parents))
             start = _at(payload, rule["after"])
             if isinstance(holder, dict) and name in holder and isinstance(start, str):
-                holder[name] = add_working_days(date.fromisoformat(start), rule["working_days"]).isoformat()
+                first = date.fromisoformat(start)
+                limit = (add_working_days(first, rule["working_days"]) if "working_days" in rule
+                         else first + timedelta(days=rule["days"]))
+                # the limit itself, or the day after it when the period must have run out
+                holder[name] = (limit + timedelta(days=1) if rule.get("exclusive") else limit).isoformat()
         return Generated(payload, tuple(self.choices))
 
     # Schemas -----------------------------------------------------------------------------
@@ -293,7 +297,9 @@ def _time(pointer: str) -> str:
 
 
 FORMATS = {
-    "date": lambda pointer: "2026-12-28",
+    # As long as a date gets (two-digit month and day), and far enough from the year's end that the
+    # deadlines counted from it stay in a year the shipped calendar knows (x-docgen-after refuses others).
+    "date": lambda pointer: "2026-11-28",
     "date-time": lambda pointer: "2026-12-28T17:45:00+08:00",
     "time": _time,
     "money": lambda pointer: "9876543210123.45",  # 16 characters: the longest the schema allows

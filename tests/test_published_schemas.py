@@ -236,8 +236,11 @@ def test_a_configured_public_url_names_every_schema(catalogue: Catalogue, monkey
     schema = published.template(catalogue.get("penalty-decision"), base)
     version = catalogue.get("penalty-decision").version
     assert schema["$id"] == f"{base}/v1/templates/penalty-decision/versions/{version}/schema"
-    assert list(schema["$defs"])[-1] == f"{base}/v1/schemas/_defs/1"
-    assert schema["properties"]["party"]["$ref"] == f"{base}/v1/schemas/_defs/1#/$defs/party"
+    # The shared definitions the current version pins (schemas/_defs/<n>.schema.json) are served as _defs/<n>.
+    [shared] = [name for name in catalogue.get("penalty-decision").sha256 if name.startswith("schemas/_defs/")]
+    defs = shared.removeprefix("schemas/").removesuffix(".schema.json")
+    assert list(schema["$defs"])[-1] == f"{base}/v1/schemas/{defs}"
+    assert schema["properties"]["party"]["$ref"] == f"{base}/v1/schemas/{defs}#/$defs/party"
     assert catalogue.get("penalty-decision").schema["$id"].startswith("https://docgen.example/"), \
         "the released file is untouched"
     for bad in ("ftp://host", "docgen.local", "https://host/?q=1"):

@@ -861,24 +861,29 @@ def test_the_hearing_notice_holds_its_seven_working_days() -> None:
 
 
 def test_the_hearing_notice_counts_the_agency_holidays_across_national_day() -> None:
-    """Notice on Friday 2025-09-26: seven Monday–Friday days would end on 2025-10-07, inside the
-    国庆节、中秋节 holiday (10-01..10-08). With the agency's calendar, Sunday 09-28 and Saturday 10-11
-    are worked and the holiday is not: the seventh working day is Monday 2025-10-13."""
+    """Notice dated and served on Friday 2025-09-26: seven Monday–Friday days would end on 2025-10-07,
+    inside the 国庆节、中秋节 holiday (10-01..10-08). With the agency's calendar, Sunday 09-28 and Saturday
+    10-11 are worked and the holiday is not: the seventh working day is Monday 2025-10-13, counted from
+    the service and (service is never earlier) from the notice's date alike."""
     calendar = calendar_of(load_agency())
     catalogue = Catalogue(PROJECT_DIR, calendar)
     release = catalogue.get("hearing-notice")
     validator, example = catalogue.validator(release), release.example
-    because = release.schema["x-docgen-after"][0]["because"]
+    because = {rule["after"]: rule["because"] for rule in release.schema["x-docgen-after"]
+               if rule["field"] == "/hearing/date"}
 
     def hearing_on(day: str) -> dict:
-        return {**example, "issued_on": "2025-09-26", "hearing": {**example["hearing"], "date": day}}
+        return {**example, "issued_on": "2025-09-26", "served_on": "2025-09-26",
+                "hearing": {**example["hearing"], "date": day}}
 
     weekdays_only = compile_validator(HEARING)
     assert issues(weekdays_only, {"issued_on": "2025-09-26", "hearing": {"date": "2025-10-07"}}) == []
     for day in ("2025-10-07", "2025-10-12"):
-        assert issues(validator, hearing_on(day)) == [
+        assert issues(validator, hearing_on(day)) == sorted([
+            ("/hearing/date", "听证日期（/hearing/date）应不早于 2025-10-13，即送达日期（/served_on）后第 7 个工作日："
+                              + because["/served_on"]),
             ("/hearing/date", "听证日期（/hearing/date）应不早于 2025-10-13，即通知日期（/issued_on）后第 7 个工作日："
-                              + because)]
+                              + because["/issued_on"])])
     assert issues(validator, hearing_on("2025-10-13")) == []
     assert issues(compile_validator(HEARING, calendar=calendar),
                   {"issued_on": "2025-09-26", "hearing": {"date": "2025-10-10"}})[0][1].startswith(

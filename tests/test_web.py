@@ -275,19 +275,27 @@ HOLIDAY_WEEKS = (date(2025, 9, 24), date(2026, 2, 10))
 
 
 def deadline_cases(example: dict, rules: list[dict], calendar: Calendar) -> list[dict]:
-    """For each ``x-docgen-after`` rule, the earlier date moved over a week (so the count starts on every
-    weekday and on the weekend), that week's and the weeks before two holidays, and the later date put
-    exactly N working days of ``calendar`` after it, a day before that, N Monday–Friday days after it,
-    and on the same day."""
+    """For each ``x-docgen-after`` rule whose dates the example has, the earlier date moved over a week
+    (so the count starts on every weekday and on the weekend), that week's and the weeks before two
+    holidays, and the later date put on the limit the rule counts to (N working days of ``calendar``,
+    or N calendar days), a day before and after it, N Monday–Friday days after the start, and on the
+    start itself."""
     cases = []
     for rule in rules:
-        first = date.fromisoformat(leaf(example, rule["after"]))
+        try:
+            first = date.fromisoformat(leaf(example, rule["after"]))
+            leaf(example, rule["field"])
+        except (KeyError, IndexError):
+            continue  # an optional date the example leaves out (e.g. 电子送达's 送达地址确认书)
         for week in (first, *HOLIDAY_WEEKS):
             for shift in range(7):
                 start = week + timedelta(days=shift)
-                earliest = calendar.add_working_days(start, rule["working_days"])
-                weekdays_only = DEFAULT.add_working_days(start, rule["working_days"])
-                for end in (earliest, earliest - timedelta(days=1), weekdays_only, start):
+                if "working_days" in rule:
+                    limit = calendar.add_working_days(start, rule["working_days"])
+                    weekdays_only = DEFAULT.add_working_days(start, rule["working_days"])
+                else:
+                    limit = weekdays_only = start + timedelta(days=rule["days"])
+                for end in (limit, limit - timedelta(days=1), limit + timedelta(days=1), weekdays_only, start):
                     cases.append(mutated(mutated(example, rule["after"], start.isoformat()), rule["field"],
                                          end.isoformat()))
     return cases
@@ -319,7 +327,7 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
         page.goto(f"/forms/{template.template_id}")
         expect(page.locator("#eform[data-ready]")).to_be_attached()
         assert page.evaluate("JSON.parse(document.getElementById('form-config').textContent).calendar") == \
-            calendar.to_config()
+            calendar.to_page()
         found = page.evaluate("""payloads => {
             const schema = JSON.parse(document.getElementById("form-schema").textContent);
             const calendar = JSON.parse(document.getElementById("form-config").textContent).calendar;
@@ -336,7 +344,7 @@ def test_the_page_checks_say_what_the_server_says(page: Page, catalogue: Catalog
                 assert browser == server, (template.template_id, payload)
             compared += 1
             if any(payload is case for case in deadlines):
-                late = any("个工作日：" in message for _, message in server)
+                late = any(word in message for _, message in server for word in ("应不早于", "应晚于", "应不晚于"))
                 too_early, on_time = too_early + late, on_time + (not server)
     assert compared > 500
     assert too_early >= 21 and on_time >= 21, "the deadline cases must both refuse and pass"
@@ -372,6 +380,19 @@ PORTED_RULES = [  # rules the released schemas do not all use yet: the page must
     ({"type": "object", AFTER: [{"field": "/end", "after": "/start", "working_days": 1, "because": "次一工作日"}],
       "properties": {"start": {"title": "开始", "type": "string"}}},
      {"start": "2026-04-18", "end": "2026-04-19"}),  # Saturday + 1 working day = Monday
+    ({"type": "object", AFTER: [{"field": "/end", "after": "/start", "working_days": 5, "exclusive": True,
+                                 "because": "期限届满后"}],
+      "properties": {"start": {"title": "送达", "type": "string"}, "end": {"title": "决定"}}},
+     {"start": "2026-04-17", "end": "2026-04-24"}),  # Friday + 5 working days = Friday, not after it
+    ({"type": "object", AFTER: [{"field": "/end", "after": "/start", "days": 29, "within": True,
+                                 "because": "不超过三十日"}],
+      "properties": {"start": {"title": "起", "type": "string"}, "end": {"title": "止"}}},
+     {"start": "2026-03-02", "end": "2026-04-01"}),
+    ({"type": "object", "x-docgen-distinct": [{"field": "/r", "from": "/h", "from_key": "name", "because": "不得兼任"}],
+      "properties": {"r": {"title": "审核人员", "type": "array"}, "h": {"title": "办案人员", "type": "array"}}},
+     {"r": ["甲", "乙"], "h": [{"name": "乙"}, {"name": "丙"}]}),
+    ({"type": "object", "x-docgen-distinct": [{"field": "/r", "from": "/h", "because": "不得兼任"}]},
+     {"r": ["甲"], "h": ["甲"]}),
 ]
 
 
@@ -384,6 +405,28 @@ def test_rules_beyond_the_released_schemas_are_worded_as_the_server_words_them(p
         server = {(i.pointer, i.message.replace(f"（{i.pointer}）", "")) for i in compile_validator(schema).issues(value)}
         assert server, schema
         assert {(i["pointer"], i["message"]) for i in client} == server, schema
+
+
+def test_a_deadline_in_a_year_the_page_calendar_lacks_is_refused_as_on_the_server(page: Page) -> None:
+    """The shipped calendar knows 2025 and 2026: a working-day deadline running into 2027 is refused
+    ("无法核对") by the page as by the server, in the same words; a calendar-day rule is still checked."""
+    page.goto("/forms/penalty-decision")
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    calendar = calendar_of(load_agency())
+    schema = {"type": "object", AFTER: [
+        {"field": "/end", "after": "/start", "working_days": 7, "because": "七个工作日"},
+        {"field": "/last", "after": "/start", "days": 29, "within": True, "because": "三十日"}],
+        "properties": {"start": {"title": "送达日期"}, "end": {"title": "听证日期"}, "last": {"title": "届满日期"}}}
+    cases = [{"start": "2026-12-28", "end": "2027-01-05", "last": "2027-02-01"},
+             {"start": "2026-12-01", "end": "2026-12-10", "last": "2026-12-30"}]
+    found = page.evaluate("([schema, cases, calendar]) => cases.map(v => docgenCheck.check(schema, v, calendar))",
+                          [schema, cases, calendar.to_page()])
+    validator = compile_validator(schema, calendar=calendar)
+    for value, client in zip(cases, found):
+        server = {(i.pointer, i.message.replace(f"（{i.pointer}）", "")) for i in validator.issues(value)}
+        assert {(i["pointer"], i["message"]) for i in client} == server
+    assert any("无法核对" in i["message"] and "2027 年" in i["message"] for i in found[0])
+    assert any(i["pointer"] == "/last" for i in found[0]) and found[1] == []
 
 
 def test_identifier_checks_are_ported_exactly(page: Page) -> None:
@@ -428,26 +471,29 @@ def test_working_days_are_counted_as_workdays_py_counts(page: Page) -> None:
 
 def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Page, server: Server,
                                                                         catalogue: Catalogue) -> None:
-    """The hearing notice's x-docgen-after in the e-form: a hearing a day short of 7 working days after the
-    notice is refused beside the hearing date, before anything is sent, in the server's words; exactly
-    7 working days after passes the page and the server, and the notice is issued."""
+    """The hearing notice's x-docgen-after in the e-form: served a day after its date, a hearing a day short
+    of 7 working days after the service is refused beside the hearing date, before anything is sent, in
+    the server's words; exactly 7 working days after passes the page and the server, and the notice is
+    issued."""
     release = catalogue.get(HEARING)
     validator = catalogue.validator(release)
-    [rule] = release.schema[AFTER]
-    issued_on = date.fromisoformat(leaf(release.example, rule["after"]))
-    earliest = catalogue.calendar.add_working_days(issued_on, rule["working_days"])
+    rule = next(rule for rule in release.schema[AFTER] if rule["after"] == "/served_on")
+    served_on = date.fromisoformat(release.example["issued_on"]) + timedelta(days=1)  # Wednesday
+    example = mutated(release.example, "/served_on", served_on.isoformat())
+    earliest = catalogue.calendar.add_working_days(served_on, rule["working_days"])
     too_early = earliest - timedelta(days=1)
-    [issue] = validator.issues(mutated(release.example, rule["field"], too_early.isoformat()))
+    [issue] = validator.issues(mutated(example, rule["field"], too_early.isoformat()))
     assert issue.pointer == rule["field"] == "/hearing/date"
     expected = issue.message.replace(f"（{issue.pointer}）", "")
-    assert expected == (f"听证日期应不早于 {earliest.isoformat()}，即通知日期（/issued_on）后第 7 个工作日："
+    assert expected == (f"听证日期应不早于 {earliest.isoformat()}，即送达日期（/served_on）后第 7 个工作日："
                         f"{rule['because']}")
-    assert validator.issues(mutated(release.example, rule["field"], earliest.isoformat())) == []
+    assert validator.issues(mutated(example, rule["field"], earliest.isoformat())) == []
 
     sign_in(page, server, "case_system", f"/forms/{HEARING}")
     expect(page.locator("#eform[data-ready]")).to_be_attached()
     page.get_by_role("button", name="载入示例").click()
     expect(page.get_by_text("已载入示例数据")).to_be_visible()
+    field(page, "/served_on").get_by_label("送达日期").fill(served_on.isoformat())
     hearing_date = field(page, "/hearing").get_by_label("听证日期")
     hearing_date.fill(too_early.isoformat())
     posts: list[str] = []

@@ -41,7 +41,17 @@ def test_years_the_calendar_does_not_list_fall_back_to_monday_to_friday() -> Non
         for n in (1, 5, 7, 10):
             assert NATIONAL_DAY_2025.add_working_days(start, n) == DEFAULT.add_working_days(start, n)
     assert NATIONAL_DAY_2025.is_working_day(D("2027-10-01"))  # a Friday: 2027's notice is not configured
-    assert DEFAULT == Calendar() and DEFAULT.years == frozenset()
+    assert DEFAULT == Calendar(complete=True) and DEFAULT.years == frozenset()
+
+
+def test_an_agency_calendar_knows_only_the_years_it_lists() -> None:
+    """A year missing from the agency's calendar is unknown (its holidays would count as working days);
+    the plain Monday–Friday DEFAULT knows every year by definition."""
+    assert NATIONAL_DAY_2025.unknown_years(D("2025-12-20"), D("2026-01-10")) == [2026]
+    assert NATIONAL_DAY_2025.unknown_years(D("2025-09-20"), D("2025-10-20")) == []
+    assert DEFAULT.unknown_years(D("2025-12-20"), D("2027-01-10")) == []
+    assert Calendar.from_config(None).unknown_years(D("2026-01-05"), D("2026-01-05")) == [2026]
+    assert NATIONAL_DAY_2025.to_page()["years"] == [2025] and DEFAULT.to_page()["years"] is None
 
 
 def test_the_shipped_calendar_holds_the_state_council_schedules() -> None:
@@ -77,7 +87,8 @@ def test_a_bad_calendar_is_refused_naming_the_entry(config: object, message: str
 def test_a_holiday_on_a_weekend_is_harmless() -> None:
     calendar = Calendar.from_config({"holidays": ["2025-05-31", "2025-06-01", "2025-06-02"]})  # Sat, Sun, Mon
     assert calendar.add_working_days(D("2025-05-30"), 1) == D("2025-06-03")
-    assert Calendar.from_config(None) is DEFAULT and Calendar.from_config({}) == DEFAULT
+    # A profile without a calendar knows no year (party-protecting deadlines are refused), unlike DEFAULT.
+    assert Calendar.from_config(None) == Calendar.from_config({}) == Calendar() != DEFAULT
 
 
 def test_the_agency_file_is_checked_on_load(tmp_path: Path) -> None:
@@ -89,4 +100,5 @@ def test_the_agency_file_is_checked_on_load(tmp_path: Path) -> None:
         load_agency(path)
     path.write_text(json.dumps({key: value for key, value in agency.items() if key != "calendar"},
                                ensure_ascii=False), encoding="utf-8")
-    assert calendar_of(load_agency(path)) == DEFAULT
+    calendar = calendar_of(load_agency(path))  # Monday–Friday, but no year known: deadlines are refused
+    assert calendar.holidays == calendar.workdays == frozenset() and not calendar.complete

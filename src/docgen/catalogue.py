@@ -6,8 +6,10 @@ document can always be traced to the exact template and schema that made it.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -119,15 +121,43 @@ def schema_registry(root: Path) -> Registry:
     return Registry().with_resources(resources)
 
 
+def narrowed(schema: dict[str, Any], choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """``schema`` with the ``enum`` of each property at a pointer of ``choices`` narrowed to the
+    values the agency allows there (in the schema's order): a copy, the released file untouched.
+
+    An agency's own rule that a released template cannot know: the seed's bureau has every
+    penalty decision pass 法制审核, so its 案件审核表 may only say 法制审核
+    (``choices`` in the agency profile, ``{"case-review": {"/review_type": ["法制审核"]}}``).
+    """
+    copied = copy.deepcopy(schema)
+    for at, allowed in choices.items():
+        node: Any = copied
+        for part in at.split("/")[1:]:
+            node = (node.get("properties") or {}).get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or not isinstance(node.get("enum"), list):
+            raise TemplateError(f"机关配置 choices 中的 {at} 不是 {schema.get('$id')} 的可选项字段（enum）")
+        values = [value for value in node["enum"] if value in allowed]
+        if not values:
+            raise TemplateError(f"机关配置 choices 中的 {at} 不允许 {schema.get('$id')} 的任何一个可选项")
+        node["enum"] = values
+        node["description"] = (node.get("description", "") + "本机关只允许：" + "、".join(map(str, values)) + "。")
+    return copied
+
+
 class Catalogue:
     """Every template, loaded from a project root holding ``templates/`` and ``schemas/``.
 
     ``calendar`` is the agency's working-day calendar: the validators count
-    ``x-docgen-after`` deadlines with it."""
+    ``x-docgen-after`` deadlines with it. ``choices`` (the agency profile's) narrows the
+    choices of some fields of some templates: ``{template id: {pointer: [allowed values]}}``;
+    the validators and the e-form use ``schema(release)``, which applies them."""
 
-    def __init__(self, root: Path, calendar: Calendar = DEFAULT) -> None:
+    def __init__(self, root: Path, calendar: Calendar = DEFAULT,
+                 choices: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
         self.root = root
         self.calendar = calendar
+        self.choices = dict(choices or {})
+        self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
         manifest = json.loads((root / "templates" / "manifest.json").read_text(encoding="utf-8"))
         self.templates = {entry["id"]: self._template(entry) for entry in manifest["templates"]}
         self.registry = schema_registry(root)
@@ -154,11 +184,23 @@ class Catalogue:
     def get(self, template_id: str, version: str | None = None) -> TemplateVersion:
         return self.template(template_id).version(version)
 
+    def schema(self, release: TemplateVersion) -> dict[str, Any]:
+        """The schema a payload of ``release`` is held to here: the released one, narrowed by the
+        agency's ``choices`` for its template (the same object as ``release.schema`` without).
+        Only the current version is narrowed: the choices are a rule for what is issued now,
+        and a retired version issues nothing new (its example stays valid as released)."""
+        key = (release.template_id, release.version)
+        if key not in self._schemas:
+            current = self.templates[release.template_id].current
+            choices = self.choices.get(release.template_id) if release.version == current.version else None
+            self._schemas[key] = narrowed(release.schema, choices) if choices else release.schema
+        return self._schemas[key]
+
     def validator(self, release: TemplateVersion) -> Any:
         """The compiled validator of a version, built once."""
         key = (release.template_id, release.version)
         if key not in self._validators:
-            self._validators[key] = compile_validator(release.schema, self.registry, self.calendar)
+            self._validators[key] = compile_validator(self.schema(release), self.registry, self.calendar)
         return self._validators[key]
 
     def validated(self, release: TemplateVersion, data: Any) -> Any:

@@ -75,7 +75,7 @@ def _read_payload(path: str) -> Any:
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
-    catalogue = Catalogue(settings.catalogue_dir, settings.calendar)
+    catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.choices)
     release = catalogue.get(args.template, args.version)
     data = _read_payload(args.payload)
     catalogue.validator(release).validate(data)

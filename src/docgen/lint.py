@@ -181,7 +181,7 @@ class LintReport:
 
 def lint_catalogue(root: Path, agency: Mapping[str, Any]) -> LintReport:
     """Lint every released version (active and retired) of the catalogue under ``root``."""
-    catalogue = Catalogue(root, calendar_of(agency))  # examples are validated as the service would
+    catalogue = Catalogue(root, calendar_of(agency), agency.get("choices"))  # examples are validated as the service would
     versions, problems = [], []
     for template in catalogue.templates.values():
         for release in template.versions:

@@ -61,7 +61,7 @@ class Service:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar)
+        catalogue = Catalogue(self.settings.catalogue_dir, self.settings.calendar, self.settings.choices)
         catalogue.verify()
         return catalogue
 

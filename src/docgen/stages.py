@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from .converters import Converter
 from .errors import Conflict
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
+from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
 from .storage import Storage, StoredStage
 
@@ -57,6 +59,8 @@ class Stages:
         self.converter = converter
         self.authority = authority
         self.agency = agency
+        # The agency's seal image (agency profile ``seal_image``), printed on signed copies only.
+        self.seal_image = read_seal_image(Path(agency["seal_image"])) if agency.get("seal_image") else None
         self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
         self.min_free = min_free  # bytes the data directory must keep free before anything is rendered
 
@@ -84,7 +88,10 @@ class Stages:
         """
         context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
                                 extra={"approvals": self.approvals_context(opinions)})
-        docx, content = self.render_pdf(release, context)
+        docx = render_docx(release.template_bytes, context)
+        if self.seal_image:  # the visible sign of the signature below, on this signed copy only
+            docx = place_seal_image(docx, self.seal_image)
+        content = self.converter.convert(docx)
         manifest = make_manifest(content)
         last = manifest.last
         stage = release.workflow.stage(last.stage)

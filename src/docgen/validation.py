@@ -17,7 +17,7 @@ import ast
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -305,7 +305,13 @@ def _predicate(error: ValidationError) -> str:
 # Deadlines between fields -----------------------------------------------------
 
 AFTER = "x-docgen-after"
-_AFTER_KEYS = {"field", "after", "working_days", "because"}
+# A rule relates the date at ``field`` to the date at ``after``: ``working_days`` (the agency's
+# calendar) or ``days`` (calendar days) later. By default ``field`` must be no earlier than that
+# day; ``exclusive``: later than it (a period must have run out: the 陈述申辩 period before the
+# decision); ``within``: no later than it (a legal maximum: an extension of at most 30 days).
+_AFTER_REQUIRED = {"field", "after", "because"}
+_AFTER_OPTIONAL = {"exclusive", "within"}
+_AFTER_COUNTS = ("working_days", "days")
 
 
 def _pointer_parts(at: str) -> list[str]:
@@ -322,26 +328,86 @@ def _date_at(instance: object, at: str) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and _real_date(value) else None
 
 
+def _limit(calendar: Calendar, rule: dict[str, Any], start: date) -> date:
+    """The day ``rule`` counts to from ``start``: N working days of ``calendar``, or N calendar days."""
+    if "working_days" in rule:
+        return calendar.add_working_days(start, rule["working_days"])
+    return start + timedelta(days=rule["days"])
+
+
 def _after(calendar: Calendar, rules: list[dict[str, Any]], instance: object) -> Iterator[ValidationError]:
-    """``x-docgen-after``: a date that must lie some working days after another date of the
-    payload (a hearing 7 working days after its notice). JSON Schema cannot relate two
-    fields, and a released template must not print a date the law forbids. Working days are
-    those of ``calendar`` (the agency's holidays and 调休)."""
+    """``x-docgen-after``: a date that must lie some days after another date of the payload (a
+    hearing 7 working days after the notice is served), or no more than some days after it (an
+    extension). JSON Schema cannot relate two fields, and a released template must not print a
+    date the law forbids. Working days are those of ``calendar`` (the agency's holidays and 调休);
+    where the calendar does not know a year the count runs through, the check is refused rather
+    than counted Monday–Friday, which would make a period that protects the party too short."""
     for index, rule in enumerate(rules):
         start, end = _date_at(instance, rule["after"]), _date_at(instance, rule["field"])
         if start is None or end is None:
             continue  # absent or not a date: the fields' own rules say so
-        earliest = calendar.add_working_days(start, rule["working_days"])
-        if end < earliest:
-            yield ValidationError(earliest.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
+        limit = _limit(calendar, rule, start)
+        if "working_days" in rule and (unknown := calendar.unknown_years(start, max(limit, end))):
+            yield ValidationError("unknown-years", path=_pointer_parts(rule["field"]), schema_path=[index],
+                                  instance=unknown)
+            continue
+        if rule.get("within"):
+            wrong = end > limit
+        else:
+            wrong = end <= limit if rule.get("exclusive") else end < limit
+        if wrong:
+            yield ValidationError(limit.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
 
 
 def _check_after(rules: object) -> None:
+    def good(rule: object) -> bool:
+        if not isinstance(rule, dict) or not _AFTER_REQUIRED <= set(rule) <= (
+                _AFTER_REQUIRED | _AFTER_OPTIONAL | set(_AFTER_COUNTS)):
+            return False
+        counts = [key for key in _AFTER_COUNTS if key in rule]
+        return (len(counts) == 1 and type(rule[counts[0]]) is int
+                and all(isinstance(rule[key], str) and rule[key] for key in _AFTER_REQUIRED)
+                and all(type(rule.get(key, False)) is bool for key in _AFTER_OPTIONAL)
+                and not (rule.get("within") and rule.get("exclusive")))
+    if not isinstance(rules, list) or not all(good(rule) for rule in rules):
+        raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、because 和 working_days 或 "
+                            "days（整数，二者选一），可选 exclusive 或 within（布尔值）")
+
+
+DISTINCT = "x-docgen-distinct"
+_DISTINCT_KEYS = {"field", "from", "because"}
+
+
+def _names_at(instance: object, at: str, key: str | None) -> list[tuple[int, str]]:
+    """(index, name) of the items of the list at pointer ``at``: each item itself, or its ``key``."""
+    value: Any = instance
+    for part in _pointer_parts(at):
+        if not isinstance(value, dict) or part not in value:
+            return []
+        value = value[part]
+    if not isinstance(value, list):
+        return []
+    names = [(index, item if key is None or not isinstance(item, dict) else item.get(key))
+             for index, item in enumerate(value)]
+    return [(index, name) for index, name in names if isinstance(name, str) and name]
+
+
+def _distinct(rules: list[dict[str, Any]], instance: object) -> Iterator[ValidationError]:
+    """``x-docgen-distinct``: no person in the list at ``field`` may be one of the list at ``from``
+    (the 审核人员 are never the case's 办案人员, 程序规定第49条). Persons are compared by name:
+    an item itself when it is a string, else its ``key`` (``field_key``/``from_key``)."""
+    for index, rule in enumerate(rules):
+        others = {name for _, name in _names_at(instance, rule["from"], rule.get("from_key"))}
+        for position, name in _names_at(instance, rule["field"], rule.get("field_key")):
+            if name in others:
+                yield ValidationError(name, path=[*_pointer_parts(rule["field"]), position], schema_path=[index])
+
+
+def _check_distinct(rules: object) -> None:
     if not isinstance(rules, list) or not all(
-            isinstance(rule, dict) and set(rule) == _AFTER_KEYS and type(rule["working_days"]) is int
-            and all(isinstance(rule[key], str) and rule[key] for key in ("field", "after", "because"))
-            for rule in rules):
-        raise TemplateError(f"JSON Schema 无效：{AFTER} 应为数组，每项含 field、after、working_days（整数）、because")
+            isinstance(rule, dict) and _DISTINCT_KEYS <= set(rule) <= _DISTINCT_KEYS | {"field_key", "from_key"}
+            and all(isinstance(value, str) and value for value in rule.values()) for rule in rules):
+        raise TemplateError(f"JSON Schema 无效：{DISTINCT} 应为数组，每项含 field、from、because，可选 field_key、from_key（文本）")
 
 
 @lru_cache(maxsize=None)
@@ -349,7 +415,10 @@ def _validator_class(calendar: Calendar) -> Any:
     """Draft 2020-12 with ``x-docgen-after`` counting the working days of ``calendar``."""
     def after(validator: Any, rules: Any, instance: object, schema: Any) -> Iterator[ValidationError]:
         return _after(calendar, rules, instance)
-    return validators.extend(Draft202012Validator, {AFTER: after})
+
+    def distinct(validator: Any, rules: Any, instance: object, schema: Any) -> Iterator[ValidationError]:
+        return _distinct(rules, instance)
+    return validators.extend(Draft202012Validator, {AFTER: after, DISTINCT: distinct})
 
 
 #: Issues collected before the validator stops looking; a problem document lists the first 100 of them.
@@ -367,6 +436,8 @@ class CompiledValidator:
             raise TemplateError(f"JSON Schema 无效：{error.message}") from error
         if AFTER in schema:
             _check_after(schema[AFTER])
+        if DISTINCT in schema:
+            _check_distinct(schema[DISTINCT])
         registry = registry or Registry()  # never the network: an unknown $ref is a template error
         self._schema = schema
         self._validator = _validator_class(calendar)(schema, registry=registry, format_checker=FORMAT_CHECKER)
@@ -422,6 +493,8 @@ class CompiledValidator:
             return self._dependencies(error)
         if keyword == AFTER:
             return [self._too_early(error)]
+        if keyword == DISTINCT:
+            return [self._not_distinct(error)]
         if keyword == "not" and (names := _forbidden_names(error.validator_value, error.instance)):
             return [self._at_property(error, name, "不应填写") for name in names]
         if keyword == "not" and _presence_only(error.validator_value) and not isinstance(error.instance, dict):
@@ -483,8 +556,24 @@ class CompiledValidator:
     def _too_early(self, error: ValidationError) -> Issue:
         rule = error.validator_value[error.relative_schema_path[-1]]
         field, after = (_label(self._title(_schema_path(rule[key])), rule[key]) for key in ("field", "after"))
-        return Issue(pointer(error.absolute_path), f"{field}应不早于 {error.message}，即{after}后第 "
-                                                   f"{rule['working_days']} 个工作日：{rule['because']}")
+        at = pointer(error.absolute_path)
+        if error.message == "unknown-years":
+            years = "、".join(f"{year} 年" for year in error.instance)
+            return Issue(at, f"{field}无法核对：期限按工作日计算，而机关配置的工作日历（calendar）没有 {years}的"
+                             f"节假日安排，按周一至周五计算可能少算期限；请先在机关配置中补充国务院办公厅公布的该年"
+                             f"节假日安排：{rule['because']}")
+        count = (f"第 {rule['working_days']} 个工作日" if "working_days" in rule else f"第 {rule['days']} 日")
+        if rule.get("within"):
+            return Issue(at, f"{field}应不晚于 {error.message}，即{after}后{count}：{rule['because']}")
+        if rule.get("exclusive"):
+            return Issue(at, f"{field}应晚于 {error.message}，即{after}后{count}（期限届满之日）：{rule['because']}")
+        return Issue(at, f"{field}应不早于 {error.message}，即{after}后{count}：{rule['because']}")
+
+    def _not_distinct(self, error: ValidationError) -> Issue:
+        rule = error.validator_value[error.relative_schema_path[-1]]
+        field, other = (_label(self._title(_schema_path(rule[key])), rule[key]) for key in ("field", "from"))
+        at = pointer(error.absolute_path)
+        return Issue(at, f"{field}中的“{error.message}”（{at}）也是{other}中的人员：{rule['because']}")
 
     def _dependencies(self, error: ValidationError) -> list[Issue]:
         issues = []

@@ -5,10 +5,13 @@ on a weekday), plus its ``workdays`` (weekend days worked in place of a holiday,
 调休). The agency configures both as data (``calendar`` in the agency profile,
 read by ``Calendar.from_config``), one 国务院办公厅 notice per year.
 
-A year the configuration lists no day of falls back to Monday–Friday: a deadline
-counted there can be a day or two early around a holiday, never late, until the
-year's notice is added. ``DEFAULT`` is that plain Monday–Friday calendar, for
-callers without an agency profile.
+A year the configuration lists no day of is unknown: ``add_working_days`` counts it
+Monday–Friday (a 法制审核 due date there can be a day or two early around a holiday,
+never late), but a deadline that protects the party (``x-docgen-after``) would come
+out too short, so ``unknown_years`` lets the validator refuse to check it until the
+year's notice is added. ``DEFAULT`` is the plain Monday–Friday calendar, for callers
+without an agency profile (tests, the authoring tool): it knows every year
+(``complete``), by definition.
 """
 from __future__ import annotations
 
@@ -23,10 +26,15 @@ _WEEKDAYS = "一二三四五六日"
 
 @dataclass(frozen=True)
 class Calendar:
-    """Which days are working days: Monday–Friday, minus ``holidays``, plus ``workdays`` (调休)."""
+    """Which days are working days: Monday–Friday, minus ``holidays``, plus ``workdays`` (调休).
+
+    ``complete``: every year is as listed (plain Monday–Friday, ``DEFAULT``); otherwise only
+    the years the calendar lists a day of are known (an agency's calendar).
+    """
 
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays: frozenset[date] = field(default_factory=frozenset)
+    complete: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
@@ -51,6 +59,19 @@ class Calendar:
         """The years the calendar lists a day of; any other year is counted Monday–Friday."""
         return frozenset(day.year for day in self.holidays | self.workdays)
 
+    def unknown_years(self, start: date, end: date) -> list[int]:
+        """The years from ``start`` to ``end`` whose holidays the calendar does not know
+        (always none for a ``complete`` calendar)."""
+        if self.complete:
+            return []
+        known = self.years
+        return [year for year in range(start.year, end.year + 1) if year not in known]
+
+    def to_page(self) -> dict[str, Any]:
+        """What the e-form needs to count as the server does: the configuration, and the known
+        years (``None``: every year, Monday–Friday)."""
+        return {**self.to_config(), "years": None if self.complete else sorted(self.years)}
+
     def to_config(self) -> dict[str, list[str]]:
         """The configuration form (sorted ISO dates), as the agency profile and the e-form carry it."""
         return {"holidays": sorted(d.isoformat() for d in self.holidays),
@@ -64,7 +85,7 @@ class Calendar:
         on a weekend is allowed (it changes nothing); a 调休 workday must be a weekend day.
         """
         if config is None:
-            return DEFAULT
+            return cls()  # no year known: party-protecting deadlines are refused, not miscounted
         if not isinstance(config, dict) or not set(config) <= {"holidays", "workdays"}:
             raise ValueError("calendar 应为对象，只含 holidays（放假日期）和 workdays（调休上班日期）两个数组")
         lists = {}
@@ -92,8 +113,8 @@ class Calendar:
         return cls(holidays, workdays)
 
 
-#: Monday to Friday, no holidays: for callers without an agency profile.
-DEFAULT = Calendar()
+#: Monday to Friday, no holidays, in every year: for callers without an agency profile.
+DEFAULT = Calendar(complete=True)
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -520,9 +520,16 @@ def officer_lines(b: Builder, label: str, path: str, style: Style, blank_count: 
             b.paragraph(f"{label}：________　　执法证号：________", style=style)
 
 
+def review_bodies() -> tuple[str, ...]:
+    """The 复议机关 from configuration: ``review_body``, and for a 派出机构 of a 设区的市's department
+    set up by district, ``review_body_alternative`` (its district's 人民政府), between which the
+    party may choose (行政复议法第24条第2款)."""
+    return (out("agency.review_body"), optional("agency.review_body_alternative", "或者"))
+
+
 def remedy_clause(b: Builder, decision: str, style: Style, document: str = "本决定书",
                   not_suspended: str | None = "行政处罚") -> None:
-    """复议 within 六十日 (行政复议法第20条) to the 本级人民政府, 诉讼 within 六个月 (行政诉讼法第46条).
+    """复议 within 六十日 (行政复议法第20条) to the 复议机关 (第24条), 诉讼 within 六个月 (行政诉讼法第46条).
 
     Both the 复议机关 and the court come from the agency configuration, never from
     the payload: they follow from who issues the decision, not from the case.
@@ -533,9 +540,19 @@ def remedy_clause(b: Builder, decision: str, style: Style, document: str = "本�
     """
     suspension = (f"申请行政复议或者提起行政诉讼的，{not_suspended}不停止执行，法律另有规定的除外。"
                   if not_suspended else "")
-    b.paragraph(YOU, f"如不服{decision}，可以在收到{document}之日起六十日内向", out("agency.review_body"),
+    b.paragraph(YOU, f"如不服{decision}，可以在收到{document}之日起六十日内向", *review_bodies(),
                 "申请行政复议；也可以在六个月内依法向", out("agency.court"), "提起行政诉讼。" + suspension,
                 style=style)
+
+
+def review_first_clause(b: Builder, decision: str, style: Style, document: str = "本决定书") -> None:
+    """复议前置 (行政复议法第23条第1款第1项, in force 2024-01-01): against a 当场作出的行政处罚决定
+    the party must first apply for 复议, within 六十日 (第20条) to the 复议机关 (第24条), and the
+    party is told so (第23条第2款); litigation only against the 复议决定, within 十五日 of receiving
+    it (行政诉讼法第45条). The penalty is not suspended (行政处罚法第73条第1款)."""
+    b.paragraph(YOU, f"如不服{decision}，应当自收到{document}之日起六十日内先向", *review_bodies(),
+                "申请行政复议；对行政复议决定不服的，可以自收到行政复议决定书之日起十五日内依法向人民法院提起行政诉讼。"
+                "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外。", style=style)
 
 
 def contact_lines(b: Builder, style: Style) -> None:
@@ -545,25 +562,33 @@ def contact_lines(b: Builder, style: Style) -> None:
 
 
 def seal_block(b: Builder, date_expr: str = "data.issued_on") -> None:
-    """署名 and 成文日期 for the seal (GB/T 9704 §7.3.5.1).
+    """Seal position, 署名 and 成文日期 (GB/T 9704 §7.3.5.1; the seal itself: 行政处罚法第59条第2款,
+    行政强制法第24条第2款: the decision bears the agency's seal).
 
     The date stands four characters from the right margin and the agency name is
-    centred over it; both lines share one centre tab stop at the middle of a
-    typical date. Two empty lines above leave room for the seal's upper half.
+    centred over it; the three lines share one centre tab stop at the middle of a
+    typical date. "（印章）" marks where the seal goes, over the agency name and the
+    date, on the line above them; with the line of space before it, it leaves room
+    for the seal's upper half.
     """
     size = b.layout.body_pt
     centre = Pt(b.layout.text_width_mm / 25.4 * 72 - size * 4 - size * 3.75)
-    for number, text in enumerate(("\t" + out("agency.name"), "\t" + cn_date(date_expr))):
-        paragraph = b.paragraph(text, style=Style(before=b.layout.line_pt * 2 if number == 0 else 0,
-                                                  keep_next=number == 0))
+    lines = ("\t" + SEAL_MARK, "\t" + out("agency.name"), "\t" + cn_date(date_expr))
+    for number, text in enumerate(lines):
+        paragraph = b.paragraph(text, style=Style(before=b.layout.line_pt if number == 0 else 0,
+                                                  keep_next=number < len(lines) - 1))
         paragraph.paragraph_format.tab_stops.add_tab_stop(centre, WD_TAB_ALIGNMENT.CENTER)
 
 
-def copies_line(b: Builder) -> None:
-    """"本文书一式N份，M份送达，一份归档": M from the payload (default 1), N = M + 1."""
-    served = "(data.copies_served or 1)"
-    b.paragraph("本文书一式", out(f"'____' if blank else '{NUMERALS}'[{served}]"), "份，",
-                out(f"'____' if blank else '{NUMERALS}'[{served} - 1]"), "份送达，一份归档。",
+SEAL_MARK = "（印章）"  # where the agency's seal goes, as the SAMR 范本 print it
+
+
+def copies_line(b: Builder, served: str = "送达") -> None:
+    """"本文书一式N份，M份送达，一份归档": M from the payload (default 1), N = M + 1. ``served`` says
+    where the M copies go ("报送人民法院" for an application to a court)."""
+    count = "(data.copies_served or 1)"
+    b.paragraph("本文书一式", out(f"'____' if blank else '{NUMERALS}'[{count}]"), "份，",
+                out(f"'____' if blank else '{NUMERALS}'[{count} - 1]"), f"份{served}，一份归档。",
                 style=Style(size=14, before=b.layout.line_pt))
 
 
@@ -808,14 +833,14 @@ def keep_together(paragraphs: Sequence[Paragraph], free: Sequence[Paragraph] = (
 def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party: str | None = "data.party",
            label: str = "当事人", you: str | None = None, salutation: str | None = None,
            attachments: str | None = None, before_seal: Callable[[Builder], None] | None = None,
-           contact: bool = True, copy_to: bool = False, copies: bool = True) -> None:
+           contact: bool = True, copy_to: bool = False, copies: bool = True, served: str = "送达") -> None:
     """The skeleton of every numbered letter (通知书/决定书/函/公告), around its ``body``.
 
     Agency, title (``title_run`` may follow a variant field), 文书编号; whom it is to:
     the block of ``party`` under ``label`` (None: none) and/or a ``salutation`` line
     "名称：" (主送); 你/你单位 address ``you`` (default: the party; None without a party:
     no 你 at all). Then the body, contact, 附件 (a Jinja list), ``before_seal`` (e.g. a
-    signature), seal and date, 抄送, copies. The last body paragraph stays with the seal; with
+    signature), seal and date, 抄送, copies (``served``: where they go). The last body paragraph stays with the seal; with
     several 附件 it stays with the first, and the last 附件 with the seal, and a page may
     break between the 附件 (a whole list kept with the seal would empty the page before).
     """
@@ -841,7 +866,7 @@ def letter(b: Builder, title_run: str, body: Callable[[Builder], None], *, party
     if copy_to:
         copy_to_line(b)
     if copies:
-        copies_line(b)
+        copies_line(b, served)
     keep_together(content_paragraphs(b)[closing:], free)
     b.footer()
 

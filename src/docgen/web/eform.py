@@ -63,7 +63,7 @@ def routes(web: Web) -> APIRouter:
 
     storage, approver = web.service.storage, web.service.approver
     # The agency's working days, so the page's x-docgen-after counts them as the validator does.
-    calendar = catalogue.calendar.to_config()
+    calendar = catalogue.calendar.to_page()
 
     def returned(document_id: str) -> tuple[StoredDocument, list[StoredStage], WorkflowStage, int]:
         """A document waiting for its resubmission: the document, its stages, that stage and the new round."""
@@ -81,7 +81,7 @@ def routes(web: Web) -> APIRouter:
         try:
             doc, stages, stage, round_ = returned(document_id)
             release = catalogue.get(doc.template_id, doc.template_version)
-            schema = form_schema(release.key, release.schema)
+            schema = form_schema(release.key, catalogue.schema(release))
         except DocgenError as exc:
             return web.error(request, exc)
         last = stages[-1].link
@@ -122,7 +122,7 @@ def routes(web: Web) -> APIRouter:
     def form_page(request: Request, template_id: str, version: str | None = None) -> HTMLResponse:
         try:
             release = catalogue.get(template_id, version)
-            schema = form_schema(release.key, release.schema)
+            schema = form_schema(release.key, catalogue.schema(release))
         except DocgenError as exc:
             return web.error(request, exc)
         visitor = web.sessions.visitor(request)

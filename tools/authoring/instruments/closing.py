@@ -54,6 +54,7 @@ from authoring.blocks import (
     party_value,
     proposal_row,
     remedy_clause,
+    review_first_clause,
     signature_lines,
     text_block,
     text_row,
@@ -81,6 +82,10 @@ def money(expr: str) -> str:
 
 # Late payment (行政处罚法第72条; 程序规定第75条): 3% of the fine a day, never more than the fine.
 LATE_PAYMENT = "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数。"
+# 行政处罚法第73条第3款: the late-payment surcharge does not run while 复议 or 诉讼 is pending.
+LATE_PAYMENT_PAUSED = "申请行政复议或者提起行政诉讼的，加处罚款的数额在行政复议或者行政诉讼期间不予计算。"
+# 行政处罚法第67条第3款: to the designated bank or through the electronic payment system.
+PAY_WITHIN = "应当自收到本决定书之日起十五日内，到指定银行或者通过电子支付系统缴纳"
 
 
 # Shared shapes ---------------------------------------------------------------------------------
@@ -355,11 +360,14 @@ def on_the_spot_body(b: Builder) -> None:
                 "{% if data.penalty == '罚款' %}", money("data.fine"), "{% endif %}",
                 "{% if blank %}________元{% endif %}", "。", style=LETTER_BODY)
     payments = {"当场缴纳": ("因", out("data.collection_ground"), "，执法人员依法当场收缴罚款，并向", YOU, "出具专用票据。"),
-                "银行缴纳": (YOU, "应当自收到本决定书之日起十五日内，将罚款缴至", *account(), "。", LATE_PAYMENT)}
+                "银行缴纳": (YOU, PAY_WITHIN, "罚款（开户银行：", out("data.payment.bank"), "；户名：",
+                             out("data.payment.account_name"), "；账号：", out("data.payment.account_number"),
+                             "）。", LATE_PAYMENT, YOU,
+                             LATE_PAYMENT_PAUSED)}
     for method, runs in payments.items():
         with b.when(f"blank or data.payment_method == '{method}'"):
             b.paragraph(out(f"'［{method}］' if blank else '缴款方式：{method}。'"), *runs, style=LETTER_BODY)
-    remedy_clause(b, "本行政处罚决定", LETTER_BODY)
+    review_first_clause(b, "本行政处罚决定", LETTER_BODY)
     # Time, place and signatures stay together, and with the seal (letter() keeps the last line with it).
     together = Style(keep_next=True)
     b.paragraph("时间：", cn_date("data.issued_on"), out("' '"), cn_time("data.decided_time"),
@@ -375,8 +383,10 @@ def on_the_spot_body(b: Builder) -> None:
 
 
 def on_the_spot_penalty_decision(b: Builder) -> None:
-    """当场行政处罚决定书 (行政处罚法第51–52条; 程序规定第66–68条): a warning, or a fine of at most
-    200元 (natural person) / 3000元 (organisation); officers sign; handed over on the spot."""
+    """当场行政处罚决定书 (行政处罚法第51–52条、第67条; 程序规定第66–68条; 行政复议法第23条): a warning,
+    or a fine of at most 200元 (natural person) / 3000元 (organisation); officers sign; handed over on
+    the spot. 复议前置 since 2024-01-01 (行政复议法第23条第1款第1项): the party is told to apply for
+    复议 first, and may go to court only against the 复议决定 (blocks.review_first_clause)."""
     letter(b, "当场行政处罚决定书", on_the_spot_body, contact=False)
 
 
@@ -391,9 +401,11 @@ def no_penalty_body(b: Builder) -> None:
                 style=LETTER_BODY)
     b.paragraph("依据", out("data.basis"), "的规定，本局决定对", YOU, "不予行政处罚。", style=LETTER_BODY)
     with b.when("blank or data.correction"):
-        b.paragraph("同时，责令", YOU, out("data.correction"), "。", style=LETTER_BODY)
-    with b.when("data.education"):
-        b.paragraph(out("data.education"), style=LETTER_BODY)
+        b.paragraph(out("'［' if blank else ''"), "同时，责令", YOU, out("data.correction"), "。",
+                    out("'］' if blank else ''"), style=LETTER_BODY)
+    with b.when("blank or data.education"):
+        b.paragraph(out("'［' if blank else ''"), out("data.education"), out("'］' if blank else ''"),
+                    style=LETTER_BODY)
     remedy_clause(b, "本决定", LETTER_BODY, not_suspended=None)  # nothing is imposed
 
 
@@ -401,7 +413,10 @@ def no_penalty_decision(b: Builder) -> None:
     """不予行政处罚决定书 (行政处罚法第30–33条; 程序规定第60条第1款): facts, the ground, the basis, remedy.
 
     The grounds are those of 行政处罚法第30–33条 (minors, mental illness, minor violations
-    corrected in time, no fault); 第33条第3款: the party is to be educated.
+    corrected in time, no fault). 第33条第3款: a party not punished is to be educated, so the
+    教育 paragraph is required, except where the violation did not happen (违法事实不能成立,
+    程序规定第60条第1款第2项): there is nothing to correct or educate about, and the schema
+    forbids both 责令改正 and 教育.
     """
     letter(b, "不予行政处罚决定书", no_penalty_body, contact=False)
 
@@ -448,7 +463,7 @@ def performance_demand_body(b: Builder) -> None:
                 cn_date("data.decision.served_on"), "送达", YOU, "。", YOU, "至今未履行该决定确定的义务。",
                 optional("data.performance_note"), style=LETTER_BODY)
     b.paragraph("根据《中华人民共和国行政强制法》第三十五条、第五十四条的规定，本局现催告", YOU,
-                "自收到本催告书之日起十日内履行下列义务：", style=LETTER_BODY)
+                "自收到本催告书之日起十个工作日内履行下列义务：", style=LETTER_BODY)
     obligation_lines(b, LETTER_BODY)
     b.paragraph("履行方式：", out("data.manner"), "。", style=LETTER_BODY)
     with b.when("blank or data.payment"):
@@ -462,7 +477,8 @@ def performance_demand(b: Builder) -> None:
     """行政处罚决定履行催告书 (行政强制法第35条、第54条; 程序规定第76条).
 
     第35条: deadline, manner, amount and payment, 陈述申辩; 第54条: ten days after service
-    the agency may apply to the court.
+    the agency may apply to the court. Ten days are working days (行政强制法第69条: 十日以内
+    期限 are 工作日), as 程序规定第76条 says.
     """
     letter(b, "行政处罚决定履行催告书", performance_demand_body)
 
@@ -486,7 +502,7 @@ def enforcement_application_body(b: Builder) -> None:
     b.paragraph("被申请人在法定期限内未申请行政复议或者提起行政诉讼，该期限已于", cn_date("data.period_expired_on"),
                 "届满，被申请人又不履行行政处罚决定。本局于", cn_date("data.demand.served_on"),
                 "向被申请人送达《行政处罚决定履行催告书》（", out("data.demand.number"),
-                "），催告书送达十日后被申请人仍未履行义务。",
+                "），催告书送达十个工作日后被申请人仍未履行义务。",
                 out("'被申请人收到催告书后，提出陈述、申辩意见：' ~ data.party_opinion if data.party_opinion "
                     "else ('' if blank else '被申请人收到催告书后，未提出陈述、申辩。')"), style=LETTER_BODY)
     with b.when("blank"):
@@ -505,11 +521,11 @@ def enforcement_application_body(b: Builder) -> None:
 def enforcement_application(b: Builder) -> None:
     """强制执行申请书 (行政强制法第53–55条; 程序规定第76条), to the competent court the payload names.
 
-    Within three months after the period for 复议/诉讼 expired (第53条), ten days after the
-    催告书 was served (第54条); with the party's opinion and the 催告 (第55条); signed by the
+    Within three months after the period for 复议/诉讼 expired (第53条), ten working days
+    (第69条) after the 催告书 was served (第54条; the schema refuses an earlier date); with the party's opinion and the 催告 (第55条); signed by the
     agency head, sealed and dated.
     """
-    letter(b, "强制执行申请书", enforcement_application_body, party=None, contact=False)
+    letter(b, "强制执行申请书", enforcement_application_body, party=None, contact=False, served="报送人民法院")
 
 
 # 51 行政处罚文书送达公告 -------------------------------------------------------------------------
@@ -690,7 +706,7 @@ def file_notes(b: Builder) -> None:
 
 INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("representation-record", "陈述申辩笔录", "record", False, RECORD, representation_record),
-    Instrument("hearing-notice", "行政处罚听证通知书", "letter", True, LETTER, hearing_notice),
+    Instrument("hearing-notice", "行政处罚听证通知书", "letter", True, LETTER, hearing_notice, version="2"),
     Instrument("hearing-record", "听证笔录", "record", False, RECORD, hearing_record),
     Instrument("hearing-report", "听证报告", "form", False, FORM, hearing_report),
     Instrument("collective-discussion-record", "行政处罚案件集体讨论记录", "record", False, RECORD,
@@ -698,12 +714,12 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("decision-approval", "行政处理决定审批表", "form", False, FORM, decision_approval,
                workflow="approval-1"),
     Instrument("on-the-spot-penalty-decision", "当场行政处罚决定书", "letter", True, LETTER,
-               on_the_spot_penalty_decision),
-    Instrument("no-penalty-decision", "不予行政处罚决定书", "letter", True, LETTER, no_penalty_decision),
-    Instrument("fine-deferral-notice", "延期/分期缴纳罚款通知书", "letter", True, LETTER, fine_deferral_notice),
-    Instrument("performance-demand", "行政处罚决定履行催告书", "letter", True, LETTER, performance_demand),
-    Instrument("enforcement-application", "强制执行申请书", "letter", True, LETTER, enforcement_application),
-    Instrument("service-announcement", "行政处罚文书送达公告", "letter", True, LETTER, service_announcement),
+               on_the_spot_penalty_decision, version="2"),
+    Instrument("no-penalty-decision", "不予行政处罚决定书", "letter", True, LETTER, no_penalty_decision, version="2"),
+    Instrument("fine-deferral-notice", "延期/分期缴纳罚款通知书", "letter", True, LETTER, fine_deferral_notice, version="2"),
+    Instrument("performance-demand", "行政处罚决定履行催告书", "letter", True, LETTER, performance_demand, version="2"),
+    Instrument("enforcement-application", "强制执行申请书", "letter", True, LETTER, enforcement_application, version="2"),
+    Instrument("service-announcement", "行政处罚文书送达公告", "letter", True, LETTER, service_announcement, version="2"),
     Instrument("disposal-record", "涉案物品处理记录", "record", False, RECORD, disposal_record),
     Instrument("case-closing-approval", "结案审批表", "form", False, FORM, case_closing_approval,
                workflow="approval-1"),

@@ -5,6 +5,7 @@ from docx.table import _Cell
 
 from authoring.blocks import (
     BLANK_DATE,
+    HAND,
     FORM,
     HEI,
     LETTER,
@@ -41,6 +42,7 @@ from authoring.blocks import (
     party_value,
     proposal_row,
     remedy_clause,
+    rows_when,
     seal_block,
     text_block,
     text_cell,
@@ -240,7 +242,11 @@ MONEY_TOTAL = "{%p set total = data.penalties|selectattr('amount')|map(attribute
 
 
 def penalty_decision(b: Builder) -> None:
-    """行政处罚决定书 (行政处罚法第59条; 程序规定第62条), with the 公示 notice (公示规定第8条)."""
+    """行政处罚决定书 (行政处罚法第59条、第67条、第72–73条; 程序规定第62条), with the 公示 notice (公示规定第8条).
+
+    Not dated before the 陈述申辩 period of the 告知书 has run out (行政处罚法第44–45条,
+    程序规定第57条: five working days from service; the schema's x-docgen-after).
+    """
     letter_opening(b, "行政处罚决定书")
     party_block(b)
     violation_paragraphs(b, proposed=False)
@@ -251,10 +257,13 @@ def penalty_decision(b: Builder) -> None:
         b.paragraph("同时，责令", YOU, out("data.correction"), "。", style=LETTER_BODY)
     with b.when("blank or total"):
         pay = "data.payment"
-        b.paragraph(YOU, "应当自收到本决定书之日起十五日内，将罚没款缴至", out(f"{pay}.bank"), "（户名：",
-                    out(f"{pay}.account_name"), "；账号：", out(f"{pay}.account_number"), "）。",
-                    optional(f"{pay}.note", "", "。"),
-                    "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数。",
+        # 行政处罚法第67条第3款 (where to pay), 第72条第1款第1项 (3% a day), 第73条第3款 (not while
+        # 复议 or 诉讼 is pending).
+        b.paragraph(YOU, "应当自收到本决定书之日起十五日内，到指定银行或者通过电子支付系统缴纳罚没款（开户银行：",
+                    out(f"{pay}.bank"), "；户名：", out(f"{pay}.account_name"), "；账号：",
+                    out(f"{pay}.account_number"), "）。", optional(f"{pay}.note", "", "。"),
+                    "到期不缴纳罚款的，本局可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款本数；", YOU,
+                    "申请行政复议或者提起行政诉讼的，加处罚款的数额在行政复议或者行政诉讼期间不予计算。",
                     style=LETTER_BODY)
     remedy_clause(b, "本行政处罚决定", LETTER_BODY)
     with b.when("blank or data.penalties|rejectattr('type', 'equalto', '警告')|list"):
@@ -265,11 +274,19 @@ def penalty_decision(b: Builder) -> None:
     b.footer()
 
 
-SERVICE_METHODS = ("直接送达", "留置送达", "邮寄送达", "委托送达", "电子送达", "公告送达")
+SERVICE_METHODS = ("直接送达", "留置送达", "转交送达", "邮寄送达", "委托送达", "电子送达", "公告送达")
 
 
 def service_receipt(b: Builder) -> None:
-    """送达回证 (程序规定第82条): the recipient's signature and date prove service."""
+    """送达回证 (程序规定第82条; 民事诉讼法第87–91条 as 第82条 applies them): the recipient's signature
+    and date prove service.
+
+    Who signs, with room for each to sign and date: the recipient, or a 代收人 with their
+    relation to the addressee (第82条第1项); the 送达人; a 见证人. 留置送达 (第82条第2项) records
+    the 拒收事由 and its date; 转交送达 is a method of its own. 电子送达 needs the addressee's
+    consent and a signed 送达地址确认书 (第82条第3项, 第83条): the schema asks for its date (and
+    number, if any), printed here, since no case record can be checked.
+    """
     table = form_opening(b, "送达回证")
 
     def documents(cell: _Cell) -> None:
@@ -283,14 +300,45 @@ def service_receipt(b: Builder) -> None:
     form_row(b, table, "送达时间", cn_date("data.served_on") + out("' '") + cn_time("data.served_time"),
              height_mm=12)
     form_row(b, table, "送达地点", out("data.place"), height_mm=12)
-    form_row(b, table, "送达方式", checkboxes("data.method", SERVICE_METHODS), height_mm=12)
-    opinion_row(b, table, "收件人签名\n或盖章", ("",), (BLANK_DATE,), 45)
-    form_row(b, table, "送 达 人", names("data.servers", with_numbers=True), height_mm=14)
-    form_row(b, table, "见 证 人", out("data.witness.name") + optional("data.witness.unit", "（", "）"),
-             height_mm=14)
-    form_row(b, table, "备　　注", text_cell(b, "data.remarks", Style()), height_mm=40)
+
+    def method(cell: _Cell) -> None:
+        for options in (SERVICE_METHODS[:4], SERVICE_METHODS[4:]):  # no option split by a wrap
+            b.paragraph(checkboxes("data.method", options), container=cell)
+        with b.when("blank or data.address_confirmation", cell):
+            b.paragraph("电子送达依据：", out("'' if blank else '《送达地址确认书》'"),
+                        out("'《送达地址确认书》（签署日期：　　年　月　日　编号：________）' if blank else "
+                            "'（签署日期：' ~ data.address_confirmation.signed_on|cn_date ~ "
+                            "('　编号：' ~ data.address_confirmation.number if data.address_confirmation.number "
+                            "else '') ~ '）'"), container=cell)
+
+    form_row(b, table, "送达方式", method, height_mm=12)
+    opinion_row(b, table, "收件人签名\n或盖章", ("",), (BLANK_DATE,), 32)
+    with rows_when(b, table, "blank or data.agent"):
+        form_row(b, table, "代 收 人", "姓名：" + out("data.agent.name") + "　　与受送达人关系：" +
+                 out("data.agent.relation"), height_mm=12)
+    with rows_when(b, table, "blank or data.refusal"):
+        form_row(b, table, "拒收事由\n及日期", out("data.refusal.reason") + out("'　' if not blank else ''") +
+                 cn_date("data.refusal.date"), height_mm=16)
+    form_row(b, table, "送 达 人", lambda cell: officer_signatures(b, cell, "data.servers"), height_mm=18)
+
+    def witness(cell: _Cell) -> None:
+        b.paragraph(out("data.witness.name"), optional("data.witness.unit", "（", "）"), container=cell)
+        b.paragraph("签名：", HAND, "　　日期：", BLANK_DATE, style=Style(align=RIGHT), container=cell)
+
+    form_row(b, table, "见 证 人", witness, height_mm=16)
+    form_row(b, table, "备　　注", text_cell(b, "data.remarks", Style()), height_mm=24)
     b.footer()
 
+
+def officer_signatures(b: Builder, cell: _Cell, path: str) -> None:
+    """Each officer's name and 执法证号, and under it room to sign and date by hand."""
+    with b.each(f"o in {path}", cell):
+        b.paragraph(out("o.name"), "（执法证号：", out("o.certificate_number"), "）", container=cell)
+        b.paragraph("签名：", HAND, "　　日期：", BLANK_DATE, style=Style(align=RIGHT), container=cell)
+    with b.when("blank", cell):
+        for _ in range(2):
+            b.paragraph("________（执法证号：________）", container=cell)
+            b.paragraph("签名：", HAND, "　　日期：", BLANK_DATE, style=Style(align=RIGHT), container=cell)
 
 
 # Version 2 of each: Latin text is set en-US (blocks.Builder) so a number no longer breaks
@@ -304,9 +352,9 @@ INSTRUMENTS = (
                version="2", workflow="approval-1"),
     Instrument("on-site-record", "现场笔录", "record", False, RECORD, on_site_record, version="2"),
     Instrument("inquiry-record", "询问笔录", "record", False, RECORD, inquiry_record, version="2"),
-    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice, version="2"),
-    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision, version="2"),
-    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt, version="2"),
+    Instrument("penalty-notice", "行政处罚告知书", "letter", True, LETTER, penalty_notice, version="3"),
+    Instrument("penalty-decision", "行政处罚决定书", "letter", True, LETTER, penalty_decision, version="3"),
+    Instrument("service-receipt", "送达回证", "other", False, FORM, service_receipt, version="3"),
 )
 
 

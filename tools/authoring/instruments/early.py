@@ -72,9 +72,11 @@ def case_phrase(path: str = "data.case") -> str:
     return out(f"{path}.party_name") + out(f"{path}.cause") + "一案"
 
 
-def inventory_reference(expr: str) -> str:
-    """［详见《场所/设施/财物清单》（文书编号：…）］, the 清单 made on the spot with the measure."""
-    return out(f"'［详见《场所/设施/财物清单》' ~ ('（文书编号：' ~ {expr} ~ '）' if blank or {expr} else '') ~ '］'")
+def inventory_reference() -> str:
+    """［详见《场所/设施/财物清单》］, the 清单 made on the spot with the measure. Cited by name only:
+    the 清单 is not a numbered instrument (it goes with the decision or notice it is attached to),
+    so a 文书编号 cited for it would be one the catalogue never allocated."""
+    return "［详见《场所/设施/财物清单》］"
 
 
 # Whom a letter is addressed to (blocks.letter's options): the party (the default, 你/你单位);
@@ -86,7 +88,7 @@ FILES = {"attachments": "data.attachments"}
 
 
 def numbered_letter(id: str, name: str, body: Callable[[Builder], None], heading: str | None = None,
-                    **options: Any) -> Instrument:
+                    version: str = "1", **options: Any) -> Instrument:
     """A letter instrument: blocks.letter around ``body``; ``heading`` when the title follows a variant.
 
     The build function takes ``body``'s name and docstring, whose first line opens with the
@@ -103,7 +105,7 @@ def numbered_letter(id: str, name: str, body: Callable[[Builder], None], heading
 
     build.__name__ = build.__qualname__ = body.__name__
     build.__doc__ = body.__doc__
-    return Instrument(id, name, "letter", True, LETTER, build)
+    return Instrument(id, name, "letter", True, LETTER, build, version=version)
 
 
 # 1 案件来源登记表 / 8 行政处罚案件有关事项审批表 (forms) --------------------------------------------
@@ -251,12 +253,21 @@ def evidence_extraction_slip(b: Builder) -> None:
 # 12 电子数据证据提取笔录 (record) ------------------------------------------------------------------
 
 E_METHODS = ("提取原始载体", "拷贝复制", "委托分析", "书式固定", "拍照录像", "网络在线提取")
-CHECKSUMS = ("SM3", "SHA-256", "SHA-1", "MD5")
+# SHA-256 and SM3 (GB/T 32905) only: MD5 and SHA-1 have practical collisions, so a value of theirs
+# would not show that the data was not altered.
+CHECKSUMS = ("SHA-256", "SM3")
 
 
 def electronic_evidence_record(b: Builder) -> None:
     """电子数据证据提取笔录 (程序规定第26条: original carrier, or copy/analysis/print/photo with method,
-    time and maker noted; specialists may assist). Signed on every page like the other records."""
+    time and maker noted; specialists may assist), and 《市场监督管理行政执法电子数据取证暂行规定》
+    (市场监管总局, 2024-04-07), which adds 网络在线提取 and says what the record of an extraction
+    holds: time, place, officers, source, method and process, tools, the data taken with their
+    integrity check values, storage, the persons present. Signed on every page like the other records.
+
+    网络在线提取 names the network address or account reached and the environment it was
+    reached from (device, network), which the schema requires when that method is ticked.
+    """
     agency_header(b)
     title(b, "电子数据证据提取笔录", after=6)
     record_time_line(b, "提取时间")
@@ -275,6 +286,9 @@ def electronic_evidence_record(b: Builder) -> None:
     text_block(b, "data.source", RECORD_BODY, blank_lines=2)
     b.paragraph("提取方法：", multi_checkboxes("data.methods", E_METHODS[:4]))
     hanging(b.paragraph(multi_checkboxes("data.methods", E_METHODS[4:])), 5, 5, b.layout.body_pt)
+    with b.when("blank or data.online"):
+        b.paragraph("网络在线提取的网址（账号）：", out("data.online.address"))
+        b.paragraph("在线提取的设备和网络环境：", out("data.online.environment"))
     heading(b, "提取过程：")
     text_block(b, "data.process", RECORD_BODY, blank_lines=6)
     heading(b, "提取的电子数据：")
@@ -353,7 +367,7 @@ def seized_goods_transfer_body(b: Builder) -> None:
                 "一案中，发现该违法行为涉嫌犯罪，已于", cn_date("data.transferred_on"), "将案件移送",
                 out("data.receiving_authority"), "。", style=LETTER_BODY)
     b.paragraph("根据《中华人民共和国行政强制法》第二十一条的规定，本局已将", measure, "的财物",
-                inventory_reference("data.inventory_number"), "一并移送", out("data.receiving_authority"), "。特此告知。",
+                inventory_reference(), "一并移送", out("data.receiving_authority"), "。特此告知。",
                 style=LETTER_BODY)
 
 
@@ -426,7 +440,7 @@ def preservation_body(b: Builder) -> None:
     """先行登记保存证据通知书 (行政处罚法第56条; 程序规定第33–35条): handed over on the spot with the
     清单 (第34条); dealt with within 7 working days or it lapses (第35条)."""
     b.paragraph("因", YOU, out("data.cause"), "，相关证据可能灭失或者以后难以取得。根据《中华人民共和国行政处罚法》第五十六条和",
-                RULES, "第三十三条的规定，本局决定对", YOU, "的有关证据", inventory_reference("data.inventory_number"),
+                RULES, "第三十三条的规定，本局决定对", YOU, "的有关证据", inventory_reference(),
                 "采取先行登记保存措施，保存地点：", out("data.storage_place"), "。", style=LETTER_BODY)
     b.paragraph("先行登记保存期间，", YOU, "或者有关人员不得损毁、销毁或者转移证据。本局将在七个工作日内依法作出处理决定；"
                 "逾期未作出处理决定的，先行登记保存措施自动解除。", style=LETTER_BODY)
@@ -448,7 +462,7 @@ def preservation_release_body(b: Builder) -> None:
     articles = "/".join(dict.fromkeys(RELEASE_GROUNDS.values()))
     b.paragraph("因", out(f"'{grounds}' if blank else data.ground"), "，根据", RULES,
                 choose("data.ground", RELEASE_GROUNDS, articles),
-                "的规定，本局决定解除对上述证据", inventory_reference("data.inventory_number"), "的先行登记保存措施。",
+                "的规定，本局决定解除对上述证据", inventory_reference(), "的先行登记保存措施。",
                 optional("data.return_note"), style=LETTER_BODY)
 
 
@@ -457,26 +471,27 @@ INSTRUMENTS: tuple[Instrument, ...] = (
                workflow="approval-1"),
     # 指定管辖 is also copied to the other departments concerned; 交办/移送 carry the case files.
     numbered_letter("jurisdiction-designation-notice", "指定管辖通知书", designation_body, **TO_AUTHORITY, **FILES,
-                    copy_to=True),
-    numbered_letter("case-assignment-notice", "案件交办通知书", assignment_body, **TO_AUTHORITY, **FILES),
-    numbered_letter("case-transfer-letter", "案件移送函", transfer_body, **TO_AUTHORITY, **FILES),
+                    copy_to=True, version="2"),
+    numbered_letter("case-assignment-notice", "案件交办通知书", assignment_body, **TO_AUTHORITY, **FILES, version="2"),
+    numbered_letter("case-transfer-letter", "案件移送函", transfer_body, **TO_AUTHORITY, **FILES, version="2"),
     # 涉嫌犯罪案件移送书 is copied to the 同级人民检察院, which supervises the transfer.
     numbered_letter("criminal-case-transfer", "涉嫌犯罪案件移送书", criminal_transfer_body, **TO_AUTHORITY, **FILES,
-                    copy_to=True),
+                    copy_to=True, version="2"),
     numbered_letter("seized-goods-transfer-notice", "查封/扣押物品移送告知书", seized_goods_transfer_body,
-                    heading=out(f"{variant('data.measure', ('查封', '扣押'))} ~ '物品移送告知书'")),
+                    heading=out(f"{variant('data.measure', ('查封', '扣押'))} ~ '物品移送告知书'"), version="2"),
     Instrument("case-matter-approval", "行政处罚案件有关事项审批表", "form", False, FORM, case_matter_approval,
                workflow="approval-1"),
     Instrument("service-address-confirmation", "送达地址确认书", "other", False, FORM, service_address_confirmation),
     Instrument("evidence-extraction-slip", "证据提取单", "other", False, FORM, evidence_extraction_slip),
-    Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record),
-    numbered_letter("inquiry-notice", "询问通知书", inquiry_body, **TO_ADDRESSEE),
-    numbered_letter("material-request-notice", "限期提供材料通知书", material_request_body, **TO_ADDRESSEE),
+    Instrument("electronic-evidence-record", "电子数据证据提取笔录", "record", False, RECORD, electronic_evidence_record,
+               version="2", basis="程序规定第26条; 市场监督管理行政执法电子数据取证暂行规定（市场监管总局2024年4月7日印发）"),
+    numbered_letter("inquiry-notice", "询问通知书", inquiry_body, **TO_ADDRESSEE, version="2"),
+    numbered_letter("material-request-notice", "限期提供材料通知书", material_request_body, **TO_ADDRESSEE, version="2"),
     numbered_letter("identification-assistance-notice", "协助辨认/鉴别通知书", identification_body, **TO_ADDRESSEE,
-                    **FILES, heading=out(f"'协助' ~ {variant('data.assistance', ASSISTANCE)} ~ '通知书'")),
+                    **FILES, heading=out(f"'协助' ~ {variant('data.assistance', ASSISTANCE)} ~ '通知书'"), version="2"),
     numbered_letter("investigation-assistance-letter", "协助调查函", investigation_assistance_body, **TO_AUTHORITY,
-                    **FILES),
-    numbered_letter("seizure-assistance-notice", "协助扣押通知书", seizure_assistance_body, **TO_AUTHORITY),
-    numbered_letter("evidence-preservation-notice", "先行登记保存证据通知书", preservation_body, **FILES),
-    numbered_letter("evidence-preservation-release", "解除先行登记保存证据通知书", preservation_release_body),
+                    **FILES, version="2"),
+    numbered_letter("seizure-assistance-notice", "协助扣押通知书", seizure_assistance_body, **TO_AUTHORITY, version="2"),
+    numbered_letter("evidence-preservation-notice", "先行登记保存证据通知书", preservation_body, **FILES, version="2"),
+    numbered_letter("evidence-preservation-release", "解除先行登记保存证据通知书", preservation_release_body, version="2"),
 )

@@ -130,16 +130,17 @@ def remedy(b: Builder, decision: str, document: str = "本决定书") -> None:
 def coercive_measure_decision(b: Builder) -> None:
     """实施行政强制措施决定书 (行政强制法第18、24、25条; 程序规定第36–38条).
 
-    The contents of 行政强制法第24条, 期限 ≤ 30 日 (第25条); handed over on the spot
-    with the 清单 (instrument 24). 查封 adds the seal notice of 程序规定第41条第2款.
+    The contents of 行政强制法第24条, 期限 ≤ 30 日 (第25条): printed as its first and last day,
+    the last at most 29 days after the first (the schema's x-docgen-after, "within"); handed
+    over on the spot with the 清单 (instrument 24). 查封 adds the seal notice of 程序规定第41条第2款.
     """
     def body(b: Builder) -> None:
         para(b, "经查，", YOU, "涉嫌", out("data.suspicion"), "。依据", out("data.basis"), "的规定，本局决定对", YOU,
              "的有关", out(OBJECT_KINDS), "［详见", inventory_name(), "］实施", out(MEASURE), "的行政强制措施。")
         b.tag(START_ITEMS)
         para(b, ITEM, out(MEASURE), "的", out(OBJECT_KINDS), "所在地点：", out("data.place"), "。")
-        para(b, ITEM, out(MEASURE), "期限：", out("data.term_days"), "日，自", cn_date("data.start_on"),
-             "起计算。情况复杂需要延长", out(MEASURE), "期限的，本局将依法书面告知；对物品需要进行检测、检验、"
+        para(b, ITEM, out(MEASURE), "期限：自", cn_date("data.start_on"), "起至", cn_date("data.end_on"),
+             "止。情况复杂需要延长", out(MEASURE), "期限的，本局将依法书面告知；对物品需要进行检测、检验、"
              "检疫或者鉴定的，", out(MEASURE), "的期间不包括检测、检验、检疫或者鉴定的期间，本局将书面告知该期间。")
         para(b, ITEM, "保存条件：", out("data.storage"), "。")
         with b.when("blank or data.measure == '查封'"):
@@ -156,14 +157,15 @@ def extension_decision(b: Builder) -> None:
     """延长行政强制措施期限决定书 (行政强制法第25条; 程序规定第38条).
 
     +≤ 30 日 with the head's approval, reasons given in writing (第25条第1、2款;
-    程序规定第38条第1、2款).
+    程序规定第38条第1、2款). The extension is stated by the original and the new last day; the
+    schema holds the new one later than the old and at most 30 days after it (x-docgen-after).
     """
     def body(b: Builder) -> None:
         measure_taken(b, "data.measure_on")
         text_block(b, "data.reason", LETTER_BODY, first_prefix="因情况复杂，", blank_lines=2)
         para(b, "依据《中华人民共和国行政强制法》第二十五条第一款、第二款和《市场监督管理行政处罚程序规定》"
-             "第三十八条第一款、第二款的规定，经本局负责人批准，本局决定将", out(MEASURE), "期限延长",
-             out("data.extension_days"), "日，至", cn_date("data.until"), "止。")
+             "第三十八条第一款、第二款的规定，经本局负责人批准，本局决定将", out(MEASURE), "期限由",
+             cn_date("data.original_until"), "届满延长至", cn_date("data.until"), "止。")
         remedy(b, "本延长行政强制措施期限决定")
 
     letter(b, "延长行政强制措施期限决定书", body)
@@ -592,7 +594,10 @@ def case_review(b: Builder) -> None:
     """案件审核/法制审核表 (程序规定第49–55条).
 
     The seven points of 第53条, the conclusion of 第54条; reviewers are never the
-    investigators (第49条); 10 working days (第55条).
+    investigators (第49条: the schema's x-docgen-distinct refuses a reviewer who is one of
+    the 办案人员); 10 working days (第55条). Which kind of review an agency does is its own
+    rule: the agency profile's ``choices`` may fix it (the seed's bureau: every penalty decision
+    passes 法制审核, except under the simple procedure, which has no 审核表).
     """
     table = form_opening(b, out(f"{variant('data.review_type', REVIEWS)} ~ '表'"))
     form_row(b, table, "案　　由", out("data.cause"))
@@ -626,22 +631,22 @@ def case_review(b: Builder) -> None:
 
 INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("coercive-measure-decision", "实施行政强制措施决定书", "letter", True, LETTER,
-               coercive_measure_decision),
-    Instrument("coercive-measure-extension", "延长行政强制措施期限决定书", "letter", True, LETTER, extension_decision),
-    Instrument("coercive-measure-release", "解除行政强制措施决定书", "letter", True, LETTER, release_decision),
+               coercive_measure_decision, version="2"),
+    Instrument("coercive-measure-extension", "延长行政强制措施期限决定书", "letter", True, LETTER, extension_decision, version="2"),
+    Instrument("coercive-measure-release", "解除行政强制措施决定书", "letter", True, LETTER, release_decision, version="2"),
     Instrument("seizure-inventory", "场所/设施/财物清单", "other", False, FORM, inventory),
     Instrument("seal-strip", "封条", "other", False, FORM, seal_strip),
     Instrument("custody-entrustment", "实施行政强制措施场所/设施/财物委托保管书", "letter", True, LETTER,
-               custody_letter),
+               custody_letter, version="2"),
     Instrument("advance-disposal-confirmation", "先行处置物品确认书", "other", False, FORM, disposal_confirmation),
-    Instrument("advance-disposal-announcement", "先行处置物品公告", "letter", True, LETTER, disposal_announcement),
+    Instrument("advance-disposal-announcement", "先行处置物品公告", "letter", True, LETTER, disposal_announcement, version="2"),
     Instrument("sampling-record", "抽样记录", "record", False, RECORD, sampling_record),
-    Instrument("test-commission", "检测/检验/检疫/鉴定委托书", "letter", True, LETTER, test_commission),
-    Instrument("test-period-notice", "检测/检验/检疫/鉴定期间告知书", "letter", True, LETTER, test_period_notice),
-    Instrument("test-result-notice", "检测/检验/检疫/鉴定结果告知书", "letter", True, LETTER, test_result_notice),
-    Instrument("correction-order", "责令改正通知书", "letter", True, LETTER, correction_notice),
-    Instrument("refund-order", "责令退款通知书", "letter", True, LETTER, refund_notice),
+    Instrument("test-commission", "检测/检验/检疫/鉴定委托书", "letter", True, LETTER, test_commission, version="2"),
+    Instrument("test-period-notice", "检测/检验/检疫/鉴定期间告知书", "letter", True, LETTER, test_period_notice, version="2"),
+    Instrument("test-result-notice", "检测/检验/检疫/鉴定结果告知书", "letter", True, LETTER, test_result_notice, version="2"),
+    Instrument("correction-order", "责令改正通知书", "letter", True, LETTER, correction_notice, version="2"),
+    Instrument("refund-order", "责令退款通知书", "letter", True, LETTER, refund_notice, version="2"),
     Instrument("investigation-report", "案件调查终结报告", "form", False, FORM, investigation_report,
                workflow="report-1"),
-    Instrument("case-review", "案件审核/法制审核表", "form", False, FORM, case_review),
+    Instrument("case-review", "案件审核/法制审核表", "form", False, FORM, case_review, version="2"),
 )

@@ -7,10 +7,12 @@
  * own formats: date, date-time, time, money, phone, year, uscc, resident-id),
  * allOf, anyOf, oneOf (chosen by a const discriminator, else the plausible
  * branch), not, if/then/else, contains (min/maxContains), dependentRequired,
- * min/maxProperties, propertyNames, and docgen's own keyword x-docgen-after (a date
- * at least N working days after another field's date, counting the agency's calendar of holidays and
- * 调休 workdays that the page passes in as {holidays: [...], workdays: [...]}, ISO dates; without one,
- * Monday to Friday, as workdays.py's DEFAULT). The server remains the authority: whatever
+ * min/maxProperties, propertyNames, and docgen's own keywords x-docgen-after (a date
+ * N working days or calendar days after another field's date: at least, strictly after or at most;
+ * working days counted on the agency's calendar of holidays and 调休 workdays that the page passes in
+ * as {holidays: [...], workdays: [...], years: [...]}, ISO dates and the known years, a count through
+ * an unknown year refused; without one, Monday to Friday in every year, as workdays.py's DEFAULT)
+ * and x-docgen-distinct (no name of one list in another). The server remains the authority: whatever
  * this misses comes back as problem+json and is shown beside the same field.
  * Each issue is {pointer, message} with the message as the server words it
  * (title + predicate), minus the pointer. */
@@ -122,21 +124,99 @@
     return node && typeof node === "object" && node.title ? node.title : null;
   }
 
-  /** Each rule whose later date is too early: at that field, worded as validation.py's _too_early
-   *  (the field's own pointer left out, as everywhere here; the other field's pointer kept). */
+  /** ``iso`` plus ``days`` calendar days. */
+  function addDays(iso, days) {
+    var m = DATE.exec(iso);
+    var d = new Date(0);
+    d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days);
+    return isoOf(d);
+  }
+
+  /** The years from ``start`` to ``end`` the calendar of the check does not know (workdays.py's
+   *  Calendar.unknown_years): none when the page's calendar has no ``years`` (every year Monday–Friday). */
+  function unknownYears(start, end) {
+    if (!checkingYears) return [];
+    var missing = [];
+    for (var year = Number(start.slice(0, 4)); year <= Number(end.slice(0, 4)); year++) {
+      if (checkingYears.indexOf(year) < 0) missing.push(year);
+    }
+    return missing;
+  }
+
+  // x-docgen-distinct (validation.py's _distinct and _not_distinct)
+
+  var DISTINCT = "x-docgen-distinct";
+
+  /** [index, name] of the items of the list at pointer ``at`` below ``v``: each item itself, or its ``key``. */
+  function namesAt(v, at, key) {
+    var parts = pointerParts(at);
+    for (var i = 0; i < parts.length; i++) {
+      if (typeOf(v) !== "object" || !Object.prototype.hasOwnProperty.call(v, parts[i])) return [];
+      v = v[parts[i]];
+    }
+    if (!Array.isArray(v)) return [];
+    var names = [];
+    v.forEach(function (item, index) {
+      var name = key === undefined || typeOf(item) !== "object" ? item : item[key];
+      if (typeof name === "string" && name) names.push([index, name]);
+    });
+    return names;
+  }
+
+  /** Each person of the list at ``field`` who is also in the list at ``from`` (compared by name). */
+  function distinct(node, v, ptr, out) {
+    node[DISTINCT].forEach(function (rule) {
+      var others = {};
+      namesAt(v, rule.from, rule.from_key).forEach(function (pair) { others[pair[1]] = true; });
+      var fieldTitle = titleAt(node, rule.field), fromTitle = titleAt(node, rule.from);
+      var field = fieldTitle ? fieldTitle + "（" + rule.field + "）" : "字段 " + rule.field + " ";
+      var from = fromTitle ? fromTitle + "（" + rule.from + "）" : "字段 " + rule.from + " ";
+      var at = ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join("");
+      namesAt(v, rule.field, rule.field_key).forEach(function (pair) {
+        if (!Object.prototype.hasOwnProperty.call(others, pair[1])) return;
+        out.push({ pointer: at + "/" + pair[0],
+          message: field + "中的“" + pair[1] + "”也是" + from + "中的人员：" + rule.because });
+      });
+    });
+  }
+
+  /** Each rule broken: at that field, worded as validation.py's _too_early (the field's own pointer
+   *  left out, as everywhere here; the other field's pointer kept). ``working_days`` or ``days``;
+   *  ``exclusive``: strictly later; ``within``: no later; a working-day count through a year the
+   *  calendar does not know is refused. */
   function after(node, v, ptr, out) {
     node[AFTER].forEach(function (rule) {
       var start = dateAt(v, rule.after), end = dateAt(v, rule.field);
       if (start === null || end === null) return; // absent or not a date: the fields' own rules say so
-      var earliest = countWorkingDays(start, rule.working_days, checking);
-      if (end >= earliest) return;
+      var working = Object.prototype.hasOwnProperty.call(rule, "working_days");
+      var limit = working ? countWorkingDays(start, rule.working_days, checking) : addDays(start, rule.days);
       var fieldTitle = titleAt(node, rule.field), afterTitle = titleAt(node, rule.after);
       var field = fieldTitle || "字段 " + rule.field + " ";
       var since = afterTitle ? afterTitle + "（" + rule.after + "）" : "字段 " + rule.after + " ";
-      out.push({ pointer: ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join(""),
-        message: field + "应不早于 " + earliest + "，即" + since + "后第 " + rule.working_days + " 个工作日：" + rule.because });
+      var at = ptr + pointerParts(rule.field).map(function (p) { return "/" + escape(p); }).join("");
+      var unknown = working ? unknownYears(start, end > limit ? end : limit) : [];
+      if (unknown.length) {
+        out.push({ pointer: at, message: field + "无法核对：期限按工作日计算，而机关配置的工作日历（calendar）没有 " +
+          unknown.map(function (y) { return y + " 年"; }).join("、") + "的节假日安排，按周一至周五计算可能少算期限；" +
+          "请先在机关配置中补充国务院办公厅公布的该年节假日安排：" + rule.because });
+        return;
+      }
+      var count = working ? "第 " + rule.working_days + " 个工作日" : "第 " + rule.days + " 日";
+      var message;
+      if (rule.within) {
+        if (end <= limit) return;
+        message = field + "应不晚于 " + limit + "，即" + since + "后" + count + "：" + rule.because;
+      } else if (rule.exclusive) {
+        if (end > limit) return;
+        message = field + "应晚于 " + limit + "，即" + since + "后" + count + "（期限届满之日）：" + rule.because;
+      } else {
+        if (end >= limit) return;
+        message = field + "应不早于 " + limit + "，即" + since + "后" + count + "：" + rule.because;
+      }
+      out.push({ pointer: at, message: message });
     });
   }
+
 
   function typeOf(v) {
     if (v === null) return "null";
@@ -282,6 +362,7 @@
       }
     }
     if (Array.isArray(node[AFTER])) after(node, v, ptr, out);
+    if (Array.isArray(node[DISTINCT])) distinct(node, v, ptr, out);
     (node.allOf || []).forEach(function (sub) { walk(sub, v, ptr, t, decl, out); });
     if (node["if"] !== undefined) {
       var branch = valid(node["if"], v, decl) ? node.then : node["else"];
@@ -409,19 +490,24 @@
     unmatched(branches, v, ptr, t, decl, out);
   }
 
-  /** The working days of the check under way (check's ``calendar``), for ``after``. */
+  /** The working days of the check under way (check's ``calendar``), for ``after``, and the years
+   *  it knows (null: every year, Monday to Friday). */
   var checking = daysOff(null);
+  var checkingYears = null;
 
   /** Every problem with ``value``, once each; ``x-docgen-after`` counts the working days of ``calendar``
-   *  ({holidays, workdays} as the page's config carries it; Monday to Friday without one). */
+   *  ({holidays, workdays, years} as the page's config carries it, workdays.py's Calendar.to_page;
+   *  Monday to Friday in every year without one). */
   function check(schema, value, calendar) {
     var out = [];
-    var outer = checking;
+    var outer = checking, outerYears = checkingYears;
     checking = daysOff(calendar);
+    checkingYears = calendar && Array.isArray(calendar.years) ? calendar.years : null;
     try {
       walk(schema, value, "", null, null, out);
     } finally {
       checking = outer;
+      checkingYears = outerYears;
     }
     var seen = {};
     return out.filter(function (issue) {
