@@ -323,7 +323,7 @@
         control.set(value);
         var remove = h("button", { type: "button", "class": "btn btn-small btn-remove", text: "删除",
           "aria-label": "删除" + title });
-        remove.disabled = vals.length <= min;
+        remove.disabled = vals.length <= (opts.required ? min : 0);  // an optional list may be emptied
         remove.addEventListener("click", function () {
           var next = values();
           next.splice(i, 1);
@@ -345,7 +345,8 @@
       var field = list.lastElementChild && list.lastElementChild.querySelector("input, select, textarea");
       if (field) field.focus();
     });
-    function initial() { var n = Math.max(min, opts.required ? 1 : 0), out = []; while (out.length < n) out.push(undefined); return out; }
+    // An optional list starts empty: a row shown for it would be sent as [""] and refused (minItems, minLength).
+    function initial() { var n = opts.required ? Math.max(min, 1) : 0, out = []; while (out.length < n) out.push(undefined); return out; }
     render(initial());
     return {
       el: el,
