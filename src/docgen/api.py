@@ -250,7 +250,14 @@ def create_app(settings: Settings) -> FastAPI:
         report = await verify_async(pdfs, bundle)
         return {**report.to_dict(), "summary": report.describe()}
 
-    from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
-    app.include_router(web_router(service))
+    from . import drafts, previews
+    app.include_router(drafts.router(service.drafts, principal))
+    app.include_router(previews.router(service.previewer, principal))
+
+    from .web import STATIC_DIR, router as web_router, site  # here, not at the top: the pages reuse this module
+    from .web.errors import install as install_error_pages
+    pages = site(service)
+    app.include_router(web_router(service, pages))
+    install_error_pages(app, pages)  # HTML error pages for browsers, problem+json for everyone else
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

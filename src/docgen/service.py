@@ -8,9 +8,11 @@ from .approvals import Approver
 from .catalogue import Catalogue
 from .config import Settings
 from .conversion import ConverterPool
+from .drafts import Drafts
 from .errors import NotFound
 from .issuance import Issuer
 from .pki import Authority, MasterKey
+from .previews import Previewer
 from .principals import Principals
 from .storage import Storage
 from .trust import TrustBundle
@@ -61,6 +63,14 @@ class Service:
     @cached_property
     def principals(self) -> Principals:
         return Principals(self.storage.db, self.authority)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.storage.db, self.catalogue)
+
+    @cached_property
+    def previewer(self) -> Previewer:
+        return Previewer(self.issuer)
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""

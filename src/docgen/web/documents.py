@@ -107,6 +107,11 @@ def routes(web: Web) -> APIRouter:
     def stage_pdf(request: Request, document_id: str, index: int) -> Response:
         return stored(request, document_id, index, "pdf")
 
+    @router.get("/documents/{document_id}/approve")
+    def approve_revisited(document_id: str) -> Response:
+        """The approval form's address opened again (reload, history, a bookmark): its document page."""
+        return RedirectResponse(f"/documents/{document_id}#approve", status_code=303)
+
     @router.post("/documents/{document_id}/approve", response_class=HTMLResponse)
     def approve(request: Request, document_id: str, stage: str = Form(...), decision: str = Form(""),
                 opinion: str = Form(""), csrf_token: str = Form(""), return_to: str = Form("")) -> Response:
@@ -143,7 +148,7 @@ def routes(web: Web) -> APIRouter:
         if visitor.principal is None:
             return web.to_login(request)
         pending = approver.pending_for(visitor.principal)
-        return web.page(request, "inbox.html", visitor=visitor, items=[inbox_item(p) for p in pending],
+        return web.page(request, "inbox.html", visitor=visitor, items=[inbox_item(p) for p in pending], tab="inbox",
                         signed=signed_notice(request.query_params.get("signed")))
 
     def inbox_item(pending: Pending) -> dict[str, Any]:
