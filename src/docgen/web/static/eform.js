@@ -866,7 +866,7 @@
   var root = build(schema, "", { title: schema.title, required: true, bare: true });
   body.replaceChildren(root.el);
   var state = history.state;
-  var local = takeLocalCopy();
+  var kept = takeLocalCopy();
   function when(iso) { return new Date(iso).toLocaleString("zh-CN", { hour12: false }); }
   if (state && state.issued) {
     showIssued(state.issued);  // Back (or reload) after issuing: the result, never a live form
@@ -874,10 +874,10 @@
     root.set(config.draft.data);
     if (note && config.draft.note) note.value = config.draft.note;
     say("info", ["已恢复 " + when(config.draft.updated_at) + " 保存在服务器上的" + (resubmit ? "更正草稿。" : "草稿。")]);
-  } else if (local) {
-    root.set(local.data);
-    isExample = !!local.example;
-    say("info", ["已恢复本浏览器于 " + when(local.saved) + " 暂存的" + (resubmit ? "更正草稿" : "草稿") +
+  } else if (kept) {
+    root.set(kept.data);
+    isExample = !!kept.example;
+    say("info", ["已恢复本浏览器于 " + when(kept.saved) + " 暂存的" + (resubmit ? "更正草稿" : "草稿") +
                  (config.signedIn ? "，并已转存到服务器。" : "。")]);
     if (config.signedIn) saveDraft();
   } else if (resubmit) {
