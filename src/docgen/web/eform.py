@@ -206,7 +206,7 @@ def routes(web: Web) -> APIRouter:
         config = {"template": release.template_id, "version": release.version, "title": release.title,
                   "submit": f"/forms/{release.template_id}", "example": f"{base}/example",
                   "preview": f"/forms/{release.template_id}/preview", "drafts": "/drafts",
-                  "draft": resumed.body() if resumed else None, "draftMissing": bool(draft) and resumed is None,
+                  "draft": resumed.body() if resumed else None, "draftMissing": bool(draft) and resumed is None and visitor.principal is not None,
                   "act": act, "demo": demo_mode(),
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
