@@ -125,6 +125,18 @@ class Change:
     before: str | None  # None: the field was added
     after: str | None  # None: the field was removed
 
+    def parts(self) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+        """Each side as (same start, what differs, same end), so a long text shows where it changed."""
+        old, new = self.before or "", self.after or ""
+        start = 0
+        while start < min(len(old), len(new)) and old[start] == new[start]:
+            start += 1
+        end = 0
+        while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+            end += 1
+        return ((old[:start], old[start:len(old) - end], old[len(old) - end:]),
+                (new[:start], new[start:len(new) - end], new[len(new) - end:]))
+
 
 def diff(node: dict[str, Any], before: Any, after: Any) -> list[Change]:
     """Field-level changes from ``before`` to ``after``: changed and added in the new order, then removed."""
