@@ -539,7 +539,7 @@ def test_sign_in_inbox_and_approval_through_the_approver(page: Page, server: Ser
     opinion.fill("事实清楚，证据确凿，程序合法，同意扣押。")
     page.get_by_role("button", name="签署“法制审核意见”").click()
     expect(page.get_by_role("status").first).to_contain_text("已签署第 3 环节“法制审核意见”，决定：同意")
-    row = page.locator("table tbody tr").nth(3)
+    row = page.locator("#stages tbody tr").nth(3)
     expect(row).to_contain_text(PEOPLE["legal_review"][0])
     expect(row).to_contain_text("同意")
     expect(row).to_contain_text("事实清楚，证据确凿，程序合法，同意扣押。")
@@ -632,7 +632,9 @@ def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, 
     screenshot(page, "resubmit-server-error")
 
     # A correction survives a reload as this document's draft, not the blank form's.
-    page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
+    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")) as saved:
+        page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
+    assert saved.value.ok
     expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)
     page.reload()
     expect(page.get_by_text(re.compile("已恢复 .* 保存在服务器上的更正草稿"))).to_be_visible()
@@ -643,7 +645,7 @@ def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, 
     page.get_by_role("button", name="重新送审").click()
     page.wait_for_url(re.compile(rf"/documents/{document['id']}\?signed="), timeout=120_000)
     expect(page.get_by_role("status").first).to_contain_text("已签署第 4 环节“承办部门送审”")
-    row = page.locator("table tbody tr").nth(4)
+    row = page.locator("#stages tbody tr").nth(4)
     expect(row).to_contain_text("第 2 轮")
     expect(row).to_contain_text("已补充涉案饼干的进货来源。")
     expect(page.locator(".facts")).to_contain_text("待“承办部门负责人意见”")

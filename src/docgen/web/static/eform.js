@@ -608,7 +608,8 @@
 
   function recheck() {
     var issues = clientIssues().concat(serverIssues);
-    if (issues.length) showErrors(issues, null, true);
+    var heading = serverIssues.length ? "服务器校验未通过，请修改以下 " + issues.length + " 处问题" : null;
+    if (issues.length) showErrors(issues, heading, true);
     else { clearErrors(); hideSummary(); }
   }
 
