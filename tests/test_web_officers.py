@@ -60,12 +60,14 @@ def issue(server: Server, data: dict[str, Any], template: str = REVIEW) -> dict[
     return created.json()
 
 
-def sign(server: Server, document_id: str, stage: str, decision: str = "同意", opinion: str = "同意。",
+def sign(server: Server, document_id: str, stage: str, decision: str = "同意", opinion: str | None = "同意。",
          data: dict[str, Any] | None = None) -> dict[str, Any]:
     who = "case_system" if stage == "issuance" else stage
     body: dict[str, Any] = {"stage": stage}
     if stage != "issuance":
         body |= {"decision": decision, "opinion": opinion}
+    elif opinion and opinion != "同意。":
+        body["opinion"] = opinion
     if data is not None:
         body["data"] = data
     with server.client(who) as http:
@@ -573,3 +575,50 @@ def test_wording_and_the_due_date_red_only_when_overdue(page: Page, server: Serv
     expect(due).to_contain_text(cn_date(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()))
     expect(due.locator(".tag-red")).to_have_count(0)
     screenshot(page, "document-review-done")
+
+
+# --------------------------------------------------------------------------- 6. the review table, version 3
+
+OPINION_BOXES = ("承办部门负责人意见", "承办部门分管领导意见", "法制审核意见", "法制部门负责人意见", "分管法制的局领导意见",
+                 "局长审批")
+TYPICAL = "事实清楚，证据确凿，程序合法，同意。"
+
+
+def final_pages(server: Server, document_id: str) -> list[str]:
+    """The text of each page of the document's latest signed PDF, line breaks removed (labels wrap)."""
+    with server.client("director") as http:
+        pdf = http.get(f"/v1/documents/{document_id}/pdf").content
+    return [re.sub(r"\s", "", page) for page in pdf_text(pdf).split("\f") if page.strip()]  # \s: U+3000 too
+
+
+def boxes_on(page_text: str) -> list[str]:
+    return [label for label in OPINION_BOXES if label in page_text]
+
+
+def test_the_review_table_fits_one_page_and_prints_the_return_and_the_note(server: Server,
+                                                                           catalogue: Catalogue) -> None:
+    assert catalogue.get(REVIEW).version == "3"
+    typical = issue(server, unique_example(catalogue))
+    for stage in ("dept_head", "dept_leader", "legal_review", "legal_head", "legal_leader", "director"):
+        sign(server, typical["id"], stage, opinion=TYPICAL)
+    pages = final_pages(server, typical["id"])
+    assert len(pages) == 1, "a typical case, all six opinions signed, is one page"
+    assert boxes_on(pages[0]) == list(OPINION_BOXES)
+    assert "退回记录" not in pages[0] and "送审说明" not in pages[0]
+
+    returned = issue(server, unique_example(catalogue))
+    for stage in ("dept_head", "dept_leader"):
+        sign(server, returned["id"], stage, opinion=TYPICAL)
+    sign(server, returned["id"], "legal_review", "补充调查", "请补充涉案饼干的进货来源。")
+    sign(server, returned["id"], "issuance", opinion="已补充进货来源，见证据材料第七项。")
+    for stage in ("dept_head", "dept_leader", "legal_review", "legal_head", "legal_leader", "director"):
+        sign(server, returned["id"], stage, opinion=TYPICAL)
+    pages = final_pages(server, returned["id"])
+    whole = "".join(pages)
+    assert "退回记录" in whole and "第1轮法制审核意见：补充调查。请补充涉案饼干的进货来源。（王法制，" in whole, whole
+    assert "送审说明" in whole and "第2轮：已补充进货来源，见证据材料第七项。" in whole
+    on_pages = [boxes_on(page) for page in pages]
+    assert [label for labels in on_pages for label in labels] == list(OPINION_BOXES)
+    assert all(len(labels) != 1 for labels in on_pages), f"an opinion box alone on a page: {on_pages}"
+    last = next(labels for labels in reversed(on_pages) if labels)
+    assert last[-3:] == list(OPINION_BOXES[-3:]), "the last three boxes stay together"
