@@ -35,7 +35,7 @@ def routes(web: Web) -> APIRouter:
                   "resume": (f"/documents/{d.document_id}/resubmit" if d.document_id
                              else f"/forms/{d.template_id}?version={d.template_version}&draft={d.id}")}
                  for d in drafts.list(visitor.principal.id)]
-        return web.page(request, "drafts.html", visitor=visitor, items=items,
+        return web.page(request, "drafts.html", visitor=visitor, items=items, tab="drafts",
                         deleted=request.query_params.get("deleted") == "1")
 
     @router.post("/drafts", status_code=201)
