@@ -172,7 +172,7 @@ def test_eform_checks_like_the_server_keeps_a_draft_and_issues_the_pdf(page: Pag
     expect(page.get_by_role("heading", name="重大行政执法决定法制审核表", level=1)).to_be_visible()
 
     # An empty submit: every required field is named, beside the field and in the summary.
-    page.get_by_role("button", name="提交签发").click()
+    page.get_by_role("button", name="预览并送审").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("事由为必填项")
@@ -193,7 +193,7 @@ def test_eform_checks_like_the_server_keeps_a_draft_and_issues_the_pdf(page: Pag
     party.get_by_label("身份证（其他有效证件）号码").fill("430202198503124516")
 
     # The check character is computed in the browser, as identifiers.py computes it.
-    page.get_by_role("button", name="提交签发").click()
+    page.get_by_role("button", name="预览并送审").click()
     uscc = party.get_by_label("统一社会信用代码")
     uscc_error = field(page, "/party/uscc").locator(".error-message")
     expect(uscc_error).to_contain_text("校验码错误，应为 K")
@@ -211,8 +211,8 @@ def test_eform_checks_like_the_server_keeps_a_draft_and_issues_the_pdf(page: Pag
     # The server finds what the page does not check (a control character) and the page puts it beside the field.
     uscc.fill(RIGHT_USCC)
     expect(uscc_error).to_be_hidden()
-    with page.expect_response(lambda r: r.url.endswith(f"/forms/{REVIEW}") and r.request.method == "POST") as answer:
-        page.get_by_role("button", name="提交签发").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/forms/{REVIEW}/preview") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name="预览并送审").click()
     assert answer.value.status == 422
     assert answer.value.headers["content-type"].startswith("application/problem+json")
     assert answer.value.json()["errors"][0]["pointer"] == "/data/summary"
@@ -220,15 +220,18 @@ def test_eform_checks_like_the_server_keeps_a_draft_and_issues_the_pdf(page: Pag
     expect(summary).to_contain_text("服务器校验未通过")
     screenshot(page, "form-server-error")
 
-    # The draft survives a reload.
-    page.wait_for_timeout(500)  # the draft is saved 300 ms after the last change
+    # The draft survives a reload: it is kept on the server, and the address now names it.
+    expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)
+    expect(page).to_have_url(re.compile(r"[?&]draft=dr[0-9a-f]+"))
     page.reload()
-    expect(page.get_by_text(re.compile("已恢复本机于 .* 保存的草稿"))).to_be_visible()
+    expect(page.get_by_text(re.compile("已恢复 .* 保存在服务器上的草稿"))).to_be_visible()
     expect(page.get_by_label("事由")).to_have_value(re.compile("^拟对株洲市天元区"))
     expect(field(page, "/party").get_by_label("统一社会信用代码")).to_have_value(RIGHT_USCC)
 
     page.get_by_label("基本情况、证据材料、拟处建议及法律依据").fill("经查，当事人仓库存放超过保质期的饼干18箱。\n拟依法实施扣押。")
-    page.get_by_role("button", name="提交签发").click()
+    page.get_by_role("button", name="预览并送审").click()
+    expect(page.locator("#preview")).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name=re.compile("^确认送审")).click()
     issued = page.locator("#issued")
     expect(issued).to_be_visible(timeout=120_000)
     expect(issued.locator("[data-number]")).to_have_text(re.compile(r"^株市监法审〔\d{4}〕\d+号$"))
@@ -239,8 +242,10 @@ def test_eform_checks_like_the_server_keeps_a_draft_and_issues_the_pdf(page: Pag
     assert pdf.startswith(b"%PDF")
     assert download.value.suggested_filename.startswith("重大行政执法决定法制审核表-株市监法审")
     (ARTIFACTS / "form-issued.pdf").write_bytes(pdf)
-    page.reload()
-    expect(page.get_by_text(re.compile("已恢复本机于"))).to_have_count(0)  # an issued draft is gone
+    page.reload()  # a reload shows the result, never the form ready to send again
+    expect(issued).to_be_visible()
+    expect(page.get_by_role("button", name="预览并送审")).to_be_hidden()
+    expect(page.get_by_text(re.compile("保存在服务器上的草稿"))).to_have_count(0)  # an issued draft is gone
 
 
 def test_eform_submit_needs_a_case_system_sign_in_and_a_csrf_token(page: Page, server: Server) -> None:
@@ -494,11 +499,14 @@ def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Pag
     page.get_by_role("button", name="载入示例").click()
     expect(page.get_by_text("已载入示例数据")).to_be_visible()
     field(page, "/served_on").get_by_label("送达日期").fill(served_on.isoformat())
+    page.once("dialog", lambda dialog: dialog.accept())  # the officer confirms the example was rewritten
+    page.get_by_role("button", name="已全部改为本案真实数据，取消示例标记").click()
+    expect(page.locator("#example-flag")).to_be_hidden()
     hearing_date = field(page, "/hearing").get_by_label("听证日期")
     hearing_date.fill(too_early.isoformat())
     posts: list[str] = []
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
-    page.get_by_role("button", name="提交签发").click()
+    page.get_by_role("button", name="预览并签发").click()
     error = field(page, "/hearing/date").locator(".error-message")
     expect(error).to_have_text("错误：" + expected)
     expect(hearing_date).to_have_attribute("aria-invalid", "true")
@@ -511,9 +519,11 @@ def test_eform_refuses_a_hearing_too_few_working_days_after_its_notice(page: Pag
     hearing_date.fill(earliest.isoformat())
     expect(error).to_be_hidden()
     expect(summary).to_be_hidden()
+    page.get_by_role("button", name="预览并签发").click()
+    expect(page.locator("#preview")).to_be_visible(timeout=120_000)
     with page.expect_response(lambda r: r.url.endswith(f"/forms/{HEARING}") and r.request.method == "POST",
                               timeout=120_000) as answer:
-        page.get_by_role("button", name="提交签发").click()
+        page.get_by_role("button", name=re.compile("^确认签发")).click()
     assert answer.value.status == 201, answer.value.text()
     issued = page.locator("#issued")
     expect(issued).to_be_visible(timeout=120_000)
@@ -530,8 +540,10 @@ def test_the_example_round_trips_through_the_form(page: Page, catalogue: Catalog
         page.get_by_role("button", name="载入示例").click()
         expect(page.get_by_text("已载入示例数据")).to_be_visible()
         key = f"docgen.draft.{template.template_id}@{template.current.version}"
-        draft = page.evaluate("key => JSON.parse(localStorage.getItem(key))", key)
+        draft = page.evaluate("key => JSON.parse(sessionStorage.getItem(key))", key)  # before sign-in: this tab only
         assert draft["data"] == template.current.example, template.template_id
+        assert draft["example"] is True
+        assert page.evaluate("localStorage.length") == 0
     screenshot(page, "form-example")
 
 
@@ -552,7 +564,7 @@ def test_sign_in_inbox_and_approval_through_the_approver(page: Page, server: Ser
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert cookie["value"] == server.tokens["legal_review"]
 
-    expect(page.get_by_role("heading", name="待办审批", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="待我审批", level=1)).to_be_visible()
     item = page.locator(".inbox-item", has_text=document["doc_number"])
     expect(item).to_be_visible()
     expect(item).to_contain_text("待签：法制审核意见")
@@ -573,7 +585,7 @@ def test_sign_in_inbox_and_approval_through_the_approver(page: Page, server: Ser
     opinion.fill("事实清楚，证据确凿，程序合法，同意扣押。")
     page.get_by_role("button", name="签署“法制审核意见”").click()
     expect(page.get_by_role("status").first).to_contain_text("已签署第 3 环节“法制审核意见”，决定：同意")
-    row = page.locator("table tbody tr").nth(3)
+    row = page.locator("#stages tbody tr").nth(3)
     expect(row).to_contain_text(PEOPLE["legal_review"][0])
     expect(row).to_contain_text("同意")
     expect(row).to_contain_text("事实清楚，证据确凿，程序合法，同意扣押。")
@@ -666,18 +678,20 @@ def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, 
     screenshot(page, "resubmit-server-error")
 
     # A correction survives a reload as this document's draft, not the blank form's.
-    page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
-    page.wait_for_timeout(500)  # the draft is saved 300 ms after the last change
+    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")) as saved:
+        page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
+    assert saved.value.ok
+    expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)
     page.reload()
-    expect(page.get_by_text(re.compile("已恢复本机于 .* 保存的更正草稿"))).to_be_visible()
+    expect(page.get_by_text(re.compile("已恢复 .* 保存在服务器上的更正草稿"))).to_be_visible()
     expect(page.get_by_label("事由")).to_have_value(example["subject"] + "（已补充调查）")
-    assert page.evaluate("key => localStorage.getItem(key)", f"docgen.draft.{REVIEW}@1") is None
+    assert page.evaluate("localStorage.length") == 0
 
     page.get_by_label("送审说明").fill("已补充涉案饼干的进货来源。")
     page.get_by_role("button", name="重新送审").click()
     page.wait_for_url(re.compile(rf"/documents/{document['id']}\?signed="), timeout=120_000)
     expect(page.get_by_role("status").first).to_contain_text("已签署第 4 环节“承办部门送审”")
-    row = page.locator("table tbody tr").nth(4)
+    row = page.locator("#stages tbody tr").nth(4)
     expect(row).to_contain_text("第 2 轮")
     expect(row).to_contain_text("已补充涉案饼干的进货来源。")
     expect(page.locator(".facts")).to_contain_text("待“承办部门负责人意见”")
@@ -687,7 +701,8 @@ def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, 
         record = http.get(f"/v1/documents/{document['id']}").json()
     assert record["data"] == {**example, "subject": example["subject"] + "（已补充调查）", "summary": corrected}
     assert [(s["stage"], s["round"]) for s in record["stages"]][-1] == ("issuance", 2)
-    assert page.evaluate("key => localStorage.getItem(key)", f"docgen.resubmit.{document['id']}.2") is None
+    with server.client("case_system") as http:  # the correction's draft went with the resubmission
+        assert [d for d in http.get("/v1/drafts").json() if d["document"] == document["id"]] == []
 
     # No longer returned: the page says so; and the POST needs the page's CSRF token whatever the state.
     page.goto(f"/documents/{document['id']}/resubmit")

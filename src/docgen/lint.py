@@ -44,7 +44,8 @@ from .config import calendar_of
 from .errors import DocgenError
 from .rendering import _ENVIRONMENTS, RenderContext, render_docx  # the exact environment documents use
 from .schemapaths import SchemaTree, dotted, schema_of_value
-from .templatefields import ContextModel, FieldProblem, approvals_schema, parse, unused_required, walk
+from .templatefields import (ContextModel, FieldProblem, approvals_schema, parse, review_schema, unused_required,
+                             walk)
 from .workflow import ISSUANCE
 
 # What rendering must never leave in a document's text (the same rule as tools/build_templates.py).
@@ -322,6 +323,7 @@ class _VersionLint:
             data=SchemaTree(self.release.schema, self.catalogue.registry),
             agency=SchemaTree(schema_of_value(dict(self.agency))),
             approvals=SchemaTree(approvals_schema(stages)),
+            review=SchemaTree(review_schema()),
             filters=frozenset(env.filters), tests=frozenset(env.tests), globals=frozenset(env.globals),
         )
 

@@ -10,10 +10,12 @@ from .approvals import Approver
 from .catalogue import Catalogue
 from .config import Settings
 from .converters import Converter, converter_for
+from .drafts import Drafts
 from .errors import NotFound
 from .issuance import Issuer
 from .lock import InstanceLock
 from .pki import Authority, MasterKey
+from .previews import Previewer
 from .principals import Principals
 from .sandbox import Sandbox
 from .published import PublishedSchemas
@@ -107,6 +109,14 @@ class Service:
                      complete: bool = False) -> VerificationReport:
         """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
         return await self.sandbox.run(verify_files, files, trust_json, complete)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.storage.db, self.catalogue)
+
+    @cached_property
+    def previewer(self) -> Previewer:
+        return Previewer(self.issuer)
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""

@@ -50,6 +50,7 @@ class ContextModel:
     data: SchemaTree
     agency: SchemaTree
     approvals: SchemaTree
+    review: SchemaTree | None = None
     scalars: frozenset[str] = frozenset({"doc_number", "blank"})
     filters: frozenset[str] = frozenset()
     tests: frozenset[str] = frozenset()
@@ -57,6 +58,8 @@ class ContextModel:
 
     def root(self, name: str) -> "_Binding | None":
         trees = {"data": self.data, "agency": self.agency, "approvals": self.approvals}
+        if self.review is not None:
+            trees["review"] = self.review
         if name in trees:
             return _Binding(name, trees[name], trees[name].root, name)
         return None
@@ -103,6 +106,19 @@ def approvals_schema(approvals_stage_ids: Iterable[str]) -> dict[str, object]:
            "properties": {name: {"type": "string"} for name in APPROVAL_FIELDS}}
     return {"type": "object", "additionalProperties": False,
             "properties": {stage: box for stage in approvals_stage_ids}}
+
+
+def review_schema() -> dict[str, object]:
+    """The schema of ``review`` (Issuer.review_context): earlier rounds' returns and this round's 送审说明."""
+    text = {"type": "string"}
+    entry = {"type": "object", "additionalProperties": False,
+             "properties": {"round": {"type": "integer"}, "label": text, "decision": text, "opinion": text,
+                            "signer": text, "date": text}}
+    submission = {"type": "object", "additionalProperties": False,
+                  "properties": {"round": {"type": "integer"}, "opinion": text, "signer": text, "date": text}}
+    return {"type": "object", "additionalProperties": False,
+            "properties": {"round": {"type": "integer"}, "returns": {"type": "array", "items": entry},
+                           "submission": submission}}
 
 
 def parse(source: str) -> nodes.Template:
@@ -231,7 +247,7 @@ class _Walker:
             return root
         if name in self.model.scalars or name in self.model.globals:
             return _OPAQUE
-        self.problem(name, f"变量 “{name}” 不在渲染上下文中（只有 data、agency、doc_number、blank、approvals "
+        self.problem(name, f"变量 “{name}” 不在渲染上下文中（只有 data、agency、doc_number、blank、approvals、review "
                            "及循环、set 定义的变量），总是输出空白")
         return _OPAQUE
 

@@ -17,8 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from ..config import Settings
 from ..problems import HANDLERS
 from ..service import Service, authority
-from ..web import STATIC_DIR, router as web_router
-from . import approvals, documents, health, templates, verify
+from ..web import STATIC_DIR, router as web_router, site
+from ..web.errors import install as install_error_pages
+from . import approvals, documents, drafts, health, previews, templates, verify
 from .limits import RequestGuard
 from .models import problems
 from .routing import StrictJSONRoute
@@ -26,7 +27,8 @@ from .routing import StrictJSONRoute
 #: Every operation may answer these as problem documents (RFC 9457); routers that need a principal
 #: add 401, 403 and 409.
 PROBLEMS = problems(400, 404, 413, 415, 422, 503, 507)
-ROUTERS = (health.router, templates.router, documents.router, approvals.router, verify.router)
+ROUTERS = (health.router, templates.router, documents.router, approvals.router, drafts.router, previews.router,
+           verify.router)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -55,6 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.service = service
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(web_router(service))
+    pages = site(service)
+    app.include_router(web_router(service, pages))
+    install_error_pages(app, pages)  # HTML error pages for browsers, problem+json for everyone else
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -10,7 +10,9 @@ the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
 | ``/`` | the catalogue, grouped by stage of a case (``templates/groups.json``) |
 | ``/forms/{id}`` | the e-form built from the version's JSON Schema; POST issues the document |
 | ``/documents/{id}`` | 文书编号, version, every stage, review due date; stage PDFs |
-| ``/inbox`` | documents waiting for one of the signed-in principal's stages |
+| ``/inbox`` | documents waiting for one of the signed-in principal's stages (待我审批) |
+| ``/inbox/sent``, ``/inbox/done`` | what the principal sent (我送审的), what they signed (已办) |
+| ``/drafts`` | the principal's e-form drafts, kept on the server |
 | ``/login``, ``/logout`` | token sign-in (HttpOnly, SameSite=Strict cookie) |
 | ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
 """
@@ -20,18 +22,23 @@ from fastapi import APIRouter
 
 from ..pki import MasterKey
 from ..service import Service
-from . import documents, eform, home, signin, verify
+from . import documents, drafts, eform, home, signin, verify, worklists
 from .context import STATIC_DIR, Web, environment
 from .session import Sessions, derive_secret
 
-__all__ = ["STATIC_DIR", "router"]
+__all__ = ["STATIC_DIR", "router", "site"]
 
 
-def router(service: Service) -> APIRouter:
-    """Every page of the site, bound to one installation's service."""
+def site(service: Service) -> Web:
+    """What every page of one installation shares: its service, sessions and templates."""
     secret = derive_secret(MasterKey.from_env_or_file(service.settings.data_dir).key)
-    web = Web(service, Sessions(service.principals, secret), environment(service.issuer.zone))
+    return Web(service, Sessions(service.principals, secret), environment(service.issuer.zone))
+
+
+def router(service: Service, web: Web | None = None) -> APIRouter:
+    """Every page of the site, bound to one installation's service."""
+    web = web or site(service)
     combined = APIRouter(include_in_schema=False)
-    for module in (home, eform, documents, signin, verify):
+    for module in (home, eform, documents, worklists, drafts, signin, verify):
         combined.include_router(module.routes(web))
     return combined

@@ -87,8 +87,8 @@ class Web:
         """A DocgenError on a page is a page in Chinese, not a problem document."""
         return self.page(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
 
-    @staticmethod
-    def to_login(request: Request, target: str | None = None) -> RedirectResponse:
-        """Sign in first, then come back here (or to ``target``)."""
+    def to_login(self, request: Request, target: str | None = None) -> RedirectResponse:
+        """Sign in first, then come back here (or to ``target``); a lapsed sign-in is told why."""
         target = target or request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        reason = "&expired=1" if self.sessions.lapsed(request) else ""
+        return RedirectResponse(f"/login?next={quote(target, safe='')}{reason}", status_code=303)

@@ -6,6 +6,7 @@ checks, the 409 of a concurrent signature, all come from there.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -15,8 +16,9 @@ from ..http.downloads import DOCX, PDF, document_filename, download
 from ..approvals import Approval, Pending
 from ..errors import DocgenError, NotFound, Unauthorized, ValidationFailed
 from ..storage import StoredDocument, StoredStage
-from ..workflow import Workflow, WorkflowStage
+from ..workflow import ISSUANCE, Workflow, WorkflowStage
 from .context import Web, safe_next
+from .payload_view import diff, rows, schema_of
 
 
 def approval_form(stage: WorkflowStage, round_: int) -> dict[str, Any]:
@@ -59,6 +61,40 @@ def routes(web: Web) -> APIRouter:
                         "decision": done.link.decision if done else None})
         return out
 
+    def content(doc: StoredDocument, stages: list[StoredStage]) -> dict[str, Any]:
+        """The payload being approved, as titled rows; from round 2 on, what changed and the earlier opinions."""
+        release = catalogue.get(doc.template_id, doc.template_version)
+        node = schema_of(catalogue, release)
+        data = storage.payload(stages[-1].payload_sha256)
+        sent = {s.link.round: s for s in stages if s.link.stage == ISSUANCE}
+        round_ = max(sent)
+        changes = None
+        if round_ > 1 and round_ - 1 in sent:
+            changes = diff(node, storage.payload(sent[round_ - 1].payload_sha256),
+                           storage.payload(sent[round_].payload_sha256))
+        history = [stage_row(doc.id, s, label_of(doc, s.stage)) for s in stages if s.link.round < round_]
+        return {"rows": rows(node, data), "round": round_, "changes": changes, "history": history}
+
+    def due_state(doc: StoredDocument, stages: list[StoredStage]) -> dict[str, Any] | None:
+        """The 法制审核 period: running, overdue (red, only then) or done (on the day it was signed)."""
+        period = workflow_of(doc).review_period
+        if not doc.review_due or period is None:
+            return None
+        due = dict(doc.review_due)
+        started = [s for s in stages if s.link.stage == period.starts_after]
+        latest_start = started[-1].link.index if started else -1
+        done = next((s for s in stages if s.link.stage == period.stage and s.link.index > latest_start), None)
+        today = datetime.now(web.zone).date()
+        if done:
+            done_on = datetime.fromisoformat(done.link.time.replace("Z", "+00:00")).astimezone(web.zone).date()
+            state = {"state": "done", "done_on": done_on.isoformat(), "late": done_on > date.fromisoformat(due["due"])}
+        else:
+            state = {"state": "overdue" if today > date.fromisoformat(due["due"]) else "running"}
+        years = sorted(service.settings.calendar.years)
+        span = {date.fromisoformat(due["starts"]).year, date.fromisoformat(due["extended_limit"]).year}
+        missing = sorted(span - set(years))
+        return {**due, **state, "calendar_years": years, "missing_years": missing}
+
     def document_page(request: Request, document_id: str, status: int = 200, **extra: Any) -> HTMLResponse:
         visitor = web.sessions.visitor(request)
         doc, stages = storage.document(document_id), storage.stages(document_id)
@@ -67,6 +103,7 @@ def routes(web: Web) -> APIRouter:
         form = approval_form(*step) if step and visitor.has(step[0].role) else None
         return web.page(request, "document.html", status=status, visitor=visitor, doc=doc,
                         stages=[stage_row(doc.id, s, label_of(doc, s.stage)) for s in stages],
+                        content=content(doc, stages), due=due_state(doc, stages),
                         step=approval_form(*step) if step else None, form=form, single=len(flow.stages) == 1,
                         progress=progress(doc, stages), signed=signed_notice(request.query_params.get("signed")),
                         **{"values": {}, "errors": {}, "banner": None, **extra})
@@ -107,6 +144,11 @@ def routes(web: Web) -> APIRouter:
     def stage_pdf(request: Request, document_id: str, index: int) -> Response:
         return stored(request, document_id, index, "pdf")
 
+    @router.get("/documents/{document_id}/approve")
+    def approve_revisited(document_id: str) -> Response:
+        """The approval form's address opened again (reload, history, a bookmark): its document page."""
+        return RedirectResponse(f"/documents/{document_id}#approve", status_code=303)
+
     @router.post("/documents/{document_id}/approve", response_class=HTMLResponse)
     def approve(request: Request, document_id: str, stage: str = Form(...), decision: str = Form(""),
                 opinion: str = Form(""), csrf_token: str = Form(""), return_to: str = Form("")) -> Response:
@@ -143,7 +185,7 @@ def routes(web: Web) -> APIRouter:
         if visitor.principal is None:
             return web.to_login(request)
         pending = approver.pending_for(visitor.principal)
-        return web.page(request, "inbox.html", visitor=visitor, items=[inbox_item(p) for p in pending],
+        return web.page(request, "inbox.html", visitor=visitor, items=[inbox_item(p) for p in pending], tab="inbox",
                         signed=signed_notice(request.query_params.get("signed")))
 
     def inbox_item(pending: Pending) -> dict[str, Any]:
@@ -151,8 +193,9 @@ def routes(web: Web) -> APIRouter:
         flow = workflow_of(doc)
         previous = flow.stage(link.stage)
         period = flow.review_period
-        due = doc.review_due if period and doc.review_due and pending.stage.id == period.stage else None
-        return {"doc": doc, "form": approval_form(pending.stage, pending.round),
+        stages = storage.stages(doc.id)
+        due = due_state(doc, stages) if period and doc.review_due and pending.stage.id == period.stage else None
+        return {"doc": doc, "form": approval_form(pending.stage, pending.round), "content": content(doc, stages),
                 "previous": {"label": previous.label if previous else link.stage, "signer": link.signer_name,
                              "decision": link.decision, "opinion": link.opinion, "time": link.time},
                 "due": due, "returned": pending.round > 1 and pending.stage.id == flow.stages[0].id}

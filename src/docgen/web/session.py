@@ -34,8 +34,12 @@ from ..principals import Principal, Principals
 
 SESSION_COOKIE = "docgen_session"
 LOGIN_COOKIE = "docgen_login"
+#: "This browser was signed in": outlives the session cookie, so a sign-in that lapsed can be told
+#: from one that never was (and the page can say why it asks for the token again). Holds no secret.
+SIGNED_IN_COOKIE = "docgen_was_signed_in"
 SESSION_SECONDS = 12 * 3600
 LOGIN_SECONDS = 3600
+SIGNED_IN_SECONDS = 30 * 24 * 3600
 
 
 def _mac(secret: bytes, purpose: str, value: str) -> str:
@@ -80,6 +84,10 @@ class Sessions:
             return self.principals.authenticate("Bearer " + token)
         except DocgenError:
             return None
+
+    def lapsed(self, request: Request) -> bool:
+        """Signed in on this browser before, not signed out, and no longer signed in (expired or revoked)."""
+        return SIGNED_IN_COOKIE in request.cookies and self.principal(request) is None
 
     def require(self, request: Request) -> Principal:
         principal = self.principal(request)
@@ -142,8 +150,11 @@ class Sessions:
         response.set_cookie(SESSION_COOKIE, token.strip(), max_age=SESSION_SECONDS, path="/", httponly=True,
                             samesite="strict", secure=request.url.scheme == "https")
         response.delete_cookie(LOGIN_COOKIE, path="/login")
+        response.set_cookie(SIGNED_IN_COOKIE, "1", max_age=SIGNED_IN_SECONDS, path="/", httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https")
         return principal
 
     @staticmethod
     def sign_out(response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        response.delete_cookie(SIGNED_IN_COOKIE, path="/", httponly=True, samesite="strict")

@@ -13,16 +13,17 @@ def routes(web: Web) -> APIRouter:
     router = APIRouter()
     sessions = web.sessions
 
-    def login_page(request: Request, next_: str, status: int = 200, error: str | None = None) -> HTMLResponse:
+    def login_page(request: Request, next_: str, status: int = 200, error: str | None = None,
+                   expired: bool = False) -> HTMLResponse:
         nonce = sessions.login_nonce(request)
         response = web.page(request, "login.html", status=status, next=next_, error=error,
-                            csrf=sessions.login_csrf(nonce))
+                            csrf=sessions.login_csrf(nonce), expired=expired)
         sessions.keep_login_nonce(request, response, nonce)
         return response
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/inbox") -> HTMLResponse:
-        return login_page(request, safe_next(next, "/inbox"))
+    def login_form(request: Request, next: str = "/inbox", expired: int = 0) -> HTMLResponse:
+        return login_page(request, safe_next(next, "/inbox"), expired=bool(expired) or sessions.lapsed(request))
 
     @router.post("/login", response_class=HTMLResponse)
     def login(request: Request, token: str = Form(""), csrf_token: str = Form(""),
@@ -55,6 +56,10 @@ def routes(web: Web) -> APIRouter:
             return web.error(request, exc)
         response = RedirectResponse("/?signed_out=1", status_code=303)
         sessions.sign_out(response)
+        # Whatever the pages kept in this browser (drafts of before, the anonymous tab copy) goes too;
+        # site.js also clears it on the way out, for browsers that ignore this header.
+        response.headers["Clear-Site-Data"] = '"storage"'
+
         return response
 
     return router

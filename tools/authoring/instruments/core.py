@@ -6,6 +6,7 @@ from docx.table import _Cell
 from authoring.blocks import (
     BLANK_DATE,
     HAND,
+    CENTER,
     FORM,
     HEI,
     LETTER,
@@ -14,6 +15,7 @@ from authoring.blocks import (
     RECORD_BODY,
     RIGHT,
     SET_YOU,
+    XIAOBIAOSONG,
     YOU,
     Builder,
     Instrument,
@@ -53,14 +55,25 @@ from authoring.blocks import (
 
 
 def major_decision_review(b: Builder) -> None:
-    """重大行政执法决定法制审核表, exactly as the attachment to the 三项制度 notice.
+    """重大行政执法决定法制审核表 (version 3), exactly as the attachment to the 三项制度 notice.
 
     No agency line: the attachment has none. The party and the decision category
     are optional payload fields with no row of their own in the attachment, so
     they open the 基本情况 box when given, the party with its full block.
+
+    Version 2 put 局长审批 (with the box before it) alone on a second page for a
+    typical case, printed a resubmitted table without why it had come back, and
+    left the 送审说明 out. Here the opinion boxes are lower (13 mm, room for the
+    opinion and the signature) and the basic-facts box starts lower, so the example
+    fits one A4 page; the last three opinion boxes keep together, so when a long
+    case does break, they move to the next page together rather than the last
+    one alone. From the second round on, a row 退回记录 lists each earlier
+    round's returning decision with its reasons, and 送审说明 prints the
+    department's note on this round (render context ``review``, see issuance.py).
     """
-    title(b, "重大行政执法决定法制审核表")
-    b.paragraph("编号：", out("doc_number"), style=Style(align=RIGHT, after=4))
+    b.paragraph("重大行政执法决定法制审核表", style=Style(font=XIAOBIAOSONG, size=b.layout.title_pt, bold=True,
+                                                        align=CENTER, line=b.layout.title_pt * 1.25, keep_next=True))
+    b.paragraph("编号：", out("doc_number"), style=Style(align=RIGHT, after=2))
     table = form_table(b)
     form_row(b, table, "事　　由", out("data.subject"))
     form_row(b, table, "申请部门", out("data.department"))
@@ -73,13 +86,40 @@ def major_decision_review(b: Builder) -> None:
             party_block(b, cell)
         text_block(b, "data.summary", Style(indent_chars=2), cell)
 
-    form_row(b, table, "基本情况、\n证据材料、\n拟处建议及\n法律依据", summary, height_mm=50, cant_split=False)
-    for label, stage in (("承办部门\n负责人意见", "dept_head"), ("承办部门分管\n领导意见", "dept_leader"),
-                         ("法制审核\n意见", "legal_review"), ("法制部门\n负责人意见", "legal_head"),
-                         ("分管法制的\n局领导意见", "legal_leader"), ("局长审批", "director")):
-        approval_row(b, table, label, stage, height_mm=18)
-    b.paragraph("注：该表适用行政处罚以外的重大行政执法决定法制审核。", style=Style(size=10.5, before=4))
+    form_row(b, table, "基本情况、\n证据材料、\n拟处建议及\n法律依据", summary, height_mm=36, cant_split=False)
+
+    def returns(cell: _Cell) -> None:
+        with b.each("r in review.returns", cell):
+            b.paragraph(out("'第' ~ r.round ~ '轮　' ~ r.label ~ '：' ~ r.decision"),
+                        out("'。' ~ r.opinion if r.opinion else '。'"),
+                        out("'（' ~ r.signer ~ '，' ~ (r.date|cn_date) ~ '）'"), container=cell)
+
+    with rows_when(b, table, "review is defined and review.returns"):
+        form_row(b, table, "退回记录", returns)
+    with rows_when(b, table, "review is defined and review.submission"):
+        form_row(b, table, "送审说明", out("'第' ~ review.submission.round ~ '轮：' ~ review.submission.opinion"))
+    stages = (("承办部门\n负责人意见", "dept_head"), ("承办部门分管\n领导意见", "dept_leader"),
+              ("法制审核\n意见", "legal_review"), ("法制部门\n负责人意见", "legal_head"),
+              ("分管法制的\n局领导意见", "legal_leader"), ("局长审批", "director"))
+    for label, stage in stages:
+        approval_row(b, table, label, stage, height_mm=13)
+    keep_rows_together(table, KEPT_TOGETHER)
+    b.paragraph("注：该表适用行政处罚以外的重大行政执法决定法制审核。", style=Style(size=10.5, before=2))
     b.footer()
+
+
+#: The opinion boxes that move to a next page together: never one alone, and a page is not left half empty.
+KEPT_TOGETHER = 3
+
+
+def keep_rows_together(table, count: int) -> None:  # type: ignore[no-untyped-def]
+    """The last ``count`` rows move to the next page together: every paragraph in each of them
+    but the last keeps with the next (Word's rule for keeping table rows together, which
+    LibreOffice follows when it lays out the DOCX)."""
+    for row in table.rows[-count:-1]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 CASE_SOURCES = ("监督检查", "投诉", "举报", "其他部门移送", "上级交办", "其他")
@@ -344,9 +384,11 @@ def officer_signatures(b: Builder, cell: _Cell, path: str) -> None:
 # Version 2 of each: Latin text is set en-US (blocks.Builder) so a number no longer breaks
 # across lines, and the 立案审批表's opinion boxes get their workflow (approval-1). The
 # released version 1 stays in the manifest, retired, for the documents issued with it.
+# Version 3 of the review table: one page for a typical case, the last opinion boxes kept
+# together, 退回记录 and 送审说明 printed (version 2 stays, retired).
 INSTRUMENTS = (
     Instrument("major-decision-review", "重大行政执法决定法制审核表", "form", True, FORM, major_decision_review,
-               version="2", workflow="major-decision-review-1",
+               version="3", workflow="major-decision-review-1",
                basis="国办发〔2018〕118号（三项制度指导意见）; 本局三项制度工作安排附件"),
     Instrument("case-filing-approval", "立案/不予立案审批表", "form", False, FORM, case_filing_approval,
                version="2", workflow="approval-1"),

@@ -1,4 +1,4 @@
-/* The e-form: fields built from the resolved JSON Schema, drafts in localStorage, submit and errors.
+/* The e-form: fields built from the resolved JSON Schema, drafts on the server, preview, confirm, submit, errors.
  *
  * Each schema node becomes a control {el, get(), set(value)}; get() returns
  * the JSON the server expects (an empty text field is left out, so "required"
@@ -6,6 +6,19 @@
  * Every field and group carries data-pointer (its JSON pointer in the
  * payload), which is how errors, from this page's check or from the server's
  * problem+json, find the field they belong to.
+ *
+ * Drafts: a signed-in officer's draft is saved on the server (config.drafts,
+ * POST then PUT) and nothing of it stays in the browser; before sign-in the
+ * draft is kept in this tab only (sessionStorage), and moved to the server
+ * after sign-in. Copies an older version of this page left in localStorage
+ * are taken over the same way and removed.
+ *
+ * Issuing: the submit button previews (config.preview: the pages as they
+ * would be issued, watermarked, nothing stored), then the officer confirms
+ * in a panel naming the 文书编号 prefix and the party; an example draft
+ * cannot be confirmed (the server refuses it too) and a payload equal to a
+ * recently issued one needs a second tick naming the earlier document.
+ * After issuing, the history entry records it, so Back never re-arms the form.
  *
  * With config.resubmit the same form corrects a returned document: it starts
  * from config.initial (the document's current data), keeps its draft per
@@ -26,14 +39,23 @@
   var submitButton = D.getElementById("submit-button");
   var loadExample = D.getElementById("load-example");
   var clearDraft = D.getElementById("clear-draft");
+  var exampleFlag = D.getElementById("example-flag");
+  var previewBox = D.getElementById("preview");
+  var confirmButton = D.getElementById("confirm-submit");
+  var duplicateAck = D.getElementById("duplicate-ack");
   var resubmit = config.resubmit || null;
-  var draftKey = config.draftKey || ("docgen.draft." + config.template + "@" + config.version);
+  var tabKey = "docgen.draft." + config.template + "@" + config.version;  // before sign-in: this tab only
+  var legacyKey = resubmit ? "docgen.resubmit." + resubmit.document + "." + resubmit.round : tabKey;
   var submitLabel = submitButton.textContent;
+  var act = resubmit ? "重新送审" : (config.act || "签发");
   var note = D.getElementById("resubmit-opinion");
   var LONG_TEXT = 200;
   var checked = false;      // after the first submit, every change re-checks the whole form
   var serverIssues = [];    // the server's last verdict, kept on a field until that field is edited
   var idempotencyKey = newKey();
+  var draftId = config.draft ? config.draft.id : null;
+  var isExample = config.draft ? !!config.draft.example : false;
+  var previewed = null;     // the data the shown preview was made from
 
   // ------------------------------------------------------------------ small DOM helpers
 
@@ -476,16 +498,78 @@
 
   // ------------------------------------------------------------------ drafts
 
-  var saveTimer = null;
+  function clock() { return new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
+
+  function post(url, method, payload, extraHeaders) {
+    var headers = { "Content-Type": "application/json", "X-CSRF-Token": config.csrf };
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    return fetch(url, { method: method, credentials: "same-origin", headers: headers,
+                        body: payload === undefined ? undefined : JSON.stringify(payload) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (json) { return [response.status, json]; });
+      });
+  }
+
+  function loginLink(text) {
+    return h("a", { href: "/login?next=" + encodeURIComponent(location.pathname + location.search), text: text || "重新登录" });
+  }
+
+  var saveTimer = null, saving = false, saveAgain = false;
+
+  /** Before sign-in (or after it lapsed): this tab only, gone when the tab is closed or on sign-out. */
+  function keepInTab(data) {
+    try {
+      sessionStorage.setItem(tabKey, JSON.stringify({ saved: new Date().toISOString(), data: data, example: isExample }));
+      return true;
+    } catch (e) { return false; }
+  }
+
   function saveDraft() {
     if (body.hasAttribute("inert")) return; // issued: nothing left to keep
-    try {
-      localStorage.setItem(draftKey, JSON.stringify({ saved: new Date().toISOString(), data: root.get() }));
-      draftState.textContent = "草稿已自动保存在本机（" + new Date().toLocaleTimeString("zh-CN", { hour12: false }) + "）";
-    } catch (e) {
-      draftState.textContent = "本浏览器不能保存草稿";
+    var data = root.get() || {};
+    if (!config.signedIn) {
+      draftState.textContent = keepInTab(data) ? "草稿暂存在本标签页（" + clock() + "）；登录后保存到服务器" : "本浏览器不能暂存草稿";
+      return;
     }
+    if (saving) { saveAgain = true; return; }
+    saving = true;
+    var noteText = note && note.value ? note.value : null;
+    var request = draftId
+      ? post(config.drafts + "/" + encodeURIComponent(draftId), "PUT", { data: data, example: isExample, note: noteText })
+      : post(config.drafts, "POST", { template: config.template, version: config.version, data: data, example: isExample,
+                                      document: resubmit ? resubmit.document : null, round: resubmit ? resubmit.round : null,
+                                      note: noteText });
+    request.then(function (result) {
+      var status = result[0], json = result[1];
+      if (status === 201 || status === 200) {
+        if (!draftId && json.id) {
+          draftId = json.id;
+          if (!resubmit) {  // a reload (or a bookmark) resumes this draft
+            var url = new URL(location.href);
+            url.searchParams.set("draft", draftId);
+            url.searchParams.set("version", config.version);
+            history.replaceState(history.state, "", url.pathname + url.search);
+          }
+        }
+        try { sessionStorage.removeItem(tabKey); } catch (e) { /* nothing kept */ }
+        draftState.textContent = "草稿已保存到服务器（" + clock() + "）";
+      } else if (status === 401) {
+        keepInTab(data);
+        draftState.replaceChildren("登录已失效，草稿暂存在本标签页。", loginLink(), "后保存到服务器。");
+      } else if (status === 404 && draftId) {
+        draftId = null;  // deleted elsewhere: the next save starts a new one
+        saveAgain = true;
+      } else {
+        draftState.textContent = "草稿未能保存（" + (json.detail || "HTTP " + status) + "）";
+      }
+    }).catch(function () {
+      draftState.textContent = "网络错误，草稿未能保存，稍后会再试";
+    }).then(function () {
+      saving = false;
+      if (saveAgain) { saveAgain = false; saveDraft(); }
+    });
   }
+
   function changed(event) {
     var wrap = event && event.target && event.target.closest && event.target.closest("[data-pointer]");
     if (wrap) {
@@ -501,20 +585,32 @@
       if (checked) recheck();
     }, 300);
   }
-  function loadDraft() {
-    try {
-      var raw = localStorage.getItem(draftKey);
-      return raw ? JSON.parse(raw) : null;
-    } catch (e) { return null; }
+
+  /** A copy kept in the browser: this tab's (before sign-in) or one an older version of the page left in localStorage. */
+  function takeLocalCopy() {
+    var found = null;
+    [[sessionStorage, tabKey], [localStorage, legacyKey]].forEach(function (pair) {
+      try {
+        var raw = pair[0].getItem(pair[1]);
+        if (raw && !found) found = JSON.parse(raw);
+        if (pair[0] === localStorage || config.signedIn) pair[0].removeItem(pair[1]);
+      } catch (e) { /* unreadable: ignore */ }
+    });
+    return found && found.data ? found : null;
   }
 
-  // ------------------------------------------------------------------ checking and submitting
+  function showExampleFlag() {
+    exampleFlag.hidden = !isExample;
+  }
+
+  // ------------------------------------------------------------------ checking, previewing and submitting
 
   function clientIssues() { return window.docgenCheck.check(schema, root.get() || {}, config.calendar); }
 
   function recheck() {
     var issues = clientIssues().concat(serverIssues);
-    if (issues.length) showErrors(issues, null, true);
+    var heading = serverIssues.length ? "服务器校验未通过，请修改以下 " + issues.length + " 处问题" : null;
+    if (issues.length) showErrors(issues, heading, true);
     else { clearErrors(); hideSummary(); }
   }
 
@@ -531,6 +627,31 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
 
+  function busy(button, text) {
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.disabled = true;
+    button.textContent = text;
+  }
+  function idle(button) {
+    button.disabled = false;
+    if (button.dataset.label) button.textContent = button.dataset.label;
+  }
+
+  /** What every failed POST says, by status; 422 issues go beside their fields. */
+  function failed(status, payload) {
+    if (status === 422 && payload.errors) {
+      serverIssues = fromServer(payload.errors);
+      closePreview();
+      return showErrors(serverIssues, "服务器校验未通过，请修改以下 " + payload.errors.length + " 处问题");
+    }
+    var reasons = { 403: payload.detail || "没有" + act + "权限。", 409: payload.detail || "请求冲突，请稍后重试。",
+      503: "文书转换服务繁忙，请稍后重试。" };
+    if (status === 401) say("error", ["登录已失效，请", loginLink(), "后再" + act + "（已填写的内容会保留在本标签页）。"]);
+    else say("error", [reasons[status] || (payload.detail || act + "失败（HTTP " + status + "），请稍后重试。")]);
+    if (status === 401) keepInTab(root.get() || {});
+    banner.focus();
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     banner.hidden = true;
@@ -540,59 +661,139 @@
     if (issues.length) { showErrors(issues); return; }
     clearErrors();
     hideSummary();
-    var act = resubmit ? "重新送审" : "签发";
     if (!config.canSubmit) {
-      var login = h("a", { href: "/login?next=" + encodeURIComponent(location.pathname), text: "登录" });
+      var login = h("a", { href: "/login?next=" + encodeURIComponent(location.pathname + location.search), text: "登录" });
       say("error", [config.signedIn ? "当前账号没有“" + (config.roleName || "案件系统") + "”角色，不能" + act + "。草稿已保存，可换用有权限的账号" : act + "前请先", login, "（已填写的内容会保留）。"]);
       banner.focus();
       return;
     }
-    submitButton.disabled = true;
-    submitButton.textContent = "正在" + act + "，请稍候…";
-    var payload = resubmit ? { round: resubmit.round, data: root.get() || {}, opinion: note && note.value ? note.value : null }
-      : { version: config.version, data: root.get() || {} };
-    fetch(config.submit, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf, "Idempotency-Key": idempotencyKey },
-      body: JSON.stringify(payload)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (payload) { return [response.status, payload]; });
-    }).then(function (result) {
-      var status = result[0], payload = result[1];
-      if (status === 201) return resubmit ? resubmitted(payload) : issued(payload);
-      if (status === 422 && payload.errors) {
-        serverIssues = fromServer(payload.errors);
-        return showErrors(serverIssues, "服务器校验未通过，请修改以下 " + payload.errors.length + " 处问题");
-      }
-      var reasons = { 401: "登录已失效，请重新登录后再提交（已填写的内容会保留）。", 403: payload.detail || "没有" + act + "权限。",
-        409: payload.detail || "请求冲突，请稍后重试。", 503: "文书转换服务繁忙，请稍后重试。" };
-      say("error", [reasons[status] || (payload.detail || act + "失败（HTTP " + status + "），请稍后重试。")]);
+    if (resubmit) return send(submitButton);
+    busy(submitButton, "正在生成预览，请稍候…");
+    var data = root.get() || {};
+    post(config.preview, "POST", { version: config.version, data: data }).then(function (result) {
+      if (result[0] === 200) return showPreview(result[1], data);
+      failed(result[0], result[1]);
+    }).catch(function () {
+      say("error", ["网络错误，未能生成预览。请检查网络后重试，已填写的内容会保留。"]);
       banner.focus();
+    }).then(function () { idle(submitButton); });
+  });
+
+  /** The pages as they would be issued, and the confirmation that names the number prefix and the party. */
+  function showPreview(result, data) {
+    previewed = data;
+    var pages = previewBox.querySelector("[data-pages]");
+    pages.replaceChildren.apply(pages, result.pages.map(function (src, i) {
+      return h("figure", { "class": "preview-page" }, [
+        h("img", { src: src, alt: "预览第 " + (i + 1) + " 页，共 " + result.pages.length + " 页" }),
+        h("figcaption", { text: "第 " + (i + 1) + " 页 / 共 " + result.pages.length + " 页" })]);
+    }));
+    var bytes = Uint8Array.from(atob(result.pdf), function (c) { return c.charCodeAt(0); });
+    var link = previewBox.querySelector("[data-preview-pdf]");
+    if (link.href.indexOf("blob:") === 0) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+    var number = previewBox.querySelector("[data-number]");
+    number.replaceChildren(result.prefix
+      ? h("span", {}, ["前缀 ", h("strong", { text: result.prefix }), "，" + act + "时按顺序取号（" + result.number + "）"])
+      : "本文书不编号");
+    previewBox.querySelector("[data-party]").replaceChildren(result.party ? h("strong", { text: result.party }) : "（本文书未填写当事人）");
+    showDuplicates(result.duplicates || []);
+    var exampleNote = previewBox.querySelector("[data-example]");
+    exampleNote.hidden = !(isExample && !result.demo);
+    confirmButton.textContent = "确认" + act + (result.prefix ? "（" + result.prefix + "）" : "");
+    confirmButton.dataset.label = confirmButton.textContent;
+    updateConfirm();
+    form.hidden = true;
+    previewBox.hidden = false;
+    previewBox.focus();
+    previewBox.scrollIntoView({ block: "start" });
+  }
+
+  function showDuplicates(list) {
+    var box = previewBox.querySelector("[data-duplicates]");
+    var ul = box.querySelector("[data-duplicate-list]");
+    ul.replaceChildren.apply(ul, list.map(function (d) {
+      return h("li", { "data-id": d.id }, [d.time + " 签发为 ", h("a", { href: d.page, target: "_blank", text: d.doc_number || "文书 " + d.id })]);
+    }));
+    box.hidden = !list.length;
+    duplicateAck.checked = false;
+  }
+
+  function acknowledged() {
+    if (previewBox.querySelector("[data-duplicates]").hidden || !duplicateAck.checked) return [];
+    return Array.prototype.map.call(previewBox.querySelectorAll("[data-duplicate-list] li"), function (li) { return li.dataset.id; });
+  }
+
+  function updateConfirm() {
+    var dupBlocked = !previewBox.querySelector("[data-duplicates]").hidden && !duplicateAck.checked;
+    var exampleBlocked = !previewBox.querySelector("[data-example]").hidden;
+    confirmButton.disabled = dupBlocked || exampleBlocked;
+  }
+  duplicateAck.addEventListener("change", updateConfirm);
+
+  function closePreview() {
+    previewBox.hidden = true;
+    form.hidden = false;
+  }
+
+  D.getElementById("back-to-form").addEventListener("click", function () {
+    closePreview();
+    submitButton.focus();
+  });
+
+  confirmButton.addEventListener("click", function () { send(confirmButton); });
+
+  function send(button) {
+    busy(button, "正在" + act + "，请稍候…");
+    var payload = resubmit
+      ? { round: resubmit.round, data: root.get() || {}, opinion: note && note.value ? note.value : null, draft: draftId }
+      : { version: config.version, data: previewed || root.get() || {}, draft: draftId, example: isExample, duplicates: acknowledged() };
+    post(config.submit, "POST", payload, { "Idempotency-Key": idempotencyKey }).then(function (result) {
+      var status = result[0], json = result[1];
+      if (status === 201) return resubmit ? resubmitted(json) : issued(json);
+      if (status === 409 && json.duplicates) {
+        showDuplicates(json.duplicates);
+        updateConfirm();
+        previewBox.querySelector("[data-duplicates]").scrollIntoView({ block: "center" });
+        return;
+      }
+      failed(status, json);
     }).catch(function () {
       say("error", ["网络错误，未能提交。请检查网络后重试，已填写的内容会保留。"]);
       banner.focus();
     }).then(function (done) {
-      if (done === "leaving") return; // on the way to the document page: keep the button busy
-      submitButton.disabled = false;
-      submitButton.textContent = submitLabel;
+      if (done === "leaving" || done === "issued") return; // finished: the buttons stay down
+      idle(button);
+      if (button === confirmButton) updateConfirm();
     });
-  });
+  }
 
-  /** Resubmitted: the draft is done with; the document page shows the new stage. */
+  /** Resubmitted: the draft is done with (the server deleted it); the document page shows the new stage. */
   function resubmitted(result) {
-    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
     body.setAttribute("inert", "");
     location.assign(result.links.page);
     return "leaving";
   }
 
+  /** Issued: the form is closed for good, and this history entry says so (Back or reload shows this, not the form). */
   function issued(doc) {
-    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
+    var summary = { id: doc.id, doc_number: doc.doc_number, links: doc.links };
+    history.replaceState({ issued: summary }, "", location.pathname);
+    showIssued(summary);
+    return "issued";
+  }
+
+  function showIssued(doc) {
     idempotencyKey = newKey();
+    draftId = null;
     checked = false;
+    clearTimeout(saveTimer);
     body.setAttribute("inert", "");
     body.classList.add("is-done");
-    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = true; });
+    form.hidden = false;
+    previewBox.hidden = true;
+    exampleFlag.hidden = true;
+    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = true; b.disabled = true; });
     issuedBox.querySelector("[data-number]").textContent = doc.doc_number || "（本文书无文书编号）";
     issuedBox.querySelector("[data-pdf]").href = doc.links.pdf;
     issuedBox.querySelector("[data-page]").href = doc.links.page;
@@ -602,11 +803,18 @@
   }
 
   D.getElementById("new-form").addEventListener("click", function () {
+    history.replaceState(null, "", location.pathname);
     root.set(undefined);
+    isExample = false;
+    showExampleFlag();
+    previewed = null;
     body.removeAttribute("inert");
     body.classList.remove("is-done");
     issuedBox.hidden = true;
-    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = false; });
+    banner.hidden = true;
+    [submitButton, loadExample, clearDraft].forEach(function (b) { b.hidden = false; b.disabled = false; });
+    idle(submitButton);
+    idle(confirmButton);
     window.scrollTo(0, 0);
   });
 
@@ -621,17 +829,32 @@
     if (hasInput() && !window.confirm("用示例数据替换已填写的内容？")) return;
     fetch(config.example).then(function (r) { return r.json(); }).then(function (example) {
       root.set(example);
+      isExample = true;
+      showExampleFlag();
       clearErrors();
       hideSummary();
       saveDraft();
-      say("info", ["已载入示例数据，请逐项核对修改为本案的真实情况。"]);
+      say("info", ["已载入示例数据。示例数据" + (config.demo ? "只在演示环境中可以" + act : "不能" + act) + "，请逐项改写为本案的真实情况。"]);
     });
   });
 
+  D.getElementById("unmark-example").addEventListener("click", function () {
+    if (!window.confirm("确认表单中的示例内容已全部改为本案真实数据？")) return;
+    isExample = false;
+    showExampleFlag();
+    saveDraft();
+    say("info", ["已取消示例标记。"]);
+  });
+
   clearDraft.addEventListener("click", function () {
-    if (!window.confirm(resubmit ? "放弃本机的更正，恢复为本文书当前的数据？" : "清空所有已填写的内容和本机草稿？")) return;
+    if (!window.confirm(resubmit ? "放弃已保存的更正，恢复为本文书当前的数据？" : "清空所有已填写的内容和已保存的草稿？")) return;
     root.set(resubmit ? config.initial : undefined);
-    try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
+    if (draftId) post(config.drafts + "/" + encodeURIComponent(draftId), "DELETE");
+    try { sessionStorage.removeItem(tabKey); } catch (e) { /* nothing kept */ }
+    draftId = null;
+    isExample = false;
+    showExampleFlag();
+    if (!resubmit) history.replaceState(null, "", location.pathname);
     checked = false;
     serverIssues = [];
     clearErrors();
@@ -644,14 +867,27 @@
 
   var root = build(schema, "", { title: schema.title, required: true, bare: true });
   body.replaceChildren(root.el);
-  var draft = loadDraft();
-  if (draft && draft.data) {
-    root.set(draft.data);
-    var when = new Date(draft.saved);
-    say("info", ["已恢复本机于 " + when.toLocaleString("zh-CN", { hour12: false }) + " 保存的" + (resubmit ? "更正草稿。" : "草稿。")]);
+  var state = history.state;
+  var kept = takeLocalCopy();
+  function when(iso) { return new Date(iso).toLocaleString("zh-CN", { hour12: false }); }
+  if (state && state.issued) {
+    showIssued(state.issued);  // Back (or reload) after issuing: the result, never a live form
+  } else if (config.draft) {
+    root.set(config.draft.data);
+    if (note && config.draft.note) note.value = config.draft.note;
+    say("info", ["已恢复 " + when(config.draft.updated_at) + " 保存在服务器上的" + (resubmit ? "更正草稿。" : "草稿。")]);
+  } else if (kept) {
+    root.set(kept.data);
+    isExample = !!kept.example;
+    say("info", ["已恢复本浏览器于 " + when(kept.saved) + " 暂存的" + (resubmit ? "更正草稿" : "草稿") +
+                 (config.signedIn ? "，并已转存到服务器。" : "。")]);
+    if (config.signedIn) saveDraft();
   } else if (resubmit) {
     root.set(config.initial);
     say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
+  } else if (config.draftMissing) {
+    say("info", ["该草稿已不存在（可能已经" + act + "或被删除），下面是一份新的空白表单。"]);
   }
+  showExampleFlag();
   form.setAttribute("data-ready", "true");
 })();

@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // Signing out leaves nothing of a case in this browser: whatever a page kept (a draft of before sign-in,
+  // copies an older version of the e-form left in localStorage) is cleared on the way out and on arrival
+  // (the server also sends Clear-Site-Data: "storage").
+  function forget() {
+    [window.localStorage, window.sessionStorage].forEach(function (store) {
+      try { store.clear(); } catch (e) { /* storage disabled: nothing kept */ }
+    });
+  }
+  document.querySelectorAll('form[action="/logout"]').forEach(function (form) {
+    form.addEventListener("submit", forget);
+  });
+  if (/[?&]signed_out=1(&|$)/.test(location.search)) forget();
+
   // A submit that converts and signs takes a few seconds: say so, and do not send it twice.
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () {
