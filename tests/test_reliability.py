@@ -299,20 +299,88 @@ def test_kill_9_under_load_leaves_the_series_gap_free_in_issue_order_and_keys_re
 
 # -- 4. integers are integers -----------------------------------------------------------------------
 
-def test_30_point_0_days_prints_30_days(client: httpx.Client) -> None:
-    template = "coercive-measure-decision"
+def test_an_integral_float_is_issued_and_printed_as_an_integer(client: httpx.Client) -> None:
+    """The probe's case was 实施行政强制措施决定书 v1 ("扣押期限：30.0 日"); that version is retired, so
+    over HTTP the current 先行处置物品公告's ``notice_days`` is sent as ``15.0``. Every integer field of
+    every version is covered below without LibreOffice."""
+    template = "advance-disposal-announcement"
     data = example(client, template)
-    assert isinstance(data["term_days"], int)
+    assert isinstance(data["notice_days"], int)
     text = json.dumps({"template": template, "data": data}, ensure_ascii=False)
-    text = text.replace(f'"term_days": {data["term_days"]}', '"term_days": 30.0')
-    assert '"term_days": 30.0' in text
+    text = text.replace(f'"notice_days": {data["notice_days"]}', '"notice_days": 15.0')
+    assert '"notice_days": 15.0' in text
     issued = client.post("/v1/documents", content=text.encode(), headers={"Content-Type": "application/json"})
     assert issued.status_code == 201, issued.text
     stored = client.get(issued.headers["location"]).json()
-    assert stored["data"]["term_days"] == 30 and isinstance(stored["data"]["term_days"], int)
+    assert stored["data"]["notice_days"] == 15 and isinstance(stored["data"]["notice_days"], int)
     pdf = pdftools.text(client.get(issued.json()["links"]["pdf"]).content)
-    assert "30.0" not in pdf
-    assert pdftools.contains(pdf, "30日") or pdftools.contains(pdf, "30 日")
+    assert "15.0" not in pdf and pdftools.contains(pdf, "15")
+
+
+def integer_pointers(schema: Any, resolver: Any, at: str = "") -> Iterator[str]:
+    """Pointers (``*`` for every array item) of every ``"type": "integer"`` field of a schema."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "integer":
+        yield at
+    for name, sub in schema.get("properties", {}).items():
+        yield from integer_pointers(sub, resolver, f"{at}/{name}")
+    if isinstance(schema.get("items"), dict):
+        yield from integer_pointers(schema["items"], resolver, f"{at}/*")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            yield from integer_pointers(sub, resolver, at)
+    for key in ("then", "else"):
+        if isinstance(schema.get(key), dict):
+            yield from integer_pointers(schema[key], resolver, at)
+
+
+def test_every_integer_field_of_every_version_takes_an_integral_float_and_prints_no_point_0(
+        catalogue: Any) -> None:
+    from docgen.rendering import RenderContext, render_docx
+    from payloads import leaves, maximal
+    from docgen.config import load_agency
+
+    agency = load_agency()
+    checked = 0
+    for template in catalogue.templates.values():
+        for release in template.versions:
+            resolver = catalogue.registry.resolver(base_uri=release.schema["$id"])
+            pointers = set(integer_pointers(release.schema, resolver))
+            if not pointers:
+                continue
+            payload = maximal(release.schema, catalogue.registry, example=release.example).payload
+            as_floats = json.loads(json.dumps(payload), parse_int=float)  # every integer written as 30.0
+            integral = {p: v for p, v in leaves(payload) if isinstance(v, int) and not isinstance(v, bool)
+                        and any(_matches(p, q) for q in pointers)}
+            assert integral, f"{release.key}: the maximal payload fills no integer field"
+            data = catalogue.validated(release, as_floats)
+            assert json.dumps(data, sort_keys=True) == json.dumps(payload, sort_keys=True), release.key  # ints again
+            docx = render_docx(release.template_bytes, RenderContext(data=data, agency=agency, doc_number="X"))
+            text = _docx_text(docx)
+            for pointer, value in integral.items():
+                assert f"{value}.0" not in text, f"{release.key} {pointer} printed as {value}.0"
+            checked += len(integral)
+    assert checked >= 10
+
+
+def _matches(pointer: str, pattern: str) -> bool:
+    parts, wanted = pointer.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(w in ("*", p) for p, w in zip(parts, wanted))
+
+
+def _docx_text(docx: bytes) -> str:
+    import io
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        xml = "".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                      if name.startswith("word/") and name.endswith(".xml"))
+    return re.sub(r"<[^>]+>", "", xml)
 
 
 # -- 5. no 500 from input ---------------------------------------------------------------------------
