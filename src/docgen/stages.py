@@ -79,6 +79,27 @@ class Stages:
                           "date": chain.parse_time(o.time).astimezone(self.zone).date().isoformat()}
                 for o in current if o.stage != chain.ISSUANCE}
 
+    def review_context(self, release: TemplateVersion, opinions: list[Opinion]) -> dict[str, Any]:
+        """What a resubmitted table prints besides its boxes (template ``review``): the earlier rounds'
+        returning decisions with their reasons, and this round's 送审说明 (the resubmission's opinion).
+        Templates that do not use it render exactly as before."""
+        current = opinions[-1].round if opinions else chain.FIRST_ROUND
+        flow = release.workflow
+
+        def day(o: Opinion) -> str:
+            return chain.parse_time(o.time).astimezone(self.zone).date().isoformat()
+
+        returns = []
+        for o in opinions:
+            stage = flow.stage(o.stage)
+            if o.round < current and stage is not None and o.decision in stage.returns:
+                returns.append({"round": o.round, "label": stage.label, "decision": o.decision, "opinion": o.opinion,
+                                "signer": o.signer, "date": day(o)})
+        sent = next((o for o in opinions if o.round == current and o.stage == chain.ISSUANCE), None)
+        submission = ({"round": current, "opinion": sent.opinion, "signer": sent.signer, "date": day(sent)}
+                      if sent is not None and sent.opinion else None)
+        return {"round": current, "returns": returns, "submission": submission}
+
     def produce(self, release: TemplateVersion, data: Any, doc_number: str, signer: Signer,
                 opinions: list[Opinion], make_manifest: Callable[[bytes], Manifest]) -> StageBytes:
         """Render with every opinion of the round (the new one included), convert, then seal.
@@ -87,7 +108,8 @@ class Stages:
         so the page is rendered from ``opinions`` first.
         """
         context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
-                                extra={"approvals": self.approvals_context(opinions)})
+                                extra={"approvals": self.approvals_context(opinions),
+                                       "review": self.review_context(release, opinions)})
         docx = render_docx(release.template_bytes, context)
         if self.seal_image:  # the visible sign of the signature below, on this signed copy only
             docx = place_seal_image(docx, self.seal_image)

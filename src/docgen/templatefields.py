@@ -109,7 +109,7 @@ def approvals_schema(approvals_stage_ids: Iterable[str]) -> dict[str, object]:
 
 
 def review_schema() -> dict[str, object]:
-    """The schema of ``review`` (Issuer.review_context): earlier rounds' returns and this round's 送审说明."""
+    """The schema of ``review`` (Stages.review_context): earlier rounds' returns and this round's 送审说明."""
     text = {"type": "string"}
     entry = {"type": "object", "additionalProperties": False,
              "properties": {"round": {"type": "integer"}, "label": text, "decision": text, "opinion": text,
