@@ -16,6 +16,7 @@ from .approvals import Approval
 from .catalogue import Template, TemplateVersion
 from .config import Settings
 from .errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed, VerificationError
+from .http.cases import routes as case_routes
 from .http.limits import RequestGuard
 from .http.routing import StrictJSONRoute
 from .principals import Principal
@@ -49,6 +50,7 @@ class DocumentRequest(BaseModel):
     template: str = Field(description="模板标识，如 penalty-decision")
     version: str | None = Field(default=None, description="模板版本；缺省为现行版本")
     data: dict[str, Any] = Field(description="案件数据，须符合该模板版本的 JSON Schema")
+    case_id: str | None = Field(default=None, description="所属案件：案件数据填入未给出的字段，文书记入该案件")
 
 
 def content_disposition(filename: str) -> str:
@@ -214,7 +216,7 @@ def create_app(settings: Settings) -> FastAPI:
         caller.require("case_system")
         key = idempotency_key_of(idempotency_key)
         try:
-            issued = issuer.issue(caller.id, body.template, body.version, body.data, key)
+            issued = issuer.issue(caller.id, body.template, body.version, body.data, key, body.case_id)
         except ValidationFailed as exc:
             raise exc.under("/data") from None
         response.headers["Location"] = f"/v1/documents/{issued.document.id}"
@@ -290,6 +292,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise VerificationError(f"无法在限额内完成验证：{exc}") from None
         return {**report.to_dict(), "status": report.status(), "summary": report.describe()}
 
+    app.include_router(case_routes(service))
     from .web import STATIC_DIR, router as web_router  # here, not at the top: the pages reuse this module
     app.include_router(web_router(service))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from . import boot
 from .approvals import Approver
+from .cases import CaseStore
 from .catalogue import Catalogue
 from .config import Settings
 from .conversion import ConverterPool
@@ -76,8 +77,16 @@ class Service:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency,
-                      boot_id=self.boot_id, min_free=self.settings.limits.min_free)
+        issuer = Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency,
+                        boot_id=self.boot_id, min_free=self.settings.limits.min_free)
+        issuer.cases = self.cases
+        return issuer
+
+    @cached_property
+    def cases(self) -> CaseStore:
+        """Cases (一案一卷): their numbers, events, documents; they fill the payloads issued for them."""
+        return CaseStore(self.storage.db, self.catalogue.registry, self.settings.calendar, self.settings.agency,
+                         self.boot_id)
 
     @cached_property
     def approver(self) -> Approver:

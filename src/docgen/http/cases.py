@@ -1,0 +1,273 @@
+"""The case API (一案一卷): ``routes(service)`` is every ``/v1/cases`` and ``/v1/deadlines`` route.
+
+Request and response bodies are pydantic models, so ``/openapi.json`` documents
+each; the case's own rules (the shared 当事人 block, two officers, dates) are
+checked by ``cases.CaseStore.validate`` with the same Chinese messages as an
+instrument's payload. Documents are issued for a case through
+``POST /v1/documents`` with ``case_id`` (see ``issuance``).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Query as CaseQuery
+from ..cases.deadlines import MISSED, Deadline
+from ..cases.docket import Docket
+from ..cases.fill import case_fields
+from ..errors import BadRequest, Issue, ValidationFailed
+from ..principals import Principal
+from .routing import StrictJSONRoute
+
+bearer = HTTPBearer(auto_error=False, scheme_name="token", description="主体令牌 dg_…（docgen principals add）")
+#: Most cases one page of a search answers.
+MAX_PAGE = 200
+
+
+class Officer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="姓名")
+    certificate_number: str = Field(description="执法证号")
+
+
+class CaseFields(BaseModel):
+    """The case-level data every instrument of the case repeats (entered once)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cause: str = Field(description="案由：涉嫌违法行为，以“涉嫌”开头")
+    party: dict[str, Any] = Field(description="当事人：共享定义 schemas/_defs 的 party（kind 为 person 或 organization）")
+    officers: list[Officer] = Field(description="承办人员：两名以上，各有执法证号")
+    source: Literal[SOURCES] = Field(description="案件来源")  # type: ignore[valid-type]
+    discovered_on: str = Field(description="发现日期（YYYY-MM-DD）")
+    filed_on: str = Field(description="立案日期（YYYY-MM-DD）")
+    procedure: Literal[PROCEDURES] = Field(description="程序：普通或简易")  # type: ignore[valid-type]
+
+
+class CasePatch(BaseModel):
+    """Corrections of case-level data: only the fields given change; each change is an event."""
+
+    model_config = ConfigDict(extra="forbid")
+    cause: str | None = Field(default=None, description="案由")
+    party: dict[str, Any] | None = Field(default=None, description="当事人（整体替换）")
+    officers: list[Officer] | None = Field(default=None, description="承办人员（整体替换）")
+    source: Literal[SOURCES] | None = Field(default=None, description="案件来源")  # type: ignore[valid-type]
+    discovered_on: str | None = Field(default=None, description="发现日期")
+    filed_on: str | None = Field(default=None, description="立案日期")
+    procedure: Literal[PROCEDURES] | None = Field(default=None, description="程序")  # type: ignore[valid-type]
+
+
+class CaseBody(CaseFields):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    number: str = Field(description="案件编号")
+    status: Literal["open", "closed"]
+    status_label: str
+    created_at: str
+    created_by: str
+    updated_at: str
+    closed_at: str | None
+    links: dict[str, str]
+
+
+class CaseSummary(BaseModel):
+    id: str
+    number: str
+    cause: str
+    party_name: str
+    status: Literal["open", "closed"]
+    status_label: str
+    filed_on: str
+    overdue: int = Field(description="已逾期的期限数")
+    links: dict[str, str]
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CaseDocument(BaseModel):
+    id: str
+    template: str
+    version: str
+    title: str
+    doc_number: str | None
+    created_at: str
+    stage_count: int
+    sha256: str = Field(description="最新环节 PDF 的 sha256")
+    links: dict[str, str]
+
+
+class TimelineEntry(BaseModel):
+    time: str
+    kind: str = Field(description="created, updated, document_issued, stage, media_added, closed, volume_built")
+    actor: str
+    summary: str
+    detail: dict[str, Any]
+
+
+class DeadlineBody(BaseModel):
+    id: str
+    title: str
+    basis: str = Field(description="法律依据")
+    status: Literal["due", "met", "missed", "unknown"]
+    status_label: str
+    start: str | None
+    due: str | None
+    extended_due: str | None
+    done_on: str | None
+    protects_party: bool
+    reason: str | None
+    document_id: str | None
+
+
+class CaseDeadline(DeadlineBody):
+    case_id: str
+    case_number: str
+    party_name: str
+
+
+class Prefill(BaseModel):
+    template: str
+    version: str
+    data: dict[str, Any] = Field(description="案件为该文书提供的字段（签发时未给出的字段由案件填入）")
+
+
+def case_body(case: Case) -> CaseBody:
+    base = f"/v1/cases/{case.id}"
+    return CaseBody(**case.data, id=case.id, number=case.number, status=case.status,  # type: ignore[arg-type]
+                    status_label=STATUS_LABELS[case.status], created_at=case.created_at,
+                    created_by=case.created_by, updated_at=case.updated_at, closed_at=case.closed_at,
+                    links={"self": base, "documents": f"{base}/documents", "timeline": f"{base}/timeline",
+                           "deadlines": f"{base}/deadlines", "close": f"{base}/close", "page": f"/cases/{case.id}"})
+
+
+def deadline_body(deadline: Deadline) -> dict[str, Any]:
+    return deadline.to_dict()
+
+
+def routes(service: Any) -> APIRouter:
+    """The case routes of one installation (``service`` is ``docgen.service.Service``)."""
+    router = APIRouter(route_class=StrictJSONRoute, tags=["cases"])
+    store = service.cases
+    storage = service.storage
+    docket = Docket(store, storage, service.catalogue, service.settings.calendar, service.issuer.zone)
+
+    def principal(request: Request, _: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+        known = getattr(request.state, "principal", None)
+        if known is not None:
+            return known
+        return service.principals.authenticate(request.headers.get("authorization"))
+
+    @router.post("/v1/cases", status_code=201, response_model=CaseBody)
+    def create_case(body: CaseFields, response: Response, caller: Principal = Depends(principal)) -> CaseBody:
+        caller.require("case_system")
+        case = store.create(caller.id, body.model_dump())
+        response.headers["Location"] = f"/v1/cases/{case.id}"
+        return case_body(case)
+
+    @router.get("/v1/cases", response_model=CasePage)
+    def search_cases(caller: Principal = Depends(principal),
+                     party: str | None = Query(None, max_length=200, description="当事人名称（部分）或统一社会信用代码"),
+                     number: str | None = Query(None, max_length=100, description="案件编号（部分）"),
+                     doc_number: str | None = Query(None, max_length=100, description="案件中一份文书的文书编号"),
+                     status: Literal["open", "closed"] | None = Query(None, description="状态"),
+                     overdue: bool = Query(False, description="只列有已逾期期限的案件"),
+                     limit: int = Query(50, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0)) -> CasePage:
+        found = store.search(CaseQuery(party or None, number or None, doc_number or None, status))
+        today = docket.today()
+        counted = []
+        for case in found:
+            late = sum(1 for d in docket.deadlines(case, today) if d.status == MISSED) if overdue else None
+            if overdue and not late:
+                continue
+            counted.append((case, late))
+        page = counted[offset:offset + limit]
+        items = []
+        for case, late in page:
+            if late is None:
+                late = sum(1 for d in docket.deadlines(case, today) if d.status == MISSED)
+            items.append(CaseSummary(id=case.id, number=case.number, cause=case.data["cause"],
+                                     party_name=case.party_name, status=case.status,  # type: ignore[arg-type]
+                                     status_label=STATUS_LABELS[case.status], filed_on=case.data["filed_on"],
+                                     overdue=late, links={"self": f"/v1/cases/{case.id}"}))
+        return CasePage(items=items, total=len(counted), limit=limit, offset=offset)
+
+    @router.get("/v1/cases/{case_id}", response_model=CaseBody)
+    def get_case(case_id: str, caller: Principal = Depends(principal)) -> CaseBody:
+        return case_body(store.get(case_id))
+
+    @router.patch("/v1/cases/{case_id}", response_model=CaseBody)
+    def patch_case(case_id: str, body: CasePatch, caller: Principal = Depends(principal)) -> CaseBody:
+        caller.require("case_system")
+        changes = body.model_dump(exclude_unset=True)
+        if not changes:
+            raise BadRequest("没有要更正的字段")
+        return case_body(store.update(caller.id, case_id, changes))
+
+    @router.get("/v1/cases/{case_id}/documents", response_model=list[CaseDocument])
+    def case_documents(case_id: str, caller: Principal = Depends(principal)) -> list[CaseDocument]:
+        case = store.get(case_id)
+        return [CaseDocument(id=doc.id, template=doc.template_id, version=doc.template_version, title=doc.title,
+                             doc_number=doc.doc_number, created_at=doc.created_at, stage_count=len(stages),
+                             sha256=stages[-1].pdf_sha256,
+                             links={"self": f"/v1/documents/{doc.id}", "pdf": f"/v1/documents/{doc.id}/pdf"})
+                for doc, stages in docket.documents(case)]
+
+    @router.get("/v1/cases/{case_id}/timeline", response_model=list[TimelineEntry])
+    def case_timeline(case_id: str, caller: Principal = Depends(principal)) -> list[TimelineEntry]:
+        return [TimelineEntry(**entry.__dict__) for entry in docket.timeline(store.get(case_id))]
+
+    @router.get("/v1/cases/{case_id}/deadlines", response_model=list[DeadlineBody])
+    def case_deadlines(case_id: str, caller: Principal = Depends(principal)) -> list[dict[str, Any]]:
+        return [deadline_body(d) for d in docket.deadlines(store.get(case_id))]
+
+    @router.get("/v1/cases/{case_id}/prefill/{template_id}", response_model=Prefill)
+    def prefill(case_id: str, template_id: str, caller: Principal = Depends(principal)) -> Prefill:
+        """What the case fills in that instrument's payload (the e-form opened from a case starts with it)."""
+        release = service.catalogue.get(template_id)
+        return Prefill(template=template_id, version=release.version,
+                       data=case_fields(store.get(case_id), release))
+
+    @router.post("/v1/cases/{case_id}/close", response_model=CaseBody)
+    def close_case(case_id: str, caller: Principal = Depends(principal)) -> CaseBody:
+        caller.require("case_system")
+        case = store.get(case_id)
+        approval = docket.closing_approval(case)
+        return case_body(store.close(caller.id, case_id, {"closing_approval": approval.id}))
+
+    @router.get("/v1/deadlines", response_model=list[CaseDeadline])
+    def all_deadlines(caller: Principal = Depends(principal),
+                      due_before: str | None = Query(None, description="只列截止日早于该日（YYYY-MM-DD）的期限"),
+                      overdue: bool = Query(False, description="只列已逾期的期限"),
+                      status: Literal["open", "closed"] | None = Query(None, description="案件状态")
+                      ) -> list[dict[str, Any]]:
+        before = _date_param(due_before, "due_before")
+        today = docket.today()
+        answer = []
+        for case in store.search(CaseQuery(status=status)):
+            for deadline in docket.deadlines(case, today):
+                if overdue and deadline.status != MISSED:
+                    continue
+                if before and (deadline.due is None or date.fromisoformat(deadline.due) >= before):
+                    continue
+                answer.append({**deadline_body(deadline), "case_id": case.id, "case_number": case.number,
+                               "party_name": case.party_name})
+        return sorted(answer, key=lambda d: (d["due"] or "9999", d["case_number"]))
+
+    return router
+
+
+def _date_param(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed([Issue(f"/{name}", f"{name} 应为 YYYY-MM-DD 格式的日期")]) from None
