@@ -110,6 +110,30 @@ class CaseEvent:
 
 
 @dataclass(frozen=True)
+class Media:
+    """One 音像记录 of a case: the stored file (by its sha256) and what the officers said of it."""
+
+    id: str
+    case_id: str
+    position: int
+    kind: str
+    """photo, audio or video, read from the bytes."""
+    media_type: str
+    sha256: str
+    size: int
+    filename: str
+    metadata: dict[str, str]
+    created_at: str
+    created_by: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Media":
+        values = dict(row)
+        values["metadata"] = json.loads(values["metadata"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Query:
     """What ``GET /v1/cases`` searches by; every given criterion must hold."""
 
@@ -174,6 +198,17 @@ class CaseStore:
         rows = self.db.connection().execute(
             "SELECT document_id FROM case_documents WHERE case_id = ? ORDER BY position", (case_id,)).fetchall()
         return [row[0] for row in rows]
+
+    def media(self, case_id: str) -> list[Media]:
+        rows = self.db.connection().execute(
+            "SELECT * FROM case_media WHERE case_id = ? ORDER BY position", (case_id,)).fetchall()
+        return [Media.from_row(row) for row in rows]
+
+    def medium(self, case_id: str, media_id: str) -> Media:
+        row = self.db.query_one("SELECT * FROM case_media WHERE case_id = ? AND id = ?", case_id, media_id)
+        if row is None:
+            raise NotFound(f"案件 {case_id} 没有音像记录 {media_id}")
+        return Media.from_row(row)
 
     def case_of(self, document_id: str) -> str | None:
         row = self.db.query_one("SELECT case_id FROM case_documents WHERE document_id = ?", document_id)
@@ -258,6 +293,36 @@ class CaseStore:
         self.record(conn, case_id, "document_issued", document.created_by,
                     {"document_id": document.id, "template": document.template_id, "title": document.title,
                      "doc_number": document.doc_number})
+
+    def open_case(self, case_id: str) -> Case:
+        """The case, if it may still change (404 unknown, 409 closed)."""
+        case = self.get(case_id)
+        if case.closed:
+            raise Conflict(f"案件 {case.number} 已结案，不能再添加材料")
+        return case
+
+    def add_media(self, actor: str, case_id: str, kind: str, media_type: str, sha256: str, size: int,
+                  filename: str, metadata: dict[str, str]) -> Media:
+        """Record a stored file as the case's next 音像记录, with its event; 409 if the case closed meanwhile."""
+        now = utc_now()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"没有案件 {case_id}")
+            if row["status"] == CLOSED:
+                raise Conflict(f"案件 {row['number']} 已结案，不能再添加材料")
+            position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM case_media WHERE case_id = ?",
+                                    (case_id,)).fetchone()[0]
+            media = Media(uuid.uuid4().hex, case_id, position, kind, media_type, sha256, size, filename, metadata,
+                          now, actor)
+            conn.execute("INSERT INTO case_media (id, case_id, position, kind, media_type, sha256, size, filename,"
+                         " metadata, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (media.id, case_id, position, kind, media_type, sha256, size, filename, _dump(metadata),
+                          now, actor))
+            self.record(conn, case_id, "media_added", actor,
+                        {"media_id": media.id, "kind": kind, "content": metadata.get("content"), "sha256": sha256,
+                         "size": size})
+        return media
 
     def close(self, actor: str, case_id: str, detail: dict[str, Any]) -> Case:
         now = utc_now()

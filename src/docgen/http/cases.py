@@ -11,15 +11,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Query as CaseQuery
+from ..cases import media as media_files
+from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Media, Query as CaseQuery
 from ..cases.deadlines import MISSED, Deadline
 from ..cases.docket import Docket
 from ..cases.fill import case_fields
-from ..errors import BadRequest, Issue, ValidationFailed
+from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
 from ..principals import Principal
 from .routing import StrictJSONRoute
 
@@ -133,6 +138,30 @@ class CaseDeadline(DeadlineBody):
     party_name: str
 
 
+class MediaBody(BaseModel):
+    id: str
+    position: int = Field(description="在案件音像记录中的序号")
+    kind: Literal["photo", "audio", "video"] = Field(description="按文件内容识别的种类")
+    kind_label: str
+    media_type: str = Field(description="按文件内容识别的媒体类型")
+    sha256: str
+    size: int
+    filename: str = Field(description="上传时的文件名（仅供参考，类型不依据文件名）")
+    metadata: dict[str, str] = Field(description="记录内容、记录时间、地点、执法人员、记录人员、拟证明目的、设备（及文字整理）")
+    created_at: str
+    created_by: str
+    links: dict[str, str]
+
+
+#: The multipart body of a media upload, for /openapi.json (the route parses the stream itself).
+MEDIA_REQUEST = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", *media_files.FIELDS],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "照片、录音或录像；类型按文件内容识别，不看文件名"},
+                   **{key: {"type": "string", "title": title}
+                      for key, title in {**media_files.FIELDS, **media_files.OPTIONAL}.items()}}}}}}}
+
+
 class Prefill(BaseModel):
     template: str
     version: str
@@ -146,6 +175,15 @@ def case_body(case: Case) -> CaseBody:
                     created_by=case.created_by, updated_at=case.updated_at, closed_at=case.closed_at,
                     links={"self": base, "documents": f"{base}/documents", "timeline": f"{base}/timeline",
                            "deadlines": f"{base}/deadlines", "close": f"{base}/close", "page": f"/cases/{case.id}"})
+
+
+def media_body(item: Media) -> MediaBody:
+    return MediaBody(id=item.id, position=item.position, kind=item.kind,  # type: ignore[arg-type]
+                     kind_label=media_files.KIND_LABELS[item.kind], media_type=item.media_type, sha256=item.sha256,
+                     size=item.size, filename=item.filename, metadata=item.metadata, created_at=item.created_at,
+                     created_by=item.created_by,
+                     links={"self": f"/v1/cases/{item.case_id}/media/{item.id}",
+                            "file": f"/v1/cases/{item.case_id}/media/{item.id}/file"})
 
 
 def deadline_body(deadline: Deadline) -> dict[str, Any]:
@@ -241,6 +279,57 @@ def routes(service: Any) -> APIRouter:
         case = store.get(case_id)
         approval = docket.closing_approval(case)
         return case_body(store.close(caller.id, case_id, {"closing_approval": approval.id}))
+
+    @router.post("/v1/cases/{case_id}/media", status_code=201, response_model=MediaBody,
+                 openapi_extra=MEDIA_REQUEST)
+    async def upload_media(case_id: str, request: Request, response: Response,
+                           caller: Principal = Depends(principal)) -> MediaBody:
+        """Stream one photo, audio or video with its metadata into the case (see ``cases.media``)."""
+        caller.require("case_system")
+        await run_in_threadpool(store.open_case, case_id)
+        storage.preflight(service.settings.limits.min_free)
+        receiver = media_files.MediaReceiver(storage.blobs, request.headers.get("content-type"))
+        await receiver.receive(request.stream())
+        try:
+            staged = receiver.staged
+            if staged is None:
+                raise ValidationFailed([Issue("/file", "文件（/file）为必填项：照片、录音或录像")])
+            values = media_files.metadata(receiver.fields)
+            sniffed = media_files.sniff(staged.head)
+            if sniffed is None:
+                raise UnsupportedMediaType(f"文件 {staged.filename or '（无名）'} 的内容不是照片、录音或录像"
+                                           "（按文件内容识别，支持 JPEG、PNG、WebP、HEIC、MP3、WAV、M4A、AMR、OGG、"
+                                           "FLAC、MP4、MOV、3GP、AVI、WebM），未保存")
+            digest = await run_in_threadpool(media_files.adopt, storage.blobs, staged)
+        except BaseException:
+            receiver.discard()
+            raise
+        item = await run_in_threadpool(store.add_media, caller.id, case_id, sniffed[0], sniffed[1], digest,
+                                       staged.size, staged.filename, values)
+        response.headers["Location"] = f"/v1/cases/{case_id}/media/{item.id}"
+        return media_body(item)
+
+    @router.get("/v1/cases/{case_id}/media", response_model=list[MediaBody])
+    def list_media(case_id: str, caller: Principal = Depends(principal)) -> list[MediaBody]:
+        store.get(case_id)
+        return [media_body(item) for item in store.media(case_id)]
+
+    @router.get("/v1/cases/{case_id}/media/{media_id}", response_model=MediaBody)
+    def get_media(case_id: str, media_id: str, caller: Principal = Depends(principal)) -> MediaBody:
+        return media_body(store.medium(case_id, media_id))
+
+    @router.get("/v1/cases/{case_id}/media/{media_id}/file", response_class=FileResponse,
+                responses={200: {"content": {"image/*": {}, "audio/*": {}, "video/*": {}}}})
+    def media_file(request: Request, case_id: str, media_id: str, caller: Principal = Depends(principal)) -> Response:
+        """The stored bytes, streamed from disk (ETag = sha256)."""
+        item = store.medium(case_id, media_id)
+        etag = f'"{item.sha256}"'
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={"ETag": etag})
+        fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in item.filename) or item.id
+        return FileResponse(storage.blobs.path(item.sha256), media_type=item.media_type, headers={
+            "ETag": etag, "Cache-Control": "private, max-age=31536000, immutable",
+            "Content-Disposition": f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(item.filename)}"})
 
     @router.get("/v1/deadlines", response_model=list[CaseDeadline])
     def all_deadlines(caller: Principal = Depends(principal),
