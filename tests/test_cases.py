@@ -281,3 +281,39 @@ def test_openapi_documents_the_case_bodies(client: httpx.Client) -> None:
     fields = spec["components"]["schemas"]["CaseFields"]["properties"]
     assert set(fields) == {"cause", "party", "officers", "source", "discovered_on", "filed_on", "procedure"}
     assert "case_id" in spec["components"]["schemas"]["DocumentRequest"]["properties"]
+
+
+def closed_case_with_documents(server: Server, client: httpx.Client, director: httpx.Client,
+                               catalogue: Catalogue, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A case with a filing form, notice, its receipt, decision, a record and an approved closing form; closed."""
+    case = open_case(client, party=unique_party(name))
+    example = catalogue.get
+    issued = []
+
+    def add(template: str, data: dict[str, Any]) -> dict[str, Any]:
+        response = issue(client, template, data, case["id"])
+        assert response.status_code == 201, response.text
+        issued.append(response.json())
+        return response.json()
+
+    add("case-filing-approval", without(example("case-filing-approval").example, "party", "handlers", "cause"))
+    notice = add("penalty-notice", without(example("penalty-notice").example, "party"))
+    add("on-site-record", without(example("on-site-record").example, "party", "inspectors"))
+    add("service-receipt", {**example("service-receipt").example,
+                            "documents": [{"name": "行政处罚告知书", "number": notice["doc_number"]}]})
+    decision = example("penalty-decision").example
+    add("penalty-decision", {**without(decision, "party"),
+                             "notice": {**decision["notice"], "number": notice["doc_number"]}})
+    closing = add("case-closing-approval",
+                  without(example("case-closing-approval").example, "party", "handlers", "case_cause", "filed_on"))
+    with server.client("dept_head") as head:
+        assert head.post(f"/v1/documents/{closing['id']}/approvals",
+                         json={"stage": "dept_head", "decision": "同意"}).status_code == 201
+    assert director.post(f"/v1/documents/{closing['id']}/approvals",
+                         json={"stage": "agency_head", "decision": "同意"}).status_code == 201
+    assert client.post(f"/v1/cases/{case['id']}/close").status_code == 200
+    return case, issued
+
+
+VOLUME_ORDER = {"archive_number": "Z015-2026-D30-0099", "retention": "定期30年",
+                "result": "没收违法所得356元，罚款50,000元", "checked_by": "周敏"}

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..cases import media as media_files
 from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Media, Query as CaseQuery
 from ..cases.deadlines import MISSED, Deadline
+from ..cases.binding import Binder, StoredVolume, VolumeRequest
 from ..cases.docket import Docket
 from ..cases.fill import case_fields
 from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
@@ -160,6 +161,34 @@ MEDIA_REQUEST = {"requestBody": {"required": True, "content": {"multipart/form-d
                             "description": "照片、录音或录像；类型按文件内容识别，不看文件名"},
                    **{key: {"type": "string", "title": title}
                       for key, title in {**media_files.FIELDS, **media_files.OPTIONAL}.items()}}}}}}}
+
+
+class VolumeOrder(BaseModel):
+    """What the archive adds for the 卷宗封面 and the 卷内备考表; everything else comes from the case."""
+
+    model_config = ConfigDict(extra="forbid")
+    archive_number: str = Field(min_length=1, max_length=50, description="档号，如 Z015-2026-D30-0012")
+    retention: Literal["永久", "定期30年", "定期10年"] = Field(description="保管期限")
+    result: str = Field(min_length=1, max_length=300, description="处理结果概要（印在卷宗封面）")
+    checked_by: str = Field(min_length=1, max_length=50, description="检查人")
+    compiled_by: str | None = Field(default=None, max_length=50, description="立卷人；缺省为第一承办人")
+    notes: str | None = Field(default=None, max_length=2000, description="卷内备考表的情况说明；缺省为“材料齐全完整”")
+
+
+class VolumeBody(BaseModel):
+    case_id: str
+    volume: int = Field(description="卷次：结案后补充的文书装订为下一卷")
+    sha256: str
+    pages: int
+    documents: list[dict[str, Any]] = Field(description="卷内文件：序号、文书、卷别、页号、原件 sha256")
+    built_at: str
+    built_by: str
+    links: dict[str, str]
+
+
+def volume_body(volume: StoredVolume) -> VolumeBody:
+    return VolumeBody(**volume.__dict__, links={
+        "pdf": f"/v1/cases/{volume.case_id}/volumes/{volume.volume}/pdf"})
 
 
 class Prefill(BaseModel):
@@ -330,6 +359,36 @@ def routes(service: Any) -> APIRouter:
         return FileResponse(storage.blobs.path(item.sha256), media_type=item.media_type, headers={
             "ETag": etag, "Cache-Control": "private, max-age=31536000, immutable",
             "Content-Disposition": f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(item.filename)}"})
+
+    binder = Binder(store, docket, service.issuer, storage)
+
+    @router.post("/v1/cases/{case_id}/volume", status_code=201, response_model=VolumeBody)
+    def build_volume(case_id: str, body: VolumeOrder, response: Response,
+                     caller: Principal = Depends(principal)) -> VolumeBody:
+        """Bind the closed case's documents into the next volume: one signed PDF/A (see ``cases.volume``)."""
+        caller.require("case_system")
+        values = body.model_dump(exclude_none=True)
+        volume = binder.build(caller.id, case_id, VolumeRequest(**values))
+        response.headers["Location"] = f"/v1/cases/{case_id}/volumes/{volume.volume}/pdf"
+        return volume_body(volume)
+
+    @router.get("/v1/cases/{case_id}/volumes", response_model=list[VolumeBody])
+    def list_volumes(case_id: str, caller: Principal = Depends(principal)) -> list[VolumeBody]:
+        store.get(case_id)
+        return [volume_body(v) for v in binder.volumes(case_id)]
+
+    @router.get("/v1/cases/{case_id}/volumes/{number}/pdf", response_class=FileResponse,
+                responses={200: {"content": {"application/pdf": {}}}})
+    def volume_pdf(request: Request, case_id: str, number: int, caller: Principal = Depends(principal)) -> Response:
+        case = store.get(case_id)
+        volume = binder.volume(case_id, number)
+        etag = f'"{volume.sha256}"'
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={"ETag": etag})
+        name = f"案卷-{case.number}-第{number}卷.pdf".replace("/", "／")
+        return FileResponse(storage.blobs.path(volume.sha256), media_type="application/pdf", headers={
+            "ETag": etag, "Cache-Control": "private, max-age=31536000, immutable",
+            "Content-Disposition": f"attachment; filename=\"volume-{number}.pdf\"; filename*=UTF-8''{quote(name)}"})
 
     @router.get("/v1/deadlines", response_model=list[CaseDeadline])
     def all_deadlines(caller: Principal = Depends(principal),
