@@ -3,15 +3,23 @@ deadlines and closing, with real LibreOffice conversions of the documents issued
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
+
+import pdftools
 
 from docgen.catalogue import Catalogue
 from serving import Server, docgen
@@ -317,3 +325,75 @@ def closed_case_with_documents(server: Server, client: httpx.Client, director: h
 
 VOLUME_ORDER = {"archive_number": "Z015-2026-D30-0099", "retention": "定期30年",
                 "result": "没收违法所得356元，罚款50,000元", "checked_by": "周敏"}
+
+
+def test_a_volume_before_closing_is_refused_and_nothing_is_stored(server: Server, client: httpx.Client) -> None:
+    case = open_case(client, party=unique_party("株洲市未结案装订商行"))
+    before = count(server, "case_volumes")
+    response = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert response.status_code == 409 and "尚未结案" in response.json()["detail"]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert client.post(f"/v1/cases/{uuid.uuid4().hex}/volume", json=VOLUME_ORDER).status_code == 404
+    bad = client.post(f"/v1/cases/{case['id']}/volume", json={**VOLUME_ORDER, "retention": "五年"})
+    assert bad.status_code == 422 and "/retention" in [e["pointer"] for e in bad.json()["errors"]]
+    assert count(server, "case_volumes") == before
+
+
+def test_a_closed_case_is_bound_into_one_signed_volume_that_verifies_offline(
+        server: Server, client: httpx.Client, director: httpx.Client, catalogue: Catalogue, tmp_path: Path) -> None:
+    case, issued = closed_case_with_documents(server, client, director, catalogue, "株洲市装订测试商行")
+    built = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert built.status_code == 201, built.text
+    volume = built.json()
+    pdf = client.get(volume["links"]["pdf"]).content
+    assert hashlib.sha256(pdf).hexdigest() == volume["sha256"]
+    originals = {d["id"]: client.get(f"/v1/documents/{d['id']}/pdf").content for d in issued}
+    # 第七十八条: 立案审批表, the decision, the notice followed by its 回证, the record; 副卷: the closing form
+    titles = [d["template"] for d in volume["documents"]]
+    assert titles == ["case-filing-approval", "penalty-decision", "penalty-notice", "service-receipt",
+                      "on-site-record", "case-closing-approval"]
+    assert [d["section"] for d in volume["documents"]] == ["正卷"] * 5 + ["副卷"]
+    reader = PdfReader(BytesIO(pdf))
+    document_pages = sum(pdftools.pages(p) for p in originals.values())
+    assert len(reader.pages) == volume["pages"] == document_pages + 3  # cover, index, 备考表
+    assert volume["documents"][0]["pages"] == [3, 2 + pdftools.pages(originals[volume["documents"][0]["document_id"]])]
+    assert pdftools.pdfa_part(pdf) == ("3", "B")
+    for page in reader.pages:  # a 页号 on every page: the last content stream draws it
+        assert page.get_contents() is not None
+        assert page["/Contents"][-1].get_object().get_data().startswith(b"Q q 0 G")
+    index = pdftools.text(pdf).split("\f")[1]
+    for entry in volume["documents"]:
+        first, last = entry["pages"]
+        assert pdftools.contains(index, f"{first}-{last}" if last > first else str(first))
+    outline = [item.title if not isinstance(item, list) else [i.title for i in item] for item in reader.outline]
+    assert outline[:3] == ["卷宗封面", "卷内文件目录", "正卷"] and outline[-1] == "卷内备考表" and "副卷" in outline
+    attached = {name: data[0] for name, data in reader.attachments.items()}
+    manifest = json.loads(attached["docgen-volume.json"])
+    assert manifest["case"]["number"] == case["number"] and manifest["documents"] == volume["documents"]
+    for entry in manifest["documents"]:
+        assert attached[entry["file"]] == originals[entry["document_id"]]
+        assert hashlib.sha256(attached[entry["file"]]).hexdigest() == entry["sha256"]
+
+    (tmp_path / "volume.pdf").write_bytes(pdf)
+    (tmp_path / "trust.json").write_bytes(client.get("/v1/trust").content)
+    verified = subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "volume.pdf"),
+                               "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "验证通过" in verified.stdout and case["number"] in verified.stdout
+    tampered = bytearray(pdf)
+    position = pdf.index(b"/Type /Page") + 1
+    tampered[position] ^= 0x01
+    (tmp_path / "tampered.pdf").write_bytes(bytes(tampered))
+    refused = subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "tampered.pdf"),
+                              "--trust", str(tmp_path / "trust.json"), "--json"], capture_output=True, text=True)
+    assert refused.returncode == 1, refused.stdout
+
+    again = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)  # nothing new: never rewritten
+    assert again.status_code == 409 and "没有新的文书" in again.json()["detail"]
+    listed = client.get(f"/v1/cases/{case['id']}/volumes").json()
+    assert [v["sha256"] for v in listed] == [volume["sha256"]]
+    assert client.get(volume["links"]["pdf"]).content == pdf
+    timeline = client.get(f"/v1/cases/{case['id']}/timeline").json()
+    assert timeline[-1]["kind"] == "volume_built" and timeline[-1]["detail"]["volume"] == 1
+    archiving = [d for d in client.get(f"/v1/cases/{case['id']}/deadlines").json() if d["id"] == "archiving"][0]
+    assert archiving["status"] == "met" and archiving["done_on"]

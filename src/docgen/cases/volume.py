@@ -284,6 +284,8 @@ def assemble(case_data: dict[str, Any], volume_number: int, bound: Sequence[Boun
         {NameObject("/Names"): names})})
     root[NameObject("/AF")] = ArrayObject(associated)
     root[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    if "/AcroForm" in root:  # the originals' signature fields came along with their pages; the volume gets its own
+        del root[NameObject("/AcroForm")]
     out = BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages), manifest
