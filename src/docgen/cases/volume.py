@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, Callable, Sequence
@@ -212,32 +213,45 @@ def assemble(case_data: dict[str, Any], volume_number: int, bound: Sequence[Boun
     """
     documents_pages = sum(b.pages for b in bound)
     items = len(bound) + 1  # the 备考表 is the last item
-    cover_payload = lambda total: {**front["cover"], "items_count": items, "pages_count": total}  # noqa: E731
-    notes_payload = lambda total: {**front["notes"], "items_count": items, "pages_count": total}  # noqa: E731
-    index_pages, cover_pages, notes_pages = 1, 1, 1
-    cover = notes = index = b""
-    for _ in range(4):
-        total = cover_pages + index_pages + documents_pages + notes_pages
-        cover = render("case-file-cover", cover_payload(total))
-        notes = render("file-notes", notes_payload(total))
-        cover_pages, notes_pages = _count(cover), _count(notes)
-        total = cover_pages + index_pages + documents_pages + notes_pages
-        entries, page = [], cover_pages + index_pages + 1
+
+    def entries(cover_pages: int, index_pages: int, notes_pages: int) -> list[dict[str, Any]]:
+        listed, page = [], cover_pages + index_pages + 1
         for item in bound:
             last = page + item.pages - 1
             entry = {"author": front["author"], "title": item.document.title, "date": item.date,
                      "pages": f"{page}-{last}" if last > page else str(page)}
             if item.document.doc_number:
                 entry["number"] = item.document.doc_number
-            entries.append(entry)
+            listed.append(entry)
             page = last + 1
-        entries.append({"author": front["author"], "title": "卷内备考表", "date": front["notes"]["compiled_on"],
-                        "pages": f"{page}-{page + notes_pages - 1}" if notes_pages > 1 else str(page)})
-        index = render("file-index", {**front["index"], "entries": entries})
-        rendered_index_pages = _count(index)
-        if rendered_index_pages == index_pages and _count(cover) == cover_pages:
+        listed.append({"author": front["author"], "title": "卷内备考表", "date": front["notes"]["compiled_on"],
+                       "pages": f"{page}-{page + notes_pages - 1}" if notes_pages > 1 else str(page)})
+        return listed
+
+    # The index lists the pages after it, so its own length must be known first: a draft gives it, then
+    # the cover, the notes (which state the total) and, if the draft's length was wrong, the index are
+    # rendered side by side on the converter pool. One-page cover and notes are checked, not assumed.
+    cover_pages = index_pages = notes_pages = 1
+    basis = (1, 1, 1)  # the (cover, index, notes) page counts the current index was numbered with
+    index = render("file-index", {**front["index"], "entries": entries(*basis)})
+    cover = notes = b""
+    for _ in range(4):
+        index_pages = _count(index)
+        total = cover_pages + index_pages + documents_pages + notes_pages
+        jobs = {"cover": ("case-file-cover", {**front["cover"], "items_count": items, "pages_count": total}),
+                "notes": ("file-notes", {**front["notes"], "items_count": items, "pages_count": total})}
+        if basis != (cover_pages, index_pages, notes_pages):
+            basis = (cover_pages, index_pages, notes_pages)
+            jobs["index"] = ("file-index", {**front["index"], "entries": entries(*basis)})
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            made = {key: pool.submit(render, *job) for key, job in jobs.items()}
+            cover, notes = made["cover"].result(), made["notes"].result()
+            index = made["index"].result() if "index" in made else index
+        if (_count(cover), _count(index), _count(notes)) == basis:
             break
-        index_pages = rendered_index_pages
+        cover_pages, notes_pages = _count(cover), _count(notes)
+    else:
+        raise RuntimeError("卷内文件目录的页数未能稳定")
     writer = PdfWriter(clone_from=PdfReader(BytesIO(cover)))
     start = len(writer.pages)
     writer.append(PdfReader(BytesIO(index)), import_outline=False)

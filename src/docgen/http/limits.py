@@ -24,7 +24,7 @@ from ..problems import problem, problem_body
 #: Routes whose POST carries uploaded files, with the larger limit; every other body has the JSON limit.
 UPLOAD_PATHS = frozenset({"/v1/verify", "/verify"})
 #: A case's 音像记录 upload: its own, larger limit (``Limits.media``); the body is streamed to disk.
-MEDIA_PATH = re.compile(r"/v1/cases/[^/]+/media")
+MEDIA_PATH = re.compile(r"(/v1)?/cases/[^/]+/media")  # the API route and the case page's upload form
 #: API writes that need no token.
 PUBLIC_WRITES = frozenset({"/v1/verify"})
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})

@@ -13,6 +13,7 @@ the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
 | ``/inbox`` | documents waiting for one of the signed-in principal's stages |
 | ``/login``, ``/logout`` | token sign-in (HttpOnly, SameSite=Strict cookie) |
 | ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
+| ``/cases``, ``/cases/{id}`` | the case list with search; one case: deadlines, timeline, documents, media, volume |
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from fastapi import APIRouter
 
 from ..pki import MasterKey
 from ..service import Service
-from . import documents, eform, home, signin, verify
+from . import cases, documents, eform, home, signin, verify
 from .context import STATIC_DIR, Web, environment
 from .session import Sessions, derive_secret
 
@@ -32,6 +33,6 @@ def router(service: Service) -> APIRouter:
     secret = derive_secret(MasterKey.from_env_or_file(service.settings.data_dir).key)
     web = Web(service, Sessions(service.principals, secret), environment(service.issuer.zone))
     combined = APIRouter(include_in_schema=False)
-    for module in (home, eform, documents, signin, verify):
+    for module in (home, eform, documents, cases, signin, verify):
         combined.include_router(module.routes(web))
     return combined

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..approvals import Approval
+from ..cases.fill import case_fields
 from ..errors import Conflict, DocgenError, ValidationFailed
 from ..storage import StoredDocument, StoredStage
 from ..workflow import ISSUANCE, WorkflowStage
@@ -39,6 +40,7 @@ class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str | None = Field(default=None, description="表单所依据的模板版本")
     data: dict[str, Any] = Field(description="案件数据")
+    case_id: str | None = Field(default=None, description="从案件打开的表单：文书记入该案件")
 
 
 class Resubmission(BaseModel):
@@ -119,10 +121,12 @@ def routes(web: Web) -> APIRouter:
                           "pdf": f"/documents/{doc.id}/stages/{index}/pdf"}}
 
     @router.get("/forms/{template_id}", response_class=HTMLResponse)
-    def form_page(request: Request, template_id: str, version: str | None = None) -> HTMLResponse:
+    def form_page(request: Request, template_id: str, version: str | None = None,
+                  case: str | None = None) -> HTMLResponse:
         try:
             release = catalogue.get(template_id, version)
             schema = form_schema(release.key, release.schema)
+            opened_from = web.service.cases.open_case(case) if case else None
         except DocgenError as exc:
             return web.error(request, exc)
         visitor = web.sessions.visitor(request)
@@ -132,6 +136,10 @@ def routes(web: Web) -> APIRouter:
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
                   "calendar": calendar}
+        if opened_from is not None:  # data entered once: the case's fields start filled in
+            config.update(caseId=opened_from.id, caseNumber=opened_from.number,
+                          initial=case_fields(opened_from, release),
+                          draftKey=f"docgen.draft.{release.template_id}@{release.version}.{opened_from.id}")
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None)
 
@@ -143,7 +151,7 @@ def routes(web: Web) -> APIRouter:
         web.sessions.check(request, x_csrf_token)
         principal.require(ISSUER_ROLE)
         try:
-            issued = issuer.issue(principal.id, template_id, body.version, body.data, idempotency_key)
+            issued = issuer.issue(principal.id, template_id, body.version, body.data, idempotency_key, body.case_id)
         except ValidationFailed as exc:
             raise exc.under("/data") from None
         document = issued.document

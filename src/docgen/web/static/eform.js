@@ -550,6 +550,7 @@
     submitButton.textContent = "正在" + act + "，请稍候…";
     var payload = resubmit ? { round: resubmit.round, data: root.get() || {}, opinion: note && note.value ? note.value : null }
       : { version: config.version, data: root.get() || {} };
+    if (!resubmit && config.caseId) payload.case_id = config.caseId;
     fetch(config.submit, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf, "Idempotency-Key": idempotencyKey },
@@ -629,7 +630,7 @@
 
   clearDraft.addEventListener("click", function () {
     if (!window.confirm(resubmit ? "放弃本机的更正，恢复为本文书当前的数据？" : "清空所有已填写的内容和本机草稿？")) return;
-    root.set(resubmit ? config.initial : undefined);
+    root.set(resubmit || config.caseId ? config.initial : undefined);
     try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to remove */ }
     checked = false;
     serverIssues = [];
@@ -651,6 +652,9 @@
   } else if (resubmit) {
     root.set(config.initial);
     say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
+  } else if (config.caseId) {
+    root.set(config.initial);
+    say("info", ["已填入案件 " + config.caseNumber + " 的当事人、承办人员、案由等信息；签发后文书记入该案件。"]);
   }
   form.setAttribute("data-ready", "true");
 })();
