@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
+import json
 import secrets
 import socket
+import sqlite3
 import subprocess
+import threading
+import time
 import wave
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,8 +18,9 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from serving import Server
-from test_cases import case_data, unique_party
+from docgen.catalogue import Catalogue
+from serving import Server, docgen
+from test_cases import VOLUME_ORDER, case_data, closed_case_with_documents, unique_party
 
 MIB = 1024 * 1024
 LIMIT = 48 * MIB
@@ -192,3 +196,46 @@ def test_openapi_documents_the_multipart_body(http: httpx.Client) -> None:
     assert {"file", "content", "recorded_at", "place", "officers", "recorder", "purpose", "device"} <= \
         set(schema["required"])
     assert spec["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/MediaBody")
+
+
+def test_a_crash_while_a_volume_is_built_leaves_no_half_volume(media_server: Server, http: httpx.Client,
+                                                                catalogue: Catalogue) -> None:
+    """kill -9 while the volume's pages are being converted: after the restart there is no volume, or a
+    whole one that verifies; the next request builds volume 1 exactly once. (Last in this module: the
+    module's server does not survive it.)"""
+    token = json.loads(docgen(media_server.data_dir, "principals", "add", "--name", "吴局长", "--role",
+                              "agency_head", "--json"))["token"]
+    with httpx.Client(base_url=media_server.url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as boss:
+        case, _ = closed_case_with_documents(media_server, http, boss, catalogue, "株洲市崩溃测试商行")
+    url = f"{media_server.url}/v1/cases/{case['id']}/volume"
+    headers = {"Authorization": http.headers["authorization"]}
+    worker = threading.Thread(target=lambda: _ignore(lambda: httpx.post(url, json=VOLUME_ORDER, headers=headers,
+                                                                         timeout=60)))
+    worker.start()
+    time.sleep(1.0)
+    media_server.kill()
+    worker.join()
+    with sqlite3.connect(media_server.data_dir / "docgen.sqlite3") as conn:
+        rows = conn.execute("SELECT volume, sha256 FROM case_volumes WHERE case_id = ?", (case["id"],)).fetchall()
+    for _, digest in rows:  # committed before the kill: then it is whole
+        stored = (media_server.data_dir / "blobs" / digest[:2] / digest[2:]).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == digest
+    restarted = media_server.restarted()
+    try:
+        with restarted.client() as client:
+            again = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+            volumes = client.get(f"/v1/cases/{case['id']}/volumes").json()
+        if rows:
+            assert again.status_code == 409 and [v["volume"] for v in volumes] == [1]
+        else:
+            assert again.status_code == 201, again.text
+            assert [v["volume"] for v in volumes] == [1]
+    finally:
+        restarted.stop()
+
+
+def _ignore(call) -> None:
+    try:
+        call()
+    except httpx.HTTPError:
+        pass

@@ -397,3 +397,36 @@ def test_a_closed_case_is_bound_into_one_signed_volume_that_verifies_offline(
     assert timeline[-1]["kind"] == "volume_built" and timeline[-1]["detail"]["volume"] == 1
     archiving = [d for d in client.get(f"/v1/cases/{case['id']}/deadlines").json() if d["id"] == "archiving"][0]
     assert archiving["status"] == "met" and archiving["done_on"]
+
+
+def test_a_stage_signed_after_the_volume_makes_volume_two_and_volume_one_stays(
+        server: Server, client: httpx.Client, director: httpx.Client, catalogue: Catalogue, tmp_path: Path) -> None:
+    case = open_case(client, party=unique_party("株洲市第二卷商行"))
+    matter = issue(client, "case-matter-approval",
+                   without(catalogue.get("case-matter-approval").example, "party", "handlers", "cause"), case["id"])
+    assert matter.status_code == 201, matter.text
+    closing = issue(client, "case-closing-approval", without(catalogue.get("case-closing-approval").example,
+                                                            "party", "handlers", "case_cause", "filed_on"), case["id"])
+    with server.client("dept_head") as head:
+        assert head.post(f"/v1/documents/{closing.json()['id']}/approvals",
+                         json={"stage": "dept_head", "decision": "同意"}).status_code == 201
+    assert director.post(f"/v1/documents/{closing.json()['id']}/approvals",
+                         json={"stage": "agency_head", "decision": "同意"}).status_code == 201
+    assert client.post(f"/v1/cases/{case['id']}/close").status_code == 200
+    first = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert first.status_code == 201, first.text
+    first_pdf = client.get(first.json()["links"]["pdf"]).content
+    with server.client("dept_head") as head:  # the 有关事项审批表 is signed after the volume was bound
+        assert head.post(f"/v1/documents/{matter.json()['id']}/approvals",
+                         json={"stage": "dept_head", "decision": "同意"}).status_code == 201
+    second = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert second.status_code == 201, second.text
+    assert second.json()["volume"] == 2
+    assert [(d["document_id"], d["stage"]) for d in second.json()["documents"]] == [(matter.json()["id"], 1)]
+    assert client.get(first.json()["links"]["pdf"]).content == first_pdf
+    (tmp_path / "volume-2.pdf").write_bytes(client.get(second.json()["links"]["pdf"]).content)
+    (tmp_path / "trust.json").write_bytes(client.get("/v1/trust").content)
+    verified = subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "volume-2.pdf"),
+                               "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "第 2 卷" in verified.stdout
