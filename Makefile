@@ -8,7 +8,7 @@ APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-util
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup apt run test bench templates
+.PHONY: setup apt run test test-fast bench templates
 
 setup: apt $(INSTALLED)
 
@@ -32,6 +32,11 @@ run: setup
 
 test: setup
 	$(BIN)/pytest -q
+
+# The logic without LibreOffice, Chromium or the whole-catalogue sweeps: API contract against a
+# DOCGEN_CONVERTER=fake server. `make test` runs everything.
+test-fast: setup
+	$(BIN)/pytest -q -m "not libreoffice and not browser and not catalogue"
 
 bench: setup
 	$(BIN)/python bench/bench.py

@@ -56,10 +56,14 @@ def main() -> None:
                     timings[name].append(time.perf_counter() - start)
             return wrapper
 
-        with service.pool as pool:
-            content = pool.convert(rendering.render_docx(release.template_bytes, rendering.RenderContext(
+        converter = service.converter
+        converter.start()
+        try:
+            content = converter.convert(rendering.render_docx(release.template_bytes, rendering.RenderContext(
                 data=data, agency=settings.agency, doc_number="x")))
-        pool.convert = lambda docx: content  # type: ignore[method-assign]
+        finally:
+            converter.close()
+        converter.convert = lambda docx: content  # type: ignore[method-assign]
 
         issuance.render_docx = timed("render", rendering.render_docx)
         issuance.seal = timed("seal", sealing.seal)

@@ -36,6 +36,29 @@ def docgen(data_dir: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
+_SEVERAL = """
+import contextlib, io, json, sys
+from docgen.cli import main
+outputs = []
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(argv)
+    if code:
+        sys.exit(f"docgen {' '.join(argv)}: exit {code}")
+    outputs.append(out.getvalue())
+print(json.dumps(outputs))
+"""
+
+
+def docgen_several(data_dir: Path, *commands: list[str]) -> list[str]:
+    """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
+    and a half of imports); the standard output of each."""
+    argvs = [["--data-dir", str(data_dir), *command] for command in commands]
+    done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
 class Server:
     """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
@@ -46,12 +69,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if tokens is None:
-            docgen(data_dir, "init")
-            tokens = {key: json.loads(docgen(data_dir, "principals", "add", "--name", name,
-                                             *[arg for role in roles for arg in ("--role", role)], "--json"))["token"]
-                      for key, (name, roles) in PEOPLE.items()}
+            added = docgen_several(data_dir, ["init"], *[
+                ["principals", "add", "--name", name, *[arg for role in roles for arg in ("--role", role)], "--json"]
+                for name, roles in PEOPLE.values()])[1:]
+            tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
         self.tokens = tokens
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
+        self.converter = environment.get("DOCGEN_CONVERTER") or "libreoffice"  # or "fake": no data on the page
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), "serve",

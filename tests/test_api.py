@@ -1,4 +1,5 @@
-"""The HTTP API against a real server with real LibreOffice conversion."""
+"""The HTTP API against a real server: the contract (``api``) with LibreOffice and with the fake
+converter, what the PDFs show (``client``) with LibreOffice only."""
 from __future__ import annotations
 
 import copy
@@ -8,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 
 import pdftools
 from payloads import choice_values, leaves, printed_values
@@ -66,28 +68,29 @@ def issue(client: httpx.Client, template: str, data: Any, **headers: str) -> htt
     return client.post("/v1/documents", json={"template": template, "data": data}, headers=headers)
 
 
-def test_health_and_readiness(client: httpx.Client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["checks"]["converters"] == 2
+def test_health_and_readiness(api: httpx.Client, api_server) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+    ready = api.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["checks"]["converters"] == (2 if api_server.converter == "libreoffice" else 1)
 
 
-def test_openapi_lists_the_endpoints(client: httpx.Client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+def test_openapi_lists_the_endpoints(api: httpx.Client) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
     for path in ("/v1/templates", "/v1/documents", "/v1/documents/{document_id}/pdf",
-                 "/v1/templates/{template_id}/versions/{version}/blank"):
+                 "/v1/templates/{template_id}/versions/{version}/blank", "/v1/schemas/_defs/{version}"):
         assert path in paths
 
 
-def test_template_listing_matches_the_catalogue(client: httpx.Client, catalogue: Catalogue) -> None:
-    listed = {t["id"]: t for t in client.get("/v1/templates").json()}
+def test_template_listing_matches_the_catalogue(api: httpx.Client, catalogue: Catalogue) -> None:
+    listed = {t["id"]: t for t in api.get("/v1/templates").json()}
     assert set(listed) == set(catalogue.templates)
     review = listed["major-decision-review"]
     assert review["title"] == "重大行政执法决定法制审核表"
-    detail = client.get("/v1/templates/penalty-decision").json()
+    detail = api.get("/v1/templates/penalty-decision").json()
     version = detail["versions"][-1]
-    assert client.get(version["links"]["schema"]).json()["$schema"].endswith("2020-12/schema")
-    assert client.get(version["links"]["example"]).json() == catalogue.get("penalty-decision").example
+    assert api.get(version["links"]["schema"]).json()["$schema"].endswith("2020-12/schema")
+    assert api.get(version["links"]["example"]).json() == catalogue.get("penalty-decision").example
 
 
 def test_every_blank_form_downloads_as_pdf_and_docx(client: httpx.Client, catalogue: Catalogue) -> None:
@@ -105,22 +108,22 @@ def test_every_blank_form_downloads_as_pdf_and_docx(client: httpx.Client, catalo
     assert "filename*=UTF-8''" in docx.headers["content-disposition"]
 
 
-def test_a_retired_version_issues_nothing_but_still_serves_its_files(client: httpx.Client, server,
+def test_a_retired_version_issues_nothing_but_still_serves_its_files(api: httpx.Client, api_server,
                                                                        catalogue: Catalogue) -> None:
     template = catalogue.templates["penalty-decision"]
     retired = next(v for v in template.versions if v.status == "retired")
-    before = document_count(server)
-    response = client.post("/v1/documents", json={"template": "penalty-decision", "version": retired.version,
-                                                  "data": retired.example})
+    before = document_count(api_server)
+    response = api.post("/v1/documents", json={"template": "penalty-decision", "version": retired.version,
+                                               "data": retired.example})
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
     assert f"现行版本 {template.current.version}" in response.json()["detail"]
-    assert document_count(server) == before
-    listed = client.get("/v1/templates/penalty-decision").json()
+    assert document_count(api_server) == before
+    listed = api.get("/v1/templates/penalty-decision").json()
     assert {"version": retired.version, "status": "retired"} in [
         {"version": v["version"], "status": v["status"]} for v in listed["versions"]]
     base = f"/v1/templates/penalty-decision/versions/{retired.version}"
-    assert client.get(f"{base}/schema").json()["$id"].endswith(f"/penalty-decision/{retired.version}")
-    assert client.get(f"{base}/blank").content.startswith(b"%PDF")
+    assert api.get(f"{base}/schema").json()["$id"] == f"{api_server.url}{base}/schema"
+    assert api.get(f"{base}/blank").content.startswith(b"%PDF")
 
 
 def test_every_example_issues_a_pdf_containing_its_values(client: httpx.Client, catalogue: Catalogue) -> None:
@@ -147,32 +150,32 @@ def test_issued_pdf_is_pdfa_2b_with_embedded_fonts(client: httpx.Client, catalog
     assert any("NotoSerifCJK" in row["name"] for row in rows), rows
 
 
-def test_document_record_and_downloads(client: httpx.Client, catalogue: Catalogue) -> None:
-    created = issue(client, "penalty-decision", catalogue.get("penalty-decision").example)
+def test_document_record_and_downloads(api: httpx.Client, catalogue: Catalogue) -> None:
+    created = issue(api, "penalty-decision", catalogue.get("penalty-decision").example)
     body = created.json()
     assert created.headers["location"] == body["links"]["self"]
     assert body["doc_number"].startswith("株市监处罚〔") and body["doc_number"].endswith("号")
     assert body["version"] == catalogue.get("penalty-decision").version and body["template_sha256"]
-    record = client.get(body["links"]["self"]).json()
+    record = api.get(body["links"]["self"]).json()
     assert record["data"] == catalogue.get("penalty-decision").example
-    pdf = client.get(body["links"]["pdf"])
+    pdf = api.get(body["links"]["pdf"])
     assert pdf.headers["etag"] == f'"{body["sha256"]}"'
     assert quote(f"行政处罚决定书-{body['doc_number']}.pdf") in pdf.headers["content-disposition"]
-    assert client.get(body["links"]["pdf"]).content == pdf.content, "downloads are the stored bytes"
-    cached = client.get(body["links"]["pdf"], headers={"If-None-Match": pdf.headers["etag"]})
+    assert api.get(body["links"]["pdf"]).content == pdf.content, "downloads are the stored bytes"
+    cached = api.get(body["links"]["pdf"], headers={"If-None-Match": pdf.headers["etag"]})
     assert cached.status_code == 304
-    docx = client.get(body["links"]["docx"])
+    docx = api.get(body["links"]["docx"])
     assert docx.headers["etag"] == f'"{body["docx_sha256"]}"' and docx.content.startswith(b"PK")
 
 
-def test_invalid_payload_lists_every_error_and_stores_nothing(client: httpx.Client, server,
+def test_invalid_payload_lists_every_error_and_stores_nothing(api: httpx.Client, api_server,
                                                               catalogue: Catalogue) -> None:
     data = copy.deepcopy(catalogue.get("penalty-decision").example)
     pointer = free_text_pointer(catalogue, "penalty-decision")
     set_at(data, pointer, 12345)
     data["unexpected_field"] = "x"
-    before = document_count(server)
-    response = issue(client, "penalty-decision", data)
+    before = document_count(api_server)
+    response = issue(api, "penalty-decision", data)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
@@ -181,41 +184,41 @@ def test_invalid_payload_lists_every_error_and_stores_nothing(client: httpx.Clie
     assert "/data" + pointer in pointers
     assert "/data/unexpected_field" in pointers
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in problem["errors"])
-    assert document_count(server) == before
+    assert document_count(api_server) == before
 
 
-def test_malformed_requests_get_problem_documents(client: httpx.Client) -> None:
-    unknown = issue(client, "no-such-instrument", {})
+def test_malformed_requests_get_problem_documents(api: httpx.Client) -> None:
+    unknown = issue(api, "no-such-instrument", {})
     assert unknown.status_code == 404 and unknown.json()["type"].endswith("not-found")
-    no_data = client.post("/v1/documents", json={"template": "penalty-decision"})
+    no_data = api.post("/v1/documents", json={"template": "penalty-decision"})
     assert no_data.status_code == 422 and no_data.json()["errors"][0]["pointer"] == "/data"
-    not_json = client.post("/v1/documents", content=b"{", headers={"content-type": "application/json"})
+    not_json = api.post("/v1/documents", content=b"{", headers={"content-type": "application/json"})
     assert not_json.status_code == 422
     assert not_json.headers["content-type"].startswith("application/problem+json")
-    missing = client.get("/v1/documents/does-not-exist")
+    missing = api.get("/v1/documents/does-not-exist")
     assert missing.status_code == 404 and missing.json()["title"] == "未找到"
 
 
-def test_idempotency_key_replays_the_first_document(client: httpx.Client, server, catalogue: Catalogue) -> None:
+def test_idempotency_key_replays_the_first_document(api: httpx.Client, api_server, catalogue: Catalogue) -> None:
     example = catalogue.get("penalty-notice").example
-    first = issue(client, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
-    count = document_count(server)
-    retry = issue(client, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
+    first = issue(api, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
+    count = document_count(api_server)
+    retry = issue(api, "penalty-notice", example, **{"Idempotency-Key": "case-42-notice"})
     assert first.status_code == retry.status_code == 201
     assert retry.json()["id"] == first.json()["id"]
     assert retry.json()["doc_number"] == first.json()["doc_number"]
     assert retry.headers["idempotent-replayed"] == "true"
-    assert document_count(server) == count
+    assert document_count(api_server) == count
     changed = copy.deepcopy(example)
     set_at(changed, free_text_pointer(catalogue, "penalty-notice"), "另一份告知书")
-    reused = issue(client, "penalty-notice", changed, **{"Idempotency-Key": "case-42-notice"})
+    reused = issue(api, "penalty-notice", changed, **{"Idempotency-Key": "case-42-notice"})
     assert reused.status_code == 422 and reused.json()["type"].endswith("idempotency-key-reused")
 
 
-def test_rejected_request_frees_its_idempotency_key(client: httpx.Client, catalogue: Catalogue) -> None:
-    bad = issue(client, "penalty-notice", {"nonsense": True}, **{"Idempotency-Key": "retry-after-fix"})
+def test_rejected_request_frees_its_idempotency_key(api: httpx.Client, catalogue: Catalogue) -> None:
+    bad = issue(api, "penalty-notice", {"nonsense": True}, **{"Idempotency-Key": "retry-after-fix"})
     assert bad.status_code == 422
-    good = issue(client, "penalty-notice", catalogue.get("penalty-notice").example,
+    good = issue(api, "penalty-notice", catalogue.get("penalty-notice").example,
                  **{"Idempotency-Key": "retry-after-fix"})
     assert good.status_code == 201
 
@@ -243,13 +246,13 @@ def test_adversarial_text_appears_verbatim_and_is_never_evaluated(client: httpx.
     assert stored == data
 
 
-def test_concurrent_requests_get_unique_gap_free_numbers(client: httpx.Client, server,
+def test_concurrent_requests_get_unique_gap_free_numbers(api: httpx.Client, api_server,
                                                         catalogue: Catalogue) -> None:
     example = catalogue.get("major-decision-review").example
     with ThreadPoolExecutor(max_workers=6) as executor:
-        responses = list(executor.map(lambda _: issue(client, "major-decision-review", example), range(12)))
+        responses = list(executor.map(lambda _: issue(api, "major-decision-review", example), range(12)))
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
-    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
+    with sqlite3.connect(api_server.data_dir / "docgen.sqlite3") as conn:
         numbers = [row[0] for row in conn.execute(
             "SELECT doc_number FROM documents WHERE template_id = 'major-decision-review'")]
     assert len(numbers) == len(set(numbers))
@@ -257,6 +260,7 @@ def test_concurrent_requests_get_unique_gap_free_numbers(client: httpx.Client, s
     assert sequence == list(range(1, len(sequence) + 1))
 
 
+@pytest.mark.libreoffice  # its own server, with one LibreOffice process and no waiting room
 def test_a_full_converter_queue_answers_503_with_retry_after(tmp_path, catalogue: Catalogue) -> None:
     """One converter, no waiting room: concurrent requests beyond it are turned away, not hung."""
     from serving import Server

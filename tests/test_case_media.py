@@ -20,8 +20,10 @@ import pytest
 
 from docgen.catalogue import Catalogue
 from serving import Server, docgen
+from tiers import LIBREOFFICE
 from test_cases import VOLUME_ORDER, case_data, closed_case_with_documents, unique_party
 
+pytestmark = pytest.mark.libreoffice  # its own server converts with LibreOffice (the volume, the photo's form)
 MIB = 1024 * 1024
 LIMIT = 48 * MIB
 META = {"content": "当事人仓库货架上超过保质期的饼干", "recorded_at": "2026-03-02 10:20", "place": "株洲市天元区泰山路188号仓库",
@@ -30,7 +32,8 @@ META = {"content": "当事人仓库货架上超过保质期的饼干", "recorded
 
 @pytest.fixture(scope="module")
 def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("media") / "data", DOCGEN_MAX_MEDIA_BYTES=str(LIMIT), DOCGEN_CONVERTERS="1")
+    srv = Server(tmp_path_factory.mktemp("media") / "data", DOCGEN_MAX_MEDIA_BYTES=str(LIMIT), DOCGEN_CONVERTERS="1",
+                 DOCGEN_CONVERTER=LIBREOFFICE)
     yield srv
     srv.stop()
 

@@ -76,6 +76,7 @@ def test_release_records_the_basis_in_the_manifest(tmp_path: Path, monkeypatch: 
     assert not (PROJECT_DIR / "templates/penalty-notice/99").exists()
 
 
+@pytest.mark.catalogue
 def test_every_released_template_is_what_its_builder_makes() -> None:
     """A shared block edited without new versions would leave released templates behind the code."""
     manifest = json.loads((PROJECT_DIR / "templates" / "manifest.json").read_text(encoding="utf-8"))
@@ -83,6 +84,7 @@ def test_every_released_template_is_what_its_builder_makes() -> None:
     assert build_templates.stale(build_templates.INSTRUMENTS, manifest) == []
 
 
+@pytest.mark.catalogue
 def test_a_changed_builder_is_named_for_a_new_version() -> None:
     manifest = json.loads((PROJECT_DIR / "templates" / "manifest.json").read_text(encoding="utf-8"))
     notice = next(i for i in build_templates.INSTRUMENTS if i.id == "penalty-notice")

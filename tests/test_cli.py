@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import pdftools
 from docgen.catalogue import Catalogue
 
@@ -26,6 +28,7 @@ def test_example_prints_the_example_payload(catalogue: Catalogue) -> None:
     assert printed == catalogue.get("penalty-notice").example
 
 
+@pytest.mark.libreoffice  # docgen render converts with LibreOffice
 def test_render_writes_a_pdf_and_a_docx(tmp_path: Path, catalogue: Catalogue) -> None:
     payload = tmp_path / "notice.json"
     payload.write_text(json.dumps(catalogue.get("penalty-notice").example, ensure_ascii=False), encoding="utf-8")

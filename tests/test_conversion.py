@@ -19,6 +19,9 @@ import pdftools
 from docgen.conversion import ConverterPool
 from docgen.errors import ConversionFailed, ConverterBusy
 
+pytestmark = pytest.mark.libreoffice  # every test here runs real soffice processes
+
+
 # 䶮 is CJK Extension A, 𠮷 is Extension B (outside the BMP): both must survive into the PDF.
 BODY = "当事人违反《中华人民共和国产品质量法》，刘䶮在𠮷野家购买商品。"
 HEADING = "行政处罚决定书"

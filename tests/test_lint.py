@@ -134,6 +134,7 @@ def broken(tmp_path: Path) -> BrokenCopy:
 # The real catalogue ------------------------------------------------------------------------
 
 
+@pytest.mark.catalogue
 def test_the_released_catalogue_has_no_errors(catalogue: Catalogue) -> None:
     report = lint_catalogue(PROJECT_DIR, AGENCY)
     released = [v.key for t in catalogue.templates.values() for v in t.versions]
@@ -142,6 +143,7 @@ def test_the_released_catalogue_has_no_errors(catalogue: Catalogue) -> None:
     assert report.exit_status == 0
 
 
+@pytest.mark.catalogue
 def test_the_command_lints_and_still_lists(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["templates", "lint", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -151,6 +153,7 @@ def test_the_command_lints_and_still_lists(capsys: pytest.CaptureFixture[str]) -
     assert {row["id"] for row in listed} >= {"penalty-decision", "on-site-record"}
 
 
+@pytest.mark.catalogue
 def test_the_command_fails_on_a_broken_catalogue(broken: BrokenCopy, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     broken.edit_xml("penalty-decision", "{{ data.party.name }}", "{{ data.party.nmae }}")
@@ -305,6 +308,7 @@ def test_an_unpinned_shared_definition_is_found(broken: BrokenCopy) -> None:
     assert "schemas/_defs/1.schema.json" in problem.message
 
 
+@pytest.mark.catalogue
 def test_problems_explain_themselves(broken: BrokenCopy) -> None:
     broken.edit_xml("penalty-decision", "{{ data.party.name }}", "{{ data.party.nmae }}")
     report = lint_catalogue(broken.root, AGENCY)

@@ -116,7 +116,7 @@ def produce(case: Case, pool: ConverterPool) -> Rendered:
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConverterPool]:
+def pool(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConverterPool]:
     with ConverterPool(2, tmp_path_factory.mktemp("pages"), timeout=120.0) as shared:
         yield shared
 

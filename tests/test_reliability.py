@@ -7,7 +7,6 @@ refused, under 50 MB of memory for an unauthenticated 200 MB body.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sqlite3
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 import pdftools
-from serving import Server, docgen
+from serving import Server
 
 MIB = 1024 * 1024
 
@@ -106,7 +105,7 @@ def flate_bomb(expanded: int = 256 * MIB) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def guarded(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own, so memory figures are its own and nothing else loads it."""
     srv = Server(tmp_path_factory.mktemp("guarded") / "data", DOCGEN_VERIFY_TIMEOUT="20")
     yield srv
@@ -234,7 +233,7 @@ def test_deep_json_and_many_errors_are_bounded(guarded: Server) -> None:
 # -- 3. numbers that survive a crash ----------------------------------------------------------------
 
 def test_kill_9_under_load_leaves_the_series_gap_free_in_issue_order_and_keys_retryable(
-        tmp_path: Path) -> None:
+        libreoffice: None, tmp_path: Path) -> None:
     server = Server(tmp_path / "data", DOCGEN_CONVERTERS="2")
     template = "penalty-decision"
     with server.client() as http:
@@ -349,7 +348,7 @@ def test_a_surrogate_stage_or_path_is_answered_with_a_problem(server: Server) ->
 # -- 6. disk full and read-only ----------------------------------------------------------------------
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+def small_disk(libreoffice: None, tmp_path: Path) -> Iterator[Path]:
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mount = tmp_path / "disk"
@@ -519,7 +518,7 @@ def test_openapi_documents_security_limits_and_errors(client: httpx.Client) -> N
     assert spec["components"]["schemas"][ref]["properties"]["files"]["minItems"] == 1
 
 
-def test_readyz_does_not_count_a_hung_converter(tmp_path: Path) -> None:
+def test_readyz_does_not_count_a_hung_converter(libreoffice: None, tmp_path: Path) -> None:
     from docgen.conversion import ConverterPool
 
     with ConverterPool(1, tmp_path / "converters", timeout=4) as pool:

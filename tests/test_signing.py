@@ -1,5 +1,9 @@
 """Signed, hash-chained stage PDFs: real keys, real PDF/A-3 from LibreOffice, a real 7-link chain,
-and a tamper corpus in which every case must be caught with its own failure code."""
+and a tamper corpus in which every case must be caught with its own failure code.
+
+Every test runs twice in the full suite: on content PDFs LibreOffice converts now, and on the fake
+converter's (the PDF/A-3b LibreOffice made once, see ``docgen.fixedpdf``), which is all the fast
+tier (``make test-fast``) has."""
 from __future__ import annotations
 
 import base64
@@ -32,6 +36,8 @@ from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR
 from docgen.trust import TrustBundle
 from docgen.verify import CODES, FailureCode, VerificationReport, verify
+from docgen.fixedpdf import FixedPdfConverter
+from tiers import CONVERTERS, LIBREOFFICE
 
 AGENCY = "株洲市市场监督管理局"
 TEMPLATE, VERSION = "major-decision-review", "1"
@@ -72,9 +78,10 @@ def review_table_docx(opinions: int, subject: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """Content PDF/A-3b files, one LibreOffice run for all: ``stage-<k>`` and ``other-<k>``."""
+@pytest.fixture(scope="module", params=CONVERTERS)
+def contents(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Content PDF/A-3b files, one LibreOffice run for all (or the fake converter): ``stage-<k>`` and
+    ``other-<k>``."""
     work = tmp_path_factory.mktemp("contents")
     sources = []
     for k in range(7):
@@ -82,11 +89,17 @@ def contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
             path = work / f"{prefix}-{k}.docx"
             path.write_bytes(review_table_docx(k, subject))
             sources.append(str(path))
-    pdf_a3 = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
-    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
-                    "--convert-to", pdf_a3, "--outdir", str(work), *sources],
-                   check=True, capture_output=True, timeout=240)
-    result = {Path(source).stem: Path(source).with_suffix(".pdf").read_bytes() for source in sources}
+    if request.param == LIBREOFFICE:
+        pdf_a3 = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
+        subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
+                        "--convert-to", pdf_a3, "--outdir", str(work), *sources],
+                       check=True, capture_output=True, timeout=240)
+        result = {Path(source).stem: Path(source).with_suffix(".pdf").read_bytes() for source in sources}
+    else:
+        fake = FixedPdfConverter()
+        fake.start()
+        result = {Path(source).stem: fake.convert(Path(source).read_bytes()) for source in sources}
+    assert len(set(result.values())) == len(result), "every content PDF differs from the others"
     assert all(pdf.startswith(b"%PDF-") for pdf in result.values())
     assert b"pdfaid:part>3<" in result["stage-0"] or b'pdfaid:part="3"' in result["stage-0"]
     return result

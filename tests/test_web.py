@@ -784,12 +784,12 @@ def test_verify_page_shows_plain_messages_and_folds_the_technical_detail(page: P
 # --------------------------------------------------------------------------- the inbox query
 
 
-def test_inbox_query_agrees_with_replaying_every_document(server: Server, catalogue: Catalogue) -> None:
+def test_inbox_query_agrees_with_replaying_every_document(api_server: Server, catalogue: Catalogue) -> None:
     """``pending_for`` (one SQL query) finds exactly what replaying each document's workflow finds."""
-    issue_review(server, catalogue)
-    issue_review(server, catalogue, "dept_head", "dept_leader")
-    storage = Storage(server.data_dir, server.data_dir / "docgen.sqlite3")
-    approver = Approver(SimpleNamespace(catalogue=catalogue, storage=storage))  # type: ignore[arg-type]
+    issue_review(api_server, catalogue)
+    issue_review(api_server, catalogue, "dept_head", "dept_leader")
+    storage = Storage(api_server.data_dir, api_server.data_dir / "docgen.sqlite3")
+    approver = Approver(catalogue, SimpleNamespace(storage=storage, authority=None))  # type: ignore[arg-type]
     ids = [row[0] for row in storage.db.connection().execute("SELECT id FROM documents").fetchall()]
     for key, (name, roles) in PEOPLE.items():
         principal = Principal(key, name, tuple(roles))
@@ -823,7 +823,7 @@ def test_inbox_query_stays_fast_with_thousands_of_documents(catalogue: Catalogue
                         "time": f"2026-01-01T00:{index:02d}:00Z"}
                 conn.execute("INSERT INTO stages VALUES (?, ?, ?, 'x', 'x', 'x', ?)",
                              (document_id, index, stage.id, json.dumps(body, ensure_ascii=False)))
-    approver = Approver(SimpleNamespace(catalogue=catalogue, storage=storage))  # type: ignore[arg-type]
+    approver = Approver(catalogue, SimpleNamespace(storage=storage, authority=None))  # type: ignore[arg-type]
     legal = Principal("p2", "王法制", ("legal_review",))
     started = time.perf_counter()
     pending = approver.pending_for(legal, limit=count)

@@ -13,9 +13,12 @@ from typing import Any, Iterable
 
 from . import chain
 from .errors import Conflict, Issue, ValidationFailed
-from .issuance import Issuer, Opinion
+from .catalogue import Catalogue
+from .pki import Authority
+from .stages import Opinion, Stages
 from .principals import Principal
-from .storage import StoredDocument, StoredStage, canonical_json
+from .jsontext import canonical_json
+from .storage import StoredDocument, StoredStage
 from .validation import unsafe_text
 from .workdays import DEFAULT, Calendar
 from .workflow import ISSUANCE, WorkflowStage, next_step
@@ -43,14 +46,18 @@ class Pending:
 
 
 class Approver:
-    def __init__(self, issuer: Issuer, calendar: Calendar = DEFAULT) -> None:
-        self.issuer = issuer
-        self.storage = issuer.storage
+    """The signature stages after issuance, each produced and stored through ``Stages``."""
+
+    def __init__(self, catalogue: Catalogue, stages: Stages, calendar: Calendar = DEFAULT) -> None:
+        self.catalogue = catalogue
+        self.stages = stages
+        self.storage = stages.storage
+        self.authority: Authority = stages.authority
         self.calendar = calendar  # the agency's working days, for the 法制审核 due dates
 
     def expected(self, document: StoredDocument, stages: list[StoredStage]) -> tuple[WorkflowStage, int] | None:
         """The stage that may be signed next and its round; None when the workflow has ended."""
-        workflow = self.issuer.catalogue.get(document.template_id, document.template_version).workflow
+        workflow = self.catalogue.get(document.template_id, document.template_version).workflow
         last = stages[-1].link
         return next_step(workflow.stages, last.stage, last.decision, last.round)
 
@@ -62,7 +69,7 @@ class Approver:
         """
         wanted = set(roles)
         states = []
-        for template in self.issuer.catalogue.templates.values():
+        for template in self.catalogue.templates.values():
             for release in template.versions:
                 flow = release.workflow.stages
                 for stage in flow:
@@ -118,15 +125,15 @@ class Approver:
         stage, _ = step
         self._authorise(principal, document, stage, approval.stage)
         self._check(stage, approval)
-        release = self.issuer.catalogue.get(document.template_id, document.template_version)
+        release = self.catalogue.get(document.template_id, document.template_version)
         data = self.storage.payload(stages[-1].payload_sha256)
         if stage.id == ISSUANCE and approval.data is not None:
             try:
-                data = self.issuer.validate(release, approval.data)
+                data = self.catalogue.validated(release, approval.data)
             except ValidationFailed as exc:
                 raise exc.under("/data") from None
-        self.issuer.preflight()
-        signer = self.issuer.authority.signer(principal.id)
+        self.stages.preflight()
+        signer = self.authority.signer(principal.id)
         previous = stages[-1]
         manifest = chain.Manifest(tuple(s.link for s in stages))
         now = chain.utc_now()
@@ -139,13 +146,13 @@ class Approver:
                                 role=stage.role, signer=signer, decision=approval.decision,
                                 opinion=approval.opinion, time=now)
 
-        produced = self.issuer.produce_stage(release, data, document.doc_number or "", signer, opinions, extend)
+        produced = self.stages.produce(release, data, document.doc_number or "", signer, opinions, extend)
         payload_sha256 = self.storage.blobs.put(canonical_json(data))
         with self.storage.db.transaction() as conn:
             latest = conn.execute("SELECT MAX(idx) FROM stages WHERE document_id = ?", (document_id,)).fetchone()[0]
             if latest != previous.idx:
                 raise Conflict(f"环节 {previous.idx + 1} 已由另一请求签署")
-            stored = self.issuer.store_stage(conn, document_id, payload_sha256, produced)
+            stored = self.stages.store(conn, document_id, payload_sha256, produced)
             self._update_review_due(conn, release.workflow, produced.manifest.last)
         return stored
 
@@ -154,7 +161,7 @@ class Approver:
         """403 before 409: a principal who could not sign the requested stage (or any stage of the
         workflow) learns nothing about where the document stands; a signer who asks out of turn
         hears which stage is due."""
-        flow = self.issuer.catalogue.get(document.template_id, document.template_version).workflow
+        flow = self.catalogue.get(document.template_id, document.template_version).workflow
         asked = flow.stage(requested)
         if asked is not None:
             principal.require(asked.role)
@@ -188,7 +195,7 @@ class Approver:
         period = workflow.review_period
         if period is None or link.stage != period.starts_after:
             return
-        start = chain.parse_time(link.time).astimezone(self.issuer.zone).date()
+        start = chain.parse_time(link.time).astimezone(self.stages.zone).date()
         due, latest = period.due(start, self.calendar)
         review_due = {"stage": period.stage, "starts": start.isoformat(), "due": due.isoformat(),
                       "extended_limit": latest.isoformat()}

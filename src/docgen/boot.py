@@ -10,11 +10,11 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from .idempotency import IdempotencyKeys
 from .numbering import Numbering
 from .storage import Database
+from .timefmt import record_now
 
 
 @dataclass(frozen=True)
@@ -36,5 +36,5 @@ def begin(db: Database) -> Boot:
         conn.execute("INSERT INTO boots (id, pid, host, started_at, reclaimed_numbers, reclaimed_keys)"
                      " VALUES (?, ?, ?, ?, ?, ?)",
                      (boot_id, os.getpid(), socket.gethostname(),
-                      datetime.now(timezone.utc).isoformat(timespec="seconds"), numbers, keys))
+                      record_now(), numbers, keys))
     return Boot(boot_id, numbers, keys)

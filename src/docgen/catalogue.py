@@ -17,6 +17,7 @@ from referencing import Registry, Resource
 
 from .errors import NotFound, TemplateError
 from . import workflow
+from .jsontext import integral
 from .validation import compile_validator
 from .workdays import DEFAULT, Calendar
 from .workflow import Workflow, WorkflowStage
@@ -26,6 +27,11 @@ ACTIVE, RETIRED = "active", "retired"
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def version_key(template_id: str, version: str) -> str:
+    """``template@version``: how a version is named in keys, bundles and messages."""
+    return f"{template_id}@{version}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class TemplateVersion:
 
     @property
     def key(self) -> str:
-        return f"{self.template_id}@{self.version}"
+        return version_key(self.template_id, self.version)
 
     def drifted(self) -> list[str]:
         """Files whose content no longer matches the hash pinned at release."""
@@ -155,6 +161,13 @@ class Catalogue:
             self._validators[key] = compile_validator(release.schema, self.registry, self.calendar)
         return self._validators[key]
 
+    def validated(self, release: TemplateVersion, data: Any) -> Any:
+        """``data`` as it will be stored and rendered (integral floats as ints, ``jsontext.integral``),
+        once it satisfies the version's schema; ``ValidationFailed`` otherwise."""
+        data = integral(data)
+        self.validator(release).validate(data)
+        return data
+
     def workflows(self) -> dict[str, tuple[WorkflowStage, ...]]:
         """Every version's stages, keyed ``template@version``, as the trust bundle carries them."""
         return {release.key: release.workflow.stages
@@ -162,7 +175,7 @@ class Catalogue:
 
     def verify(self) -> None:
         """Refuse to serve a catalogue whose released files changed after release."""
-        drifted = [f"{v.template_id}@{v.version}: {name}"
+        drifted = [f"{v.key}: {name}"
                    for template in self.templates.values() for v in template.versions
                    for name in v.drifted()]
         if drifted:

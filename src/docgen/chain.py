@@ -19,7 +19,6 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -30,6 +29,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from . import jsontext
+from .jsontext import canonical_json
+from .timefmt import TIME, format_time, parse_time, utc_now  # noqa: F401 - part of this module's interface
 from .errors import VerificationError
 from .pki import Signer
 from .workflow import ISSUANCE
@@ -37,7 +38,6 @@ from .workflow import ISSUANCE
 FORMAT = "docgen-chain/1"
 FIRST_ROUND = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _SIGNATURE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
@@ -153,30 +153,6 @@ class Link:
         if not _SIGNATURE.fullmatch(data["signature"]):
             raise VerificationError("链条环节签名不是 base64")
         return cls(**data)
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8 (RFC 8785 for the data links hold)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
-
-
-def utc_now() -> str:
-    """Now, as links write time: RFC 3339, UTC, whole seconds (2026-11-26T23:59:01Z)."""
-    return format_time(dt.datetime.now(dt.timezone.utc))
-
-
-def format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str) -> dt.datetime:
-    if not TIME.fullmatch(value):
-        raise VerificationError(f"时间 {value!r} 不是 RFC 3339 UTC 格式")
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    except ValueError as exc:
-        raise VerificationError(f"时间 {value!r} 无效") from exc
 
 
 def sign_link(*, index: int, round: int, stage: str, role: str, decision: str | None,

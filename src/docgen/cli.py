@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from .catalogue import Catalogue
 from .config import Settings
-from .conversion import ConverterPool
+from .converters import converter_for
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
 from .problems import problem_body
 from .pki import Authority, MasterKey, certificate_sha256
@@ -84,9 +84,13 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     if args.docx:
         Path(args.output).write_bytes(docx)
         return 0
-    with tempfile.TemporaryDirectory(prefix="docgen-render-") as work, \
-            ConverterPool(1, Path(work), uno_python=settings.uno_python) as pool:
-        Path(args.output).write_bytes(pool.convert(docx))
+    with tempfile.TemporaryDirectory(prefix="docgen-render-") as work:
+        converter = converter_for(settings, Path(work), size=1)
+        converter.start()
+        try:
+            Path(args.output).write_bytes(converter.convert(docx))
+        finally:
+            converter.close()
     return 0
 
 

@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
+from .converters import KINDS, LIBREOFFICE
 from .workdays import Calendar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -113,6 +115,9 @@ class Settings:
     uno_python: str = "/usr/bin/python3"
     limits: Limits = Limits()
 
+    converter: str = "libreoffice"  # or "fake", for tests only: see converters.py
+    public_url: str | None = None  # the service's external base URL, for the $ids of served schemas
+
     @property
     def calendar(self) -> Calendar:
         """The agency's working-day calendar (``calendar`` in the agency profile)."""
@@ -135,7 +140,29 @@ class Settings:
             queue_timeout=_float_env("DOCGEN_QUEUE_TIMEOUT", 30.0),
             uno_python=os.environ.get("DOCGEN_UNO_PYTHON", "/usr/bin/python3"),
             limits=Limits.from_env(),
+            converter=converter_kind(os.environ.get("DOCGEN_CONVERTER")),
+            public_url=public_url(os.environ.get("DOCGEN_PUBLIC_URL")),
         )
+
+
+def converter_kind(value: str | None) -> str:
+    """``DOCGEN_CONVERTER``: ``libreoffice`` (default) or ``fake`` (tests only, see converters.py)."""
+    kind = (value or LIBREOFFICE).strip().lower()
+    if kind not in KINDS:
+        raise ValueError(f"DOCGEN_CONVERTER must be one of {', '.join(KINDS)}, got {value!r}")
+    return kind
+
+
+def public_url(value: str | None) -> str | None:
+    """``DOCGEN_PUBLIC_URL``: how clients reach the service (``https://host[/prefix]``), when the
+    request's own URL is not it (a proxy that rewrites the host or the path)."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"DOCGEN_PUBLIC_URL must be an http(s) base URL such as https://docgen.example.org, "
+                         f"got {value!r}")
+    return value.strip().rstrip("/")
 
 
 def database_path(url: str | None, data_dir: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Issuing a document: validate → number → render → convert → seal → store, as one operation.
+"""Issuing a document: validate → number → (render → convert → seal → store: ``stages``), as one operation.
 
 Issuance is stage 0 of the document's signature chain, signed for the
 submitting case system. Either the whole document is stored (payload, DOCX and
@@ -7,25 +7,22 @@ request leaves no row, no consumed 文书编号 and no claimed idempotency key.
 """
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from . import chain
 from .catalogue import Catalogue, TemplateVersion
-from .chain import Link, Manifest
-from .conversion import ConverterPool
-from .errors import Conflict, TemplateRetired
+from .chain import Manifest
+from .errors import TemplateRetired
 from .idempotency import IdempotencyKeys
 from .jsontext import integral
 from .numbering import Numbering, Reservation
-from .pki import Authority, Signer
-from .rendering import RenderContext, render_docx
-from .sealing import seal
-from .storage import Storage, StoredDocument, StoredStage, canonical_json, sha256
+from .rendering import RenderContext
+from .stages import Opinion, Stages
+from .timefmt import record_now
+from .jsontext import canonical_json
+from .storage import StoredDocument, sha256
 
 
 @dataclass(frozen=True)
@@ -34,43 +31,18 @@ class Issued:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class Opinion:
-    """What a stage's box on the page shows; known before its link can be signed."""
-
-    round: int
-    stage: str
-    decision: str | None
-    opinion: str | None
-    signer: str
-    time: str
-
-    @classmethod
-    def of(cls, link: Link) -> "Opinion":
-        return cls(link.round, link.stage, link.decision, link.opinion, link.signer_name, link.time)
-
-
-@dataclass(frozen=True)
-class StageBytes:
-    """What one stage issues: the filled DOCX and the signed PDF, with the chain so far."""
-
-    docx: bytes
-    pdf: bytes
-    manifest: Manifest
-
-
 class Issuer:
-    def __init__(self, catalogue: Catalogue, storage: Storage, pool: ConverterPool,
-                 authority: Authority, agency: Mapping[str, Any], *, boot_id: str = "", min_free: int = 0) -> None:
+    """Stage 0 of a document: a payload validated, numbered and issued through ``Stages``."""
+
+    def __init__(self, catalogue: Catalogue, stages: Stages, *, boot_id: str = "") -> None:
         self.catalogue = catalogue
-        self.storage = storage
-        self.pool = pool
-        self.authority = authority
-        self.agency = agency
-        self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
-        self.numbering = Numbering(storage.db, agency, boot_id)
-        self.keys = IdempotencyKeys(storage.db, boot_id)
-        self.min_free = min_free  # bytes the data directory must keep free before anything is rendered
+        self.stages = stages
+        self.storage = stages.storage
+        self.authority = stages.authority
+        self.agency = stages.agency
+        self.zone = stages.zone
+        self.numbering = Numbering(self.storage.db, self.agency, boot_id)
+        self.keys = IdempotencyKeys(self.storage.db, boot_id)
         self.cases: Any = None  # cases.CaseStore: fills a payload from its case and binds the document to it
 
     def release(self, template_id: str, version: str | None) -> TemplateVersion:
@@ -83,53 +55,7 @@ class Issuer:
 
     def validate(self, release: TemplateVersion, data: Any) -> Any:
         """The payload as it will be stored and rendered (integral floats as ints), once it is valid."""
-        data = integral(data)
-        self.catalogue.validator(release).validate(data)
-        return data
-
-    def preflight(self) -> None:
-        """Refuse (507/503) before rendering when the disk is full or the store read-only."""
-        self.storage.preflight(self.min_free)
-
-    def render_pdf(self, release: TemplateVersion, context: RenderContext) -> tuple[bytes, bytes]:
-        docx = render_docx(release.template_bytes, context)
-        return docx, self.pool.convert(docx)
-
-    def approvals_context(self, opinions: list["Opinion"]) -> dict[str, dict[str, str | None]]:
-        """The opinions of the current round, as the template's ``approvals`` boxes show them."""
-        current = [o for o in opinions if o.round == opinions[-1].round] if opinions else []
-        return {o.stage: {"decision": o.decision, "opinion": o.opinion, "signer": o.signer,
-                          "date": chain.parse_time(o.time).astimezone(self.zone).date().isoformat()}
-                for o in current if o.stage != chain.ISSUANCE}
-
-    def produce_stage(self, release: TemplateVersion, data: Any, doc_number: str, signer: Signer,
-                      opinions: list["Opinion"], make_manifest: Callable[[bytes], Manifest]) -> StageBytes:
-        """Render with every opinion of the round (the new one included), convert, then seal.
-
-        ``make_manifest(content_pdf)`` adds the new link: it needs the content's hash,
-        so the page is rendered from ``opinions`` first.
-        """
-        context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
-                                extra={"approvals": self.approvals_context(opinions)})
-        docx, content = self.render_pdf(release, context)
-        manifest = make_manifest(content)
-        last = manifest.last
-        stage = release.workflow.stage(last.stage)
-        reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
-        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
-                          manifest)
-
-    def store_stage(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
-                    produced: StageBytes) -> StoredStage:
-        link = produced.manifest.last
-        stage = StoredStage(document_id=document_id, idx=link.index, stage=link.stage,
-                            payload_sha256=payload_sha256, docx_sha256=self.storage.blobs.put(produced.docx),
-                            pdf_sha256=self.storage.blobs.put(produced.pdf), link=link)
-        try:
-            self.storage.insert(conn, "stages", stage.row())
-        except sqlite3.IntegrityError:
-            raise Conflict(f"环节 {link.index} 已由另一请求签署") from None
-        return stage
+        return self.catalogue.validated(release, data)
 
     def issue(self, principal_id: str, template_id: str, version: str | None, data: Any,
               idempotency_key: str | None = None, case_id: str | None = None) -> Issued:
@@ -154,7 +80,7 @@ class Issuer:
     def _issue(self, principal_id: str, release: TemplateVersion, data: Any,
                idempotency_key: str | None, case_id: str | None = None) -> StoredDocument:
         data = self.validate(release, data)
-        self.preflight()
+        self.stages.preflight()
         holder: list[Reservation] = []  # the reservation in force; it may move down into a gap (numbering.turn)
         if release.numbered:
             holder.append(self.numbering.reserve(release.template_id))
@@ -186,7 +112,7 @@ class Issuer:
                                    role=release.workflow.stages[0].role)
 
             opening = Opinion(chain.FIRST_ROUND, chain.ISSUANCE, None, None, signer.name, now)
-            produced = self.produce_stage(release, data, number, signer, [opening], start)
+            produced = self.stages.produce(release, data, number, signer, [opening], start)
             if not holder:
                 break
             turn = self.numbering.turn(holder[0])
@@ -196,7 +122,7 @@ class Issuer:
         document = StoredDocument(
             id=document_id, template_id=release.template_id, template_version=release.version,
             template_sha256=dict(release.sha256), title=release.title, doc_number=number or None,
-            payload_sha256=payload_sha256, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            payload_sha256=payload_sha256, created_at=record_now(),
             created_by=principal_id,
         )
         with self.storage.db.transaction() as conn:
@@ -205,7 +131,7 @@ class Issuer:
             if idempotency_key:
                 IdempotencyKeys.complete(conn, f"{principal_id}:{idempotency_key}", document.id)
             self.storage.insert(conn, "documents", document.row())
-            self.store_stage(conn, document.id, payload_sha256, produced)
+            self.stages.store(conn, document.id, payload_sha256, produced)
             if case_id is not None:
                 self.cases.attach(conn, case_id, document)
         if holder:
@@ -218,8 +144,8 @@ class Issuer:
         cached = {kind: self.storage.rendition(f"{key}:{kind}") for kind in ("docx", "pdf")}
         if all(cached.values()):
             return self.storage.blobs.get(cached["docx"]), self.storage.blobs.get(cached["pdf"])
-        self.preflight()
-        docx, pdf = self.render_pdf(release, RenderContext(data={}, agency=self.agency, blank=True))
+        self.stages.preflight()
+        docx, pdf = self.stages.render_pdf(release, RenderContext(data={}, agency=self.agency, blank=True))
         self.storage.save_rendition(f"{key}:docx", docx)
         self.storage.save_rendition(f"{key}:pdf", pdf)
         return docx, pdf

@@ -30,6 +30,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+def canonical_json(value: Any) -> bytes:
+    """One byte form per JSON value: sorted keys, no whitespace, UTF-8, no NaN (the RFC 8785 form
+    for the data docgen hashes and signs: strings, integers, booleans, null). Equal payloads hash equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
 def pointer(path: "tuple[str | int, ...] | list[str | int]") -> str:
     """RFC 6901 JSON pointer of a path of keys and indexes."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)

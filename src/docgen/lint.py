@@ -39,7 +39,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError
 
 from . import docxparts
-from .catalogue import ACTIVE, Catalogue, TemplateVersion
+from .catalogue import ACTIVE, Catalogue, TemplateVersion, version_key
 from .config import calendar_of
 from .errors import DocgenError
 from .rendering import _ENVIRONMENTS, RenderContext, render_docx  # the exact environment documents use
@@ -126,7 +126,7 @@ class Problem:
 
     @property
     def key(self) -> str:
-        return f"{self.template_id}@{self.version}"
+        return version_key(self.template_id, self.version)
 
     def __str__(self) -> str:
         label = "错误" if self.severity is Severity.ERROR else "警告"

@@ -11,11 +11,11 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from .errors import Forbidden, Unauthorized
 from .pki import Authority, Signer
 from .storage import Database
+from .timefmt import record_now
 
 TOKEN_PREFIX = "dg_"
 
@@ -49,7 +49,7 @@ class Principals:
             conn.execute(
                 "INSERT INTO principals (id, name, roles, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)",
                 (principal.id, name, json.dumps(roles), token_sha256(token),
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                 record_now()),
             )
         return principal, signer, token
 

@@ -10,13 +10,15 @@ from .approvals import Approver
 from .cases import CaseStore
 from .catalogue import Catalogue
 from .config import Settings
-from .conversion import ConverterPool
+from .converters import Converter, converter_for
 from .errors import NotFound
 from .issuance import Issuer
 from .lock import InstanceLock
 from .pki import Authority, MasterKey
 from .principals import Principals
 from .sandbox import Sandbox
+from .published import PublishedSchemas
+from .stages import Stages
 from .storage import Storage
 from .trust import TrustBundle
 from .verify import VerificationReport
@@ -65,20 +67,28 @@ class Service:
         return catalogue
 
     @cached_property
+    def schemas(self) -> PublishedSchemas:
+        """The released schemas as clients fetch them (self-contained, resolvable ``$id``s)."""
+        return PublishedSchemas(self.catalogue)
+
+    @cached_property
     def storage(self) -> Storage:
         return Storage(self.settings.data_dir, self.settings.database_path)
 
     @cached_property
-    def pool(self) -> ConverterPool:
-        s = self.settings
-        return ConverterPool(s.converters, s.data_dir / "converters", recycle_after=s.recycle_after,
-                             timeout=s.conversion_timeout, queue_limit=s.queue_limit,
-                             queue_timeout=s.queue_timeout, uno_python=s.uno_python)
+    def converter(self) -> Converter:
+        """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``)."""
+        return converter_for(self.settings, self.settings.data_dir / "converters")
+
+    @cached_property
+    def stages(self) -> Stages:
+        """The one way every signed file is produced and stored."""
+        return Stages(self.storage, self.converter, self.authority, self.settings.agency,
+                      min_free=self.settings.limits.min_free)
 
     @cached_property
     def issuer(self) -> Issuer:
-        issuer = Issuer(self.catalogue, self.storage, self.pool, self.authority, self.settings.agency,
-                        boot_id=self.boot_id, min_free=self.settings.limits.min_free)
+        issuer = Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
         issuer.cases = self.cases
         return issuer
 
@@ -90,7 +100,7 @@ class Service:
 
     @cached_property
     def approver(self) -> Approver:
-        return Approver(self.issuer, self.settings.calendar)
+        return Approver(self.catalogue, self.stages, self.settings.calendar)
 
     @cached_property
     def principals(self) -> Principals:

@@ -150,11 +150,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def canonical_json(value: Any) -> bytes:
-    """One byte form per JSON value, so equal payloads hash equal."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 class BlobStore:
     """Files named by their sha256; writing the same bytes twice is a no-op."""
 

@@ -22,14 +22,17 @@ from cryptography import x509
 
 from . import jsontext
 from .errors import VerificationError
+from .catalogue import version_key
 from .pki import Authority, Identity, certificate_pem, certificate_sha256
+from .timefmt import format_time
 from .workflow import ISSUANCE, WorkflowStage
 
 FORMAT = "docgen-trust/1"
 
 
 def workflow_key(template: str, version: str) -> str:
-    return f"{template}@{version}"
+    """How the bundle keys a version's workflow: the catalogue's ``template@version``."""
+    return version_key(template, version)
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,11 @@ class TrustedSigner(Identity):
 
     @property
     def not_before(self) -> str:
-        return _rfc3339(self.certificate.not_valid_before_utc)
+        return format_time(self.certificate.not_valid_before_utc)
 
     @property
     def not_after(self) -> str:
-        return _rfc3339(self.certificate.not_valid_after_utc)
+        return format_time(self.certificate.not_valid_after_utc)
 
     def to_dict(self) -> dict[str, Any]:
         return {"principal_id": self.principal_id, "name": self.name, "roles": list(self.roles),
@@ -165,7 +168,3 @@ def _workflow(key: Any, stages: Any) -> tuple[WorkflowStage, ...]:
     if parsed[0].id != ISSUANCE or parsed[0].decisions:
         raise VerificationError(f"流程 {key} 应以无决定的 issuance 环节开始")
     return parsed
-
-
-def _rfc3339(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -30,6 +30,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Issue, TemplateError, ValidationFailed
 from .identifiers import resident_id_problem, uscc_problem
+from .jsontext import pointer
 from .workdays import DEFAULT, Calendar
 
 if TYPE_CHECKING:
@@ -140,11 +141,6 @@ def _check_year(instance: object) -> bool:
 
 # XML 1.0 cannot carry these, so a DOCX could not hold them.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def pointer(path: Sequence[str | int]) -> str:
-    """RFC 6901 JSON pointer of a path into the payload."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 def _unprintable(text: str) -> str | None:

@@ -81,7 +81,7 @@ class Binder:
     def render(self, template_id: str, payload: dict[str, Any]) -> bytes:
         release = self.issuer.release(template_id, None)
         data = self.issuer.validate(release, payload)
-        return self.issuer.render_pdf(release, RenderContext(data=data, agency=self.issuer.agency))[1]
+        return self.issuer.stages.render_pdf(release, RenderContext(data=data, agency=self.issuer.agency))[1]
 
     def build(self, actor: str, case_id: str, request: VolumeRequest) -> StoredVolume:
         """The next volume of a closed case (409 before closing, or with nothing new to bind)."""
@@ -97,7 +97,7 @@ class Binder:
         ordered = order(fresh)
         if not ordered:
             raise Conflict(f"案件 {case.number} 自第 {len(earlier)} 卷以来没有新的文书，不再装订新卷")
-        self.issuer.preflight()
+        self.issuer.stages.preflight()
         bound = []
         for doc, data, section in ordered:
             stage = latest[doc.id]

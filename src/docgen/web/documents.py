@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..api import DOCX, PDF, document_filename, download
+from ..http.downloads import DOCX, PDF, document_filename, download
 from ..approvals import Approval, Pending
 from ..errors import DocgenError, NotFound, Unauthorized, ValidationFailed
 from ..storage import StoredDocument, StoredStage

@@ -1,0 +1,62 @@
+"""The FastAPI application: one installation's service, the request guards, the error handlers,
+one router per resource and the officers' pages.
+
+Every router takes the service and the principal through ``deps`` and answers
+with a model from ``models``, so ``/openapi.json`` documents every body; every
+error becomes a problem document through ``problems``.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ..config import Settings
+from ..problems import HANDLERS
+from ..service import Service, authority
+from ..web import STATIC_DIR, router as web_router
+from . import approvals, documents, health, templates, verify
+from .cases import routes as case_routes
+from .limits import RequestGuard
+from .models import problems
+from .routing import StrictJSONRoute
+
+#: Every operation may answer these as problem documents (RFC 9457); routers that need a principal
+#: add 401, 403 and 409.
+PROBLEMS = problems(400, 404, 413, 415, 422, 503, 507)
+ROUTERS = (health.router, templates.router, documents.router, approvals.router, verify.router)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    service = Service(settings, authority(settings, create=True))
+    service.claim()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not service.principals.any():
+            logging.getLogger("docgen").warning(
+                "还没有任何主体：运行 docgen --data-dir %s principals add --name 名称 --role case_system --json "
+                "取得令牌", settings.data_dir)
+        service.sandbox.start()
+        service.converter.start()
+        try:
+            yield
+        finally:
+            service.converter.close()
+            service.sandbox.close()
+
+    app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan, responses=PROBLEMS)
+    app.router.route_class = StrictJSONRoute
+    for exc_class, handler in HANDLERS.items():
+        app.add_exception_handler(exc_class, handler)
+    app.add_middleware(RequestGuard, limits=settings.limits, authenticate=service.principals.authenticate)
+    app.state.service = service
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(case_routes(service))
+    app.include_router(web_router(service))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,42 @@
+"""Time as docgen writes it: one home for the formats, so a link, a bundle and a record agree.
+
+Links and trust bundles carry RFC 3339 UTC with whole seconds and a ``Z``
+(``2026-11-26T23:59:01Z``): one spelling per instant, so a signed time never
+has two byte forms. Records (``created_at``) keep their ISO 8601 ``+00:00``
+form, which clients already read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .errors import VerificationError
+
+#: The one accepted spelling of a signed time.
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def format_time(moment: dt.datetime) -> str:
+    """An aware datetime as RFC 3339 UTC, whole seconds (``2026-11-26T23:59:01Z``)."""
+    return moment.astimezone(dt.timezone.utc).strftime(_FORMAT)
+
+
+def utc_now() -> str:
+    """Now, as links write time."""
+    return format_time(dt.datetime.now(dt.timezone.utc))
+
+
+def parse_time(value: str) -> dt.datetime:
+    """A signed time back to an aware datetime; ``VerificationError`` for any other spelling."""
+    if not TIME.fullmatch(value):
+        raise VerificationError(f"时间 {value!r} 不是 RFC 3339 UTC 格式")
+    try:
+        return dt.datetime.strptime(value, _FORMAT).replace(tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise VerificationError(f"时间 {value!r} 无效") from exc
+
+
+def record_now() -> str:
+    """Now, as records write it (``created_at``): ISO 8601, UTC, whole seconds, ``+00:00``."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
