@@ -27,6 +27,7 @@ from ..cases.docket import Docket
 from ..cases.fill import case_fields
 from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
 from ..principals import Principal
+from .models import problems
 from .routing import StrictJSONRoute
 
 bearer = HTTPBearer(auto_error=False, scheme_name="token", description="主体令牌 dg_…（docgen principals add）")
@@ -239,7 +240,7 @@ class CaseRoute(StrictJSONRoute):
 
 def routes(service: Any) -> APIRouter:
     """The case routes of one installation (``service`` is ``docgen.service.Service``)."""
-    router = APIRouter(route_class=CaseRoute, tags=["cases"])
+    router = APIRouter(route_class=CaseRoute, tags=["案件"], responses=problems(401, 403, 409))
     store = service.cases
     storage = service.storage
     docket = Docket(store, storage, service.catalogue, service.settings.calendar, service.issuer.zone)
