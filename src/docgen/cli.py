@@ -17,6 +17,7 @@ from .pki import Authority, MasterKey, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
 from .verify import verify
+from .verify.volume import is_volume, verify_volume
 from .rendering import RenderContext, render_docx
 
 
@@ -135,12 +136,21 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, VerificationError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
         return 2
+    volumes = [(name, data) for name, data in files if is_volume(data)]  # archive volumes verify on their own
+    files = [(name, data) for name, data in files if not is_volume(data)]
+    ok = True
+    for name, data in volumes:
+        bound = verify_volume(name, data, trust)
+        ok = ok and bound.ok
+        print(json.dumps(bound.to_dict(), ensure_ascii=False, indent=2) if args.json else bound.describe())
+    if not files:
+        return 0 if ok else 1
     report = verify(files, trust, require_complete=args.complete)
     if args.json:
         _print_json({**report.to_dict(), "status": report.status()})
     else:
         print(report.describe())
-    return 0 if report.ok else 1
+    return 0 if report.ok and ok else 1
 
 
 def parser() -> argparse.ArgumentParser:

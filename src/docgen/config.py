@@ -54,6 +54,9 @@ class Limits:
     """Largest JSON request body, in bytes (``DOCGEN_MAX_JSON_BYTES``); refused with 413 while streaming."""
     upload: int = 64 * MIB
     """Largest upload (``POST /v1/verify``, ``/verify``), in bytes, all files together (``DOCGEN_MAX_UPLOAD_BYTES``)."""
+    media: int = 1024 * MIB
+    """Largest 音像记录 upload (``POST /v1/cases/{id}/media``), in bytes (``DOCGEN_MAX_MEDIA_BYTES``): streamed to
+    disk, never held in memory, refused with 413 (nothing stored) past it."""
     verify_files: int = 20
     """Most files in one verification request (``DOCGEN_MAX_VERIFY_FILES``)."""
     verify_workers: int = 1
@@ -72,6 +75,7 @@ class Limits:
         return cls(
             json_body=_int_env("DOCGEN_MAX_JSON_BYTES", cls.json_body, 1024),
             upload=_int_env("DOCGEN_MAX_UPLOAD_BYTES", cls.upload, 1024),
+            media=_int_env("DOCGEN_MAX_MEDIA_BYTES", cls.media, 1024),
             verify_files=_int_env("DOCGEN_MAX_VERIFY_FILES", cls.verify_files, 1),
             verify_workers=_int_env("DOCGEN_VERIFY_WORKERS", cls.verify_workers, 1),
             verify_queue=_int_env("DOCGEN_VERIFY_QUEUE", cls.verify_queue, 0),

@@ -43,6 +43,7 @@ class Issuer:
         self.zone = stages.zone
         self.numbering = Numbering(self.storage.db, self.agency, boot_id)
         self.keys = IdempotencyKeys(self.storage.db, boot_id)
+        self.cases: Any = None  # cases.CaseStore: fills a payload from its case and binds the document to it
 
     def release(self, template_id: str, version: str | None) -> TemplateVersion:
         """The version to issue with; a retired version renders old documents only."""
@@ -57,17 +58,19 @@ class Issuer:
         return self.catalogue.validated(release, data)
 
     def issue(self, principal_id: str, template_id: str, version: str | None, data: Any,
-              idempotency_key: str | None = None) -> Issued:
+              idempotency_key: str | None = None, case_id: str | None = None) -> Issued:
         release = self.release(template_id, version)
+        if case_id is not None:  # data entered once: the case fills what the payload does not give
+            data = self.cases.fill(case_id, release, data)
         data = integral(data)
         if idempotency_key:  # the version as resolved: omitting it means the current one
             fingerprint = sha256(canonical_json({"template": template_id, "version": release.version,
-                                                 "data": data}))
+                                                 "data": data, **({"case_id": case_id} if case_id else {})}))
             existing = self.keys.claim(f"{principal_id}:{idempotency_key}", fingerprint)
             if existing:
                 return Issued(self.storage.document(existing), replayed=True)
         try:
-            document = self._issue(principal_id, release, data, idempotency_key)
+            document = self._issue(principal_id, release, data, idempotency_key, case_id)
         except BaseException:
             if idempotency_key:
                 self.keys.abandon(f"{principal_id}:{idempotency_key}")
@@ -75,21 +78,21 @@ class Issuer:
         return Issued(document, replayed=False)
 
     def _issue(self, principal_id: str, release: TemplateVersion, data: Any,
-               idempotency_key: str | None) -> StoredDocument:
+               idempotency_key: str | None, case_id: str | None = None) -> StoredDocument:
         data = self.validate(release, data)
         self.stages.preflight()
         holder: list[Reservation] = []  # the reservation in force; it may move down into a gap (numbering.turn)
         if release.numbered:
             holder.append(self.numbering.reserve(release.template_id))
         try:
-            return self._store(principal_id, release, data, holder, idempotency_key)
+            return self._store(principal_id, release, data, holder, idempotency_key, case_id)
         except BaseException:
             if holder:
                 self.numbering.release(holder[0])
             raise
 
     def _store(self, principal_id: str, release: TemplateVersion, data: Any, holder: list[Reservation],
-               idempotency_key: str | None) -> StoredDocument:
+               idempotency_key: str | None, case_id: str | None = None) -> StoredDocument:
         """Render, convert and seal with the reserved number; store once every lower number is issued.
 
         If the number moves down into a gap while waiting its turn, the
@@ -129,6 +132,8 @@ class Issuer:
                 IdempotencyKeys.complete(conn, f"{principal_id}:{idempotency_key}", document.id)
             self.storage.insert(conn, "documents", document.row())
             self.stages.store(conn, document.id, payload_sha256, produced)
+            if case_id is not None:
+                self.cases.attach(conn, case_id, document)
         if holder:
             self.numbering.settled()
         return document

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from . import boot
 from .approvals import Approver
+from .cases import CaseStore
 from .catalogue import Catalogue
 from .config import Settings
 from .converters import Converter, converter_for
@@ -89,7 +90,15 @@ class Service:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
+        issuer = Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
+        issuer.cases = self.cases
+        return issuer
+
+    @cached_property
+    def cases(self) -> CaseStore:
+        """Cases (一案一卷): their numbers, events, documents; they fill the payloads issued for them."""
+        return CaseStore(self.storage.db, self.catalogue.registry, self.settings.calendar, self.settings.agency,
+                         self.boot_id)
 
     @cached_property
     def approver(self) -> Approver:

@@ -88,6 +88,61 @@ MIGRATIONS: tuple[str, ...] = (
         reclaimed_keys INTEGER NOT NULL
     );
     """,
+    # 2: cases (一案一卷): the case, its events, its documents in issue order, its media and volumes.
+    """
+    CREATE TABLE IF NOT EXISTS cases (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL,
+        party_name TEXT NOT NULL,
+        party_code TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS cases_party_name ON cases (party_name);
+    CREATE TABLE IF NOT EXISTS case_events (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (case_id, seq)
+    );
+    CREATE TABLE IF NOT EXISTS case_documents (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id),
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        position INTEGER NOT NULL,
+        UNIQUE (case_id, position)
+    );
+    CREATE TABLE IF NOT EXISTS case_media (
+        id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        filename TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        UNIQUE (case_id, position)
+    );
+    CREATE TABLE IF NOT EXISTS case_volumes (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        volume INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        documents TEXT NOT NULL,
+        built_at TEXT NOT NULL,
+        built_by TEXT NOT NULL,
+        PRIMARY KEY (case_id, volume)
+    )
+    """,
 )
 
 

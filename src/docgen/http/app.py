@@ -20,6 +20,7 @@ from ..service import Service, authority
 from ..web import STATIC_DIR, router as web_router, site
 from ..web.errors import install as install_error_pages
 from . import approvals, documents, drafts, health, previews, templates, verify
+from .cases import routes as case_routes
 from .limits import RequestGuard
 from .models import problems
 from .routing import StrictJSONRoute
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.service = service
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(case_routes(service))
     pages = site(service)
     app.include_router(web_router(service, pages))
     install_error_pages(app, pages)  # HTML error pages for browsers, problem+json for everyone else

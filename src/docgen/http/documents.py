@@ -27,6 +27,7 @@ class DocumentRequest(BaseModel):
     template: str = Field(description="模板标识，如 penalty-decision")
     version: str | None = Field(default=None, description="模板版本；缺省为现行版本")
     data: dict[str, Any] = Field(description="案件数据，须符合该模板版本的 JSON Schema")
+    case_id: str | None = Field(default=None, description="所属案件：案件数据填入未给出的字段，文书记入该案件")
 
 
 def idempotency_key_of(value: str | None) -> str | None:
@@ -55,7 +56,7 @@ def create_document(body: DocumentRequest, response: Response, caller: Principal
     caller.require("case_system")
     key = idempotency_key_of(idempotency_key)
     try:
-        issued = svc.issuer.issue(caller.id, body.template, body.version, body.data, key)
+        issued = svc.issuer.issue(caller.id, body.template, body.version, body.data, key, body.case_id)
     except ValidationFailed as exc:
         raise exc.under("/data") from None
     response.headers["Location"] = f"/v1/documents/{issued.document.id}"

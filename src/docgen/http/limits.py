@@ -9,6 +9,7 @@ and cut off at the limit. A refused body is never buffered.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from starlette.datastructures import Headers
@@ -22,6 +23,8 @@ from ..problems import problem, problem_body
 
 #: Routes whose POST carries uploaded files, with the larger limit; every other body has the JSON limit.
 UPLOAD_PATHS = frozenset({"/v1/verify", "/verify"})
+#: A case's 音像记录 upload: its own, larger limit (``Limits.media``); the body is streamed to disk.
+MEDIA_PATH = re.compile(r"(/v1)?/cases/[^/]+/media")  # the API route and the case page's upload form
 #: API writes that need no token.
 PUBLIC_WRITES = frozenset({"/v1/verify"})
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
@@ -49,6 +52,8 @@ class RequestGuard:
             return
         path: str = scope["path"]
         limit = self.limits.upload if path in UPLOAD_PATHS else self.limits.json_body
+        if MEDIA_PATH.fullmatch(path):
+            limit = self.limits.media
         headers = Headers(scope=scope)
         try:
             if path.startswith("/v1/") and path not in PUBLIC_WRITES:

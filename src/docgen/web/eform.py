@@ -35,6 +35,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..approvals import Approval
+from ..cases.fill import case_fields
 from ..catalogue import TemplateVersion
 from ..drafts import Draft, party_name
 from ..errors import Conflict, DocgenError, Issue, NotFound, ValidationFailed
@@ -71,6 +72,7 @@ class Submission(BaseModel):
     draft: str | None = Field(default=None, description="所依据的草稿；签发后删除")
     example: bool = Field(default=False, description="由示例数据开始：只有演示环境可以签发")
     duplicates: list[str] = Field(default_factory=list, description="已确认知悉的相同内容文书")
+    case_id: str | None = Field(default=None, description="从案件打开的表单：文书记入该案件")
 
 
 class PreviewBody(BaseModel):
@@ -190,12 +192,13 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/forms/{template_id}", response_class=HTMLResponse)
     def form_page(request: Request, template_id: str, version: str | None = None,
-                  draft: str | None = None) -> HTMLResponse:
+                  draft: str | None = None, case: str | None = None) -> HTMLResponse:
         visitor = web.sessions.visitor(request)
         resumed = own_draft(visitor.principal.id, draft) if visitor.principal and draft else None
         try:
             release = catalogue.get(template_id, resumed.template_version if resumed else version)
             schema = form_schema(release.key, catalogue.schema(release))
+            opened_from = web.service.cases.open_case(case) if case else None
         except DocgenError as exc:
             return web.error(request, exc)
         others = [{"id": d.id, "party": party_name(d.data), "updated_at": d.updated_at, "example": d.example,
@@ -212,6 +215,9 @@ def routes(web: Web) -> APIRouter:
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
                   "calendar": calendar}
+        if opened_from is not None:  # data entered once: the case's fields start filled in
+            config.update(caseId=opened_from.id, caseNumber=opened_from.number,
+                          initial=case_fields(opened_from, release))
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None, act=act, others=others)
 
@@ -250,7 +256,7 @@ def routes(web: Web) -> APIRouter:
                                f"相同内容已于 {first['time']} 签发为 {first['doc_number'] or '文书 ' + first['id']}，"
                                "确认不是重复签发后才能再签发一份", request.url.path, duplicates=earlier)
         try:
-            issued = issuer.issue(principal.id, template_id, body.version, body.data, idempotency_key)
+            issued = issuer.issue(principal.id, template_id, body.version, body.data, idempotency_key, body.case_id)
         except ValidationFailed as exc:
             raise exc.under("/data") from None
         if body.draft:

@@ -748,6 +748,7 @@
     var payload = resubmit
       ? { round: resubmit.round, data: root.get() || {}, opinion: note && note.value ? note.value : null, draft: draftId }
       : { version: config.version, data: previewed || root.get() || {}, draft: draftId, example: isExample, duplicates: acknowledged() };
+    if (!resubmit && config.caseId) payload.case_id = config.caseId;
     post(config.submit, "POST", payload, { "Idempotency-Key": idempotencyKey }).then(function (result) {
       var status = result[0], json = result[1];
       if (status === 201) return resubmit ? resubmitted(json) : issued(json);
@@ -848,7 +849,7 @@
 
   clearDraft.addEventListener("click", function () {
     if (!window.confirm(resubmit ? "放弃已保存的更正，恢复为本文书当前的数据？" : "清空所有已填写的内容和已保存的草稿？")) return;
-    root.set(resubmit ? config.initial : undefined);
+    root.set(resubmit || config.caseId ? config.initial : undefined);
     if (draftId) post(config.drafts + "/" + encodeURIComponent(draftId), "DELETE");
     try { sessionStorage.removeItem(tabKey); } catch (e) { /* nothing kept */ }
     draftId = null;
@@ -885,6 +886,9 @@
   } else if (resubmit) {
     root.set(config.initial);
     say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
+  } else if (config.caseId) {
+    root.set(config.initial);
+    say("info", ["已填入案件 " + config.caseNumber + " 的当事人、承办人员、案由等信息；签发后文书记入该案件。"]);
   } else if (config.draftMissing) {
     say("info", ["该草稿已不存在（可能已经" + act + "或被删除），下面是一份新的空白表单。"]);
   }

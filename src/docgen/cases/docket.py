@@ -1,0 +1,121 @@
+"""A case as it is read: its documents in issue order, its timeline, its deadlines, whether it may close.
+
+Everything here is derived from what is stored — the case, its events, the
+documents bound to it and their signature chains — so it is never out of date:
+an approval signed on a document of the case is on the case's timeline without
+the approval code knowing about cases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..catalogue import Catalogue
+from ..chain import ISSUANCE
+from ..errors import Conflict
+from ..storage import Storage, StoredDocument, StoredStage
+from ..workdays import Calendar
+from . import deadlines
+from .case import Case, CaseStore
+from .deadlines import Deadline, Issued
+
+CLOSING = "case-closing-approval"
+APPROVED = "同意"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a case's timeline."""
+
+    time: str
+    kind: str
+    """created, updated, document_issued, stage, media_added, closed, volume_built."""
+    actor: str
+    summary: str
+    detail: dict[str, Any]
+
+
+class Docket:
+    def __init__(self, cases: CaseStore, storage: Storage, catalogue: Catalogue, calendar: Calendar,
+                 zone: ZoneInfo) -> None:
+        self.cases = cases
+        self.storage = storage
+        self.catalogue = catalogue
+        self.calendar = calendar
+        self.zone = zone
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
+
+    def documents(self, case: Case) -> list[tuple[StoredDocument, list[StoredStage]]]:
+        """The case's documents in issue order, each with its stages."""
+        return [(self.storage.document(i), self.storage.stages(i)) for i in self.cases.document_ids(case.id)]
+
+    def issued(self, case: Case) -> list[Issued]:
+        """The case's documents with the payload of their latest stage (what was last signed)."""
+        return [Issued(doc, self.storage.payload(stages[-1].payload_sha256)) for doc, stages in self.documents(case)]
+
+    def archived_on(self, case: Case) -> date | None:
+        row = self.storage.db.query_one("SELECT MIN(built_at) FROM case_volumes WHERE case_id = ?", case.id)
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+
+    def deadlines(self, case: Case, today: date | None = None) -> list[Deadline]:
+        return deadlines.compute(case, self.issued(case), self.calendar, today or self.today(),
+                                 self.archived_on(case))
+
+    def timeline(self, case: Case) -> list[Entry]:
+        """The case's events and every signature stage of its documents, oldest first."""
+        entries = [Entry(e.time, e.kind, e.actor, _summary(e.kind, e.detail), e.detail)
+                   for e in self.cases.events(case.id)]
+        for doc, stages in self.documents(case):
+            workflow = self.catalogue.get(doc.template_id, doc.template_version).workflow
+            for stage in stages:
+                if stage.stage == ISSUANCE and stage.link.round == 1:
+                    continue  # the document_issued event says it
+                step = workflow.stage(stage.stage)
+                label = step.label if step else stage.stage
+                entries.append(Entry(stage.link.time, "stage", stage.link.principal_id,
+                                     f"{doc.title}：{label}（{stage.link.signer_name}）{stage.link.decision or ''}",
+                                     {"document_id": doc.id, "index": stage.idx, "stage": stage.stage,
+                                      "label": label, "decision": stage.link.decision,
+                                      "opinion": stage.link.opinion, "signer": stage.link.signer_name}))
+        return sorted(entries, key=lambda e: _instant(e.time))
+
+    def closing_approval(self, case: Case) -> StoredDocument:
+        """The case's 结案审批表 whose last stage approved it (程序规定第七十七条); 409 if there is none."""
+        for doc, stages in reversed(self.documents(case)):
+            if doc.template_id != CLOSING:
+                continue
+            workflow = self.catalogue.get(doc.template_id, doc.template_version).workflow
+            last = stages[-1]
+            if last.stage == workflow.stages[-1].id and last.link.decision == APPROVED:
+                return doc
+        raise Conflict(f"案件 {case.number} 的结案审批表尚未经{_final_label(self.catalogue)}同意，不能结案")
+
+
+def _final_label(catalogue: Catalogue) -> str:
+    stages = catalogue.get(CLOSING).workflow.stages
+    return stages[-1].label.removesuffix("意见")
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _summary(kind: str, detail: dict[str, Any]) -> str:
+    if kind == "created":
+        return f"立案登记，案件编号 {detail.get('number')}"
+    if kind == "updated":
+        return "更正案件信息：" + "、".join(detail.get("changes", {}))
+    if kind == "document_issued":
+        number = f"（{detail['doc_number']}）" if detail.get("doc_number") else ""
+        return f"签发{detail.get('title')}{number}"
+    if kind == "media_added":
+        return f"上传音像记录：{detail.get('content', detail.get('filename', ''))}"
+    if kind == "closed":
+        return "结案"
+    if kind == "volume_built":
+        return f"装订案卷第 {detail.get('volume')} 卷（{detail.get('pages')} 页）"
+    return kind

@@ -1,0 +1,131 @@
+"""The case pages in a real browser (Chromium via Playwright) on the real test server: search, the case
+page with its deadlines (missed in red, with their basis), a photo uploaded through the form and shown as
+a thumbnail, and an instrument opened from the case with the case's data already filled in."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from serving import Server
+from test_cases import case_data, unique_party
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh profile signed in as the case system; fails on any script error or CSP violation."""
+    context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.goto("/login?next=/cases")
+    page.get_by_label("访问令牌").fill(server.tokens["case_system"])
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(re.compile(r"/cases$"))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def late_case(client: httpx.Client) -> dict:
+    """A case filed long after the 15 (+15) working days of 第十八条: its filing deadline is missed."""
+    response = client.post("/v1/cases", json=case_data(party=unique_party("株洲市页面测试商行"),
+                                                       discovered_on="2026-01-05", filed_on="2026-03-02",
+                                                       procedure="简易"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def photo(client: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("page-photo")
+    (directory / "form.pdf").write_bytes(client.get("/v1/templates/penalty-notice/versions/2/blank").content)
+    subprocess.run(["pdftoppm", "-jpeg", "-r", "30", "-f", "1", "-l", "1", "-singlefile",
+                    str(directory / "form.pdf"), str(directory / "现场照片")], check=True)
+    return directory / "现场照片.jpg"
+
+
+def test_search_finds_the_case_and_its_page_shows_the_missed_deadline_in_red(page: Page, late_case: dict) -> None:
+    page.get_by_label("当事人或统一社会信用代码").fill("页面测试")
+    page.get_by_label("有逾期期限").check()
+    page.get_by_role("button", name="查找").click()
+    expect(page.locator("#case-count")).to_contain_text("共 1 件")
+    row = page.locator("#case-table tbody tr")
+    expect(row).to_contain_text(late_case["number"])
+    expect(row.locator(".tag-red")).to_contain_text("1 项已逾期")
+    row.get_by_role("link", name=late_case["number"]).click()
+    page.wait_for_url(re.compile(f"/cases/{late_case['id']}$"))
+    filing = page.locator('[data-deadline="filing"]')
+    expect(filing.locator(".tag-red")).to_have_text("已逾期")
+    expect(filing.locator(".basis")).to_contain_text("第十八条")
+    color = filing.locator(".tag-red").evaluate("e => getComputedStyle(e).color")
+    assert color != "rgb(0, 0, 0)"
+    expect(page.locator("#timeline li").first).to_contain_text(late_case["number"])
+
+
+def test_a_photo_uploaded_on_the_case_page_shows_as_a_thumbnail(page: Page, late_case: dict, photo: Path) -> None:
+    page.goto(f"/cases/{late_case['id']}")
+    form = page.locator("#media-form")
+    form.get_by_label("记录内容").fill("货架上超过保质期的饼干")
+    form.get_by_label("记录时间").fill("2026-03-02 10:20")
+    form.get_by_label("地点").fill("当事人仓库")
+    form.get_by_label("执法人员").fill("刘洋、陈静")
+    form.get_by_label("记录人员").fill("陈静")
+    form.get_by_label("拟证明目的").fill("证明经营超过保质期的食品")
+    form.get_by_label("设备").fill("执法记录仪")
+    form.get_by_label("文件（照片、录音或录像）").set_input_files(str(photo))
+    form.get_by_role("button", name="上传").click()
+    page.wait_for_url(re.compile(r"\?done=media$"))
+    thumbnail = page.locator("#media-list img.thumb").last
+    expect(thumbnail).to_have_attribute("alt", "货架上超过保质期的饼干")
+    thumbnail.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    expect(page.locator("#timeline li[data-kind=media_added]")).to_have_count(1)
+
+
+def test_metadata_missing_on_the_page_is_shown_beside_its_field(page: Page, late_case: dict, photo: Path) -> None:
+    page.goto(f"/cases/{late_case['id']}")
+    count = page.locator("#media-list li").count()
+    form = page.locator("#media-form")
+    form.get_by_label("记录内容").fill("只填了内容")
+    form.get_by_label("文件（照片、录音或录像）").set_input_files(str(photo))
+    form.get_by_role("button", name="上传").click()
+    expect(page.locator("#media-form .field-error").first).to_be_visible()
+    expect(page.locator("#media-form")).to_contain_text("地点（/place）为必填项")
+    expect(page.locator("#media-form").get_by_label("记录内容")).to_have_value("只填了内容")
+    assert page.locator("#media-list li").count() == count
+
+
+def test_an_instrument_opened_from_the_case_is_prefilled(page: Page, late_case: dict) -> None:
+    page.goto(f"/cases/{late_case['id']}")
+    page.locator("#offered").get_by_role("link", name="立案/不予立案审批表").click()
+    page.wait_for_url(re.compile(rf"/forms/case-filing-approval\?case={late_case['id']}$"))
+    form = page.locator("form[data-ready=true]")
+    expect(form).to_be_visible()
+    expect(page.get_by_role("status").or_(page.locator(".notice")).first).to_contain_text(late_case["number"])
+    party = page.locator('[data-pointer="/party"]')
+    expect(party.get_by_label("统一社会信用代码")).to_have_value(late_case["party"]["uscc"])
+    expect(page.locator('[data-pointer="/cause"]').locator("input, textarea").first).to_have_value(
+        late_case["cause"])
+    expect(page.locator('[data-pointer="/handlers/1"]').get_by_label("执法证号")).to_have_value(
+        late_case["officers"][1]["certificate_number"])
