@@ -13,7 +13,7 @@ from .config import Settings
 from .converters import converter_for
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
 from .problems import problem_body
-from .pki import Authority, MasterKey, certificate_sha256
+from .pki import Authority, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
 from .verify import verify
@@ -98,7 +98,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     """Create the agency root key and certificate; refuses to replace an existing one."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     created = Authority.create(settings.data_dir / "pki", settings.agency["name"],
-                               MasterKey.from_env_or_file(settings.data_dir))
+                               settings.master_key())
     _print_json({"installation_id": created.installation_id,
                  "root_certificate_sha256": certificate_sha256(created.root_certificate)})
     return 0

@@ -1,15 +1,15 @@
 """Settings, read once from the environment, with defaults that run on a fresh machine."""
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from .converters import KINDS, LIBREOFFICE
-from .sealimage import read_seal_image
+from .pki import MasterKey
+from .agency import Agency
 from .workdays import Calendar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -85,52 +85,15 @@ class Limits:
         )
 
 
-#: Agency profile fields templates may read that a profile need not give (templates see the default).
-#: ``review_body_alternative``: for a 派出机构 of a 设区的市's department set up by district, the
-#: 人民政府 of its district, which the party may choose as 复议机关 besides ``review_body``
-#: (行政复议法第24条第2款); empty for an agency that is not such a 派出机构.
-#: ``seal_image``: a PNG or JPEG of the agency's seal (a path, relative to the profile's folder),
-#: printed at the seal position of signed copies as the visible sign of their electronic signature
-#: (``sealimage.py``); empty: none.
-OPTIONAL_AGENCY_FIELDS: dict[str, Any] = {"review_body_alternative": "", "seal_image": ""}
-
-
-def load_agency(path: Path | None = None) -> dict[str, Any]:
-    """The issuing agency's profile: names used on documents, 文书编号 prefixes and the
-    working-day ``calendar`` (checked here, so a bad date stops the service at start)."""
-    path = path or PACKAGE_DIR / "defaults" / "agency.json"
-    agency = json.loads(path.read_text(encoding="utf-8"))
-    for key, default in OPTIONAL_AGENCY_FIELDS.items():
-        agency.setdefault(key, default)
-    try:
-        calendar_of(agency)
-        _check_choices(agency.get("choices"))
-        if agency["seal_image"]:
-            image = (path.parent / agency["seal_image"]).resolve()
-            read_seal_image(image)
-            agency["seal_image"] = str(image)
-    except ValueError as exc:
-        raise ValueError(f"机构配置 {path} 无效：{exc}") from None
-    return agency
-
-
-def _check_choices(choices: Any) -> None:
-    """``choices``: {template id: {JSON pointer: [allowed values, at least one]}} (or absent)."""
-    if choices is None:
-        return
-    good = isinstance(choices, dict) and all(
-        isinstance(fields, dict) and all(
-            isinstance(at, str) and at.startswith("/") and isinstance(allowed, list) and allowed
-            for at, allowed in fields.items())
-        for fields in choices.values())
-    if not good:
-        raise ValueError('choices 应为 {"模板编号": {"/字段指针": ["允许的值", …]}}，如 '
-                         '{"case-review": {"/review_type": ["法制审核"]}}')
+def load_agency(path: Path | None = None) -> Agency:
+    """The issuing agency's profile (``agency.Agency``), parsed and checked once; a bad entry stops
+    the service at start with the file and key named."""
+    return Agency.load(path)
 
 
 def calendar_of(agency: Mapping[str, Any]) -> Calendar:
-    """The agency's working-day calendar; Monday–Friday when the profile has none."""
-    return Calendar.from_config(agency.get("calendar"))
+    """The agency's working-day calendar (a plain profile mapping is parsed)."""
+    return agency.calendar if isinstance(agency, Agency) else Calendar.from_config(agency.get("calendar"))
 
 
 @dataclass(frozen=True)
@@ -138,7 +101,7 @@ class Settings:
     data_dir: Path
     database_path: Path
     catalogue_dir: Path
-    agency: Mapping[str, Any]
+    agency: Agency
     converters: int
     recycle_after: int = 200
     conversion_timeout: float = 20.0
@@ -150,16 +113,27 @@ class Settings:
     converter: str = "libreoffice"  # or "fake", for tests only: see converters.py
     public_url: str | None = None  # the service's external base URL, for the $ids of served schemas
 
+    master_key_value: str | None = field(default=None, repr=False)
+    """``DOCGEN_MASTER_KEY`` as read at start (hex or base64); None: ``<data dir>/master.key``."""
+    demo: bool = False
+    """``DOCGEN_DEMO=1``: a demonstration installation, where the e-form may issue a draft started
+    from the example."""
+
     @property
     def choices(self) -> Mapping[str, Any]:
         """The agency's narrowing of some templates' choices (``choices``: template id → pointer →
         allowed values), e.g. the 案件审核表 only as 法制审核; see ``catalogue.narrowed``."""
-        return self.agency.get("choices") or {}
+        return self.agency.choices
 
     @property
     def calendar(self) -> Calendar:
-        """The agency's working-day calendar (``calendar`` in the agency profile)."""
-        return calendar_of(self.agency)
+        """The agency's working-day calendar (``calendar`` in the agency profile), parsed once."""
+        return self.agency.calendar
+
+    def master_key(self) -> MasterKey:
+        """The key that encrypts signing keys at rest: the one place it is read (variable, else file)."""
+        environ = {"DOCGEN_MASTER_KEY": self.master_key_value} if self.master_key_value else {}
+        return MasterKey.from_env_or_file(self.data_dir, environ)
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> "Settings":
@@ -180,6 +154,8 @@ class Settings:
             limits=Limits.from_env(),
             converter=converter_kind(os.environ.get("DOCGEN_CONVERTER")),
             public_url=public_url(os.environ.get("DOCGEN_PUBLIC_URL")),
+            master_key_value=os.environ.get("DOCGEN_MASTER_KEY") or None,
+            demo=os.environ.get("DOCGEN_DEMO", "") == "1",
         )
 
 

@@ -29,7 +29,8 @@ from datetime import datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from .errors import Conflict, ConverterBusy, TemplateError
+from .agency import NumberingScheme, as_agency
+from .errors import Conflict, ConverterBusy
 from .storage import Database
 
 #: How long a document waits for the lower numbers of its series before it gives up (503).
@@ -46,22 +47,25 @@ class Reservation:
 
 
 class Numbering:
-    def __init__(self, db: Database, agency: Mapping[str, Any], boot_id: str = "") -> None:
+    def __init__(self, db: Database, series: NumberingScheme | Mapping[str, Any], boot_id: str = "",
+                 zone: ZoneInfo | None = None) -> None:
+        """The numbers of ``series`` (a scheme, or an agency profile: its 文书编号), years in ``zone``."""
         self.db = db
-        self.format = agency["numbering"]["format"]
-        self.prefixes: Mapping[str, str] = agency["numbering"]["prefixes"]
-        self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
+        if not isinstance(series, NumberingScheme):
+            agency = as_agency(series)
+            series, zone = agency.numbering, agency.timezone
+        self.scheme = series
+        self.format = series.format
+        self.prefixes: Mapping[str, str] = series.prefixes
+        self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.boot_id = boot_id
         self._changed = threading.Condition()  # wakes waiting documents when a number is issued or freed
 
     def prefix(self, template_id: str) -> str:
-        try:
-            return self.prefixes[template_id]
-        except KeyError:
-            raise TemplateError(f"机关配置中没有 {template_id} 的文书编号前缀") from None
+        return self.scheme.prefix(template_id)
 
     def _text(self, prefix: str, year: int, seq: int) -> str:
-        return self.format.format(prefix=prefix, year=year, seq=seq)
+        return self.scheme.text(prefix, year, seq)
 
     def reserve(self, template_id: str) -> Reservation:
         prefix = self.prefix(template_id)

@@ -15,7 +15,7 @@ from .drafts import Drafts
 from .errors import NotFound
 from .issuance import Issuer
 from .lock import InstanceLock
-from .pki import Authority, MasterKey
+from .pki import Authority
 from .previews import Previewer
 from .principals import Principals
 from .sandbox import Sandbox
@@ -29,7 +29,7 @@ from .verify_job import verify_files
 
 def authority(settings: Settings, create: bool = False) -> Authority:
     """The installation's root CA under ``<data dir>/pki``; created on first use if asked to."""
-    master_key = MasterKey.from_env_or_file(settings.data_dir)
+    master_key = settings.master_key()
     directory = settings.data_dir / "pki"
     try:
         return Authority.load(directory, master_key)

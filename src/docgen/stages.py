@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
 
 from . import chain
 from .catalogue import TemplateVersion
@@ -21,6 +19,7 @@ from .converters import Converter
 from .errors import Conflict
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
+from .agency import as_agency
 from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
 from .storage import Storage, StoredStage
@@ -58,10 +57,10 @@ class Stages:
         self.storage = storage
         self.converter = converter
         self.authority = authority
-        self.agency = agency
+        self.agency = as_agency(agency)
         # The agency's seal image (agency profile ``seal_image``), printed on signed copies only.
-        self.seal_image = read_seal_image(Path(agency["seal_image"])) if agency.get("seal_image") else None
-        self.zone = ZoneInfo(agency.get("timezone", "Asia/Shanghai"))
+        self.seal_image = read_seal_image(self.agency.seal_image) if self.agency.seal_image else None
+        self.zone = self.agency.timezone
         self.min_free = min_free  # bytes the data directory must keep free before anything is rendered
 
     def preflight(self) -> None:

@@ -21,6 +21,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
+from ..agency import as_agency
 from ..numbering import Numbering
 from ..storage import Database, StoredDocument
 from ..validation import compile_validator
@@ -153,11 +154,8 @@ class CaseStore:
                  boot_id: str = "") -> None:
         self.db = db
         self.validator = compile_validator(SCHEMA, registry, calendar)
-        config = agency.get("cases", {})
-        self.numbering = Numbering(db, {
-            "numbering": {"format": config.get("number_format", "{prefix}〔{year}〕{seq}号"),
-                          "prefixes": {"case": config.get("number_prefix", "案")}},
-            "timezone": agency.get("timezone", "Asia/Shanghai")}, boot_id)
+        parsed = as_agency(agency)
+        self.numbering = Numbering(db, parsed.case_numbering, boot_id, zone=parsed.timezone)
 
     # Reading ---------------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..pki import MasterKey
 from ..service import Service
 from . import cases, documents, drafts, eform, home, signin, verify, worklists
 from .context import STATIC_DIR, Web, environment
@@ -32,7 +31,7 @@ __all__ = ["STATIC_DIR", "router", "site"]
 
 def site(service: Service) -> Web:
     """What every page of one installation shares: its service, sessions and templates."""
-    secret = derive_secret(MasterKey.from_env_or_file(service.settings.data_dir).key)
+    secret = derive_secret(service.settings.master_key().key)
     return Web(service, Sessions(service.principals, secret), environment(service.issuer.zone))
 
 

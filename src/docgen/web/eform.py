@@ -26,7 +26,6 @@ prefilled with the data of its latest stage, it posts to
 from __future__ import annotations
 
 import base64
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -51,11 +50,6 @@ from .schema_form import resolved
 ISSUER_ROLE = "case_system"
 #: A payload equal to one issued this many days back asks for a second confirmation.
 DUPLICATE_DAYS = 30
-
-
-def demo_mode() -> bool:
-    """``DOCGEN_DEMO=1``: a demonstration installation, where the example data may be issued."""
-    return os.environ.get("DOCGEN_DEMO", "") == "1"
 
 
 def act_of(release: TemplateVersion) -> str:
@@ -211,7 +205,7 @@ def routes(web: Web) -> APIRouter:
                   "submit": f"/forms/{release.template_id}", "example": f"{base}/example",
                   "preview": f"/forms/{release.template_id}/preview", "drafts": "/drafts",
                   "draft": resumed.body() if resumed else None, "draftMissing": bool(draft) and resumed is None and visitor.principal is not None,
-                  "act": act, "demo": demo_mode(),
+                  "act": act, "demo": web.service.settings.demo,
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
                   "calendar": calendar}
@@ -236,7 +230,7 @@ def routes(web: Web) -> APIRouter:
         return {"pages": [data_url(png) for png in page_images(made.pdf)],
                 "pdf": base64.b64encode(made.pdf).decode(), "prefix": made.prefix, "number": pattern or None,
                 "party": party_name(body.data), "title": release.title, "act": act_of(release),
-                "duplicates": duplicates(release.template_id, body.data), "demo": demo_mode()}
+                "duplicates": duplicates(release.template_id, body.data), "demo": web.service.settings.demo}
 
     @router.post("/forms/{template_id}", status_code=201, response_model=None)
     def submit(request: Request, template_id: str, body: Submission,
@@ -245,7 +239,7 @@ def routes(web: Web) -> APIRouter:
         principal = web.sessions.require(request)
         web.sessions.check(request, x_csrf_token)
         principal.require(ISSUER_ROLE)
-        if body.example and not demo_mode():
+        if body.example and not web.service.settings.demo:
             raise ValidationFailed([Issue("/example", "本表单载入了示例数据（/example），示例数据不能签发：请清空后按本案"
                                                       "真实情况填写；演示环境可设置 DOCGEN_DEMO=1")])
         if not replaying(principal.id, idempotency_key):

@@ -1,0 +1,171 @@
+"""The issuing agency's profile, parsed and checked once at start-up into typed values.
+
+The profile (``defaults/agency.json`` or ``DOCGEN_AGENCY_FILE``) names the
+agency on every document, sets the 复议机关 and the court of its remedy
+clauses, its time zone and working-day calendar, and its 文书编号 and 案件编号
+formats. A mistake in it must stop the service at start with the key named,
+not surface as a wrong deadline or a ``KeyError`` on the first request; and
+no module should parse a piece of it again. ``Agency`` is also a read-only
+mapping of the profile as written (with defaults filled in), which is what a
+template sees as ``agency``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import TemplateError
+from .sealimage import read_seal_image
+from .workdays import Calendar
+
+DEFAULT_PROFILE = Path(__file__).resolve().parent / "defaults" / "agency.json"
+#: Fields a profile may leave out, with what templates then see.
+OPTIONAL = {"short_name": "", "address": "", "phone": "", "timezone": "Asia/Shanghai",
+            "review_body_alternative": "", "seal_image": ""}
+REQUIRED = ("name", "review_body", "court")
+
+
+@dataclass(frozen=True)
+class NumberingScheme:
+    """How numbers of one series are written: ``format`` with ``{prefix}``, ``{year}``, ``{seq}``."""
+
+    format: str
+    """E.g. ``{prefix}〔{year}〕{seq}号``."""
+    prefixes: Mapping[str, str]
+    """Template id → prefix (株市监处罚); empty for a series with one prefix."""
+
+    def prefix(self, template_id: str) -> str:
+        try:
+            return self.prefixes[template_id]
+        except KeyError:
+            raise TemplateError(f"机关配置中没有 {template_id} 的文书编号前缀") from None
+
+    def text(self, prefix: str, year: int, seq: int) -> str:
+        return self.format.format(prefix=prefix, year=year, seq=seq)
+
+
+@dataclass(frozen=True, eq=False)
+class Agency(Mapping[str, Any]):
+    """One agency's profile; see the module docstring."""
+
+    name: str
+    """The agency's full name, printed on every document (株洲市市场监督管理局)."""
+    review_body: str
+    """The 复议机关 named in remedy clauses (株洲市人民政府)."""
+    court: str
+    """The court named in remedy clauses."""
+    review_body_alternative: str
+    """A second 复议机关 a 派出机构's party may choose (行政复议法第24条第2款); empty if none."""
+    seal_image: Path | None
+    """The agency's seal picture for signed copies (``sealimage.py``), checked to be PNG or JPEG."""
+    timezone: ZoneInfo
+    """The zone dates on documents are in (Asia/Shanghai)."""
+    calendar: Calendar
+    """Working days: Monday–Friday minus holidays plus 调休 workdays, per listed year."""
+    numbering: NumberingScheme
+    """The 文书编号 series: one prefix per numbered template."""
+    case_numbering: NumberingScheme
+    """The 案件编号 series (``cases``: ``number_prefix``, ``number_format``), prefix under ``case``."""
+    choices: Mapping[str, Mapping[str, list[Any]]]
+    """Template id → JSON pointer → the values the agency allows there (e.g. 案件审核表 only 法制审核)."""
+    profile: Mapping[str, Any] = field(repr=False)
+    """The profile as written, optional fields filled in: what templates see as ``agency``."""
+
+    # A read-only mapping of ``profile``, for templates and for code that reads keys.
+    def __getitem__(self, key: str) -> Any:
+        return self.profile[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.profile)
+
+    def __len__(self) -> int:
+        return len(self.profile)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Agency":
+        """The profile at ``path`` (the embedded one by default); ``ValueError`` naming file and key."""
+        path = path or DEFAULT_PROFILE
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"机构配置 {path} 无法读取：{exc}") from None
+        try:
+            return cls.parse(raw, path.parent)
+        except ValueError as exc:
+            raise ValueError(f"机构配置 {path} 无效：{exc}") from None
+
+    @classmethod
+    def parse(cls, raw: Any, base: Path = DEFAULT_PROFILE.parent) -> "Agency":
+        """A profile already read as JSON; relative paths (``seal_image``) are taken from ``base``."""
+        if not isinstance(raw, dict):
+            raise ValueError("应为 JSON 对象")
+        profile = {**OPTIONAL, **raw}
+        for key in (*REQUIRED, *OPTIONAL):
+            if key in REQUIRED and not profile.get(key):
+                raise ValueError(f"缺少 {key}")
+            if not isinstance(profile[key], str):
+                raise ValueError(f"{key} 应为文本")
+        try:
+            zone = ZoneInfo(profile["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {profile['timezone']!r} 不是已知的时区") from None
+        seal = None
+        if profile["seal_image"]:
+            seal = (base / profile["seal_image"]).resolve()
+            read_seal_image(seal)
+            profile["seal_image"] = str(seal)
+        return cls(name=profile["name"], review_body=profile["review_body"], court=profile["court"],
+                   review_body_alternative=profile["review_body_alternative"], seal_image=seal, timezone=zone,
+                   calendar=Calendar.from_config(profile.get("calendar")),
+                   numbering=_numbering(profile.get("numbering")), case_numbering=_case_numbering(profile.get("cases")),
+                   choices=_choices(profile.get("choices")),
+                   profile=MappingProxyType(profile))
+
+
+def as_agency(agency: Mapping[str, Any]) -> Agency:
+    """``agency`` itself if already parsed, else the parse of a profile given as a mapping."""
+    return agency if isinstance(agency, Agency) else Agency.parse(dict(agency))
+
+
+def _numbering(numbering: Any) -> NumberingScheme:
+    if numbering is None:
+        return NumberingScheme("{prefix}〔{year}〕{seq}号", MappingProxyType({}))
+    if not isinstance(numbering, dict) or not isinstance(numbering.get("format"), str):
+        raise ValueError("numbering 应为 {\"format\": \"{prefix}〔{year}〕{seq}号\", \"prefixes\": {…}}")
+    missing = [part for part in ("{prefix}", "{year}", "{seq}") if part not in numbering["format"]]
+    if missing:
+        raise ValueError(f"numbering.format 缺少 {'、'.join(missing)}")
+    prefixes = numbering.get("prefixes", {})
+    if not isinstance(prefixes, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
+                                                 for k, v in prefixes.items()):
+        raise ValueError("numbering.prefixes 应为 {\"模板编号\": \"前缀\"}")
+    return NumberingScheme(numbering["format"], MappingProxyType(dict(prefixes)))
+
+
+def _case_numbering(cases: Any) -> NumberingScheme:
+    if cases is None:
+        cases = {}
+    if not isinstance(cases, dict):
+        raise ValueError("cases 应为 {\"number_prefix\": \"…立\", \"number_format\": \"{prefix}〔{year}〕{seq}号\"}")
+    scheme = _numbering({"format": cases.get("number_format", "{prefix}〔{year}〕{seq}号"),
+                         "prefixes": {"case": cases.get("number_prefix", "案")}})
+    return scheme
+
+
+def _choices(choices: Any) -> Mapping[str, Mapping[str, list[Any]]]:
+    """``choices``: {template id: {JSON pointer: [allowed values, at least one]}} (or absent)."""
+    if choices is None:
+        return MappingProxyType({})
+    good = isinstance(choices, dict) and all(
+        isinstance(fields, dict) and all(
+            isinstance(at, str) and at.startswith("/") and isinstance(allowed, list) and allowed
+            for at, allowed in fields.items())
+        for fields in choices.values())
+    if not good:
+        raise ValueError('choices 应为 {"模板编号": {"/字段指针": ["允许的值", …]}}，如 '
+                         '{"case-review": {"/review_type": ["法制审核"]}}')
+    return MappingProxyType(choices)
