@@ -12,7 +12,6 @@ import subprocess
 import threading
 import time
 import wave
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx

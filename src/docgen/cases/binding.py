@@ -12,20 +12,20 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from io import BytesIO
 from typing import Any
 
 from pypdf import PdfReader
-from io import BytesIO
 
 from .. import chain
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..issuance import Issuer
 from ..rendering import RenderContext
 from ..sealing import sign
-from ..storage import Storage, sha256
+from ..storage import Storage
 from .case import Case, CaseStore
 from .docket import Docket
-from .volume import Bound, Volume, assemble, document_date, order
+from .volume import Bound, assemble, document_date, order
 
 FIELD = "docgen-volume"
 
@@ -75,7 +75,6 @@ class Binder:
         for volume in self.volumes(case_id):
             if volume.volume == number:
                 return volume
-        from ..errors import NotFound
         raise NotFound(f"案件 {case_id} 没有第 {number} 卷")
 
     def render(self, template_id: str, payload: dict[str, Any]) -> bytes:
@@ -151,4 +150,4 @@ class Binder:
         }
 
 
-__all__ = ["Binder", "VolumeRequest", "StoredVolume", "Volume", "sha256"]
+__all__ = ["Binder", "VolumeRequest", "StoredVolume"]

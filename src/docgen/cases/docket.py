@@ -22,6 +22,10 @@ from .case import Case, CaseStore
 from .deadlines import Deadline, Issued
 
 CLOSING = "case-closing-approval"
+#: Within one second (signed times have whole seconds), what must have come first: a document before its
+#: stages, the stages before the closing they allowed, the closing before the volume.
+_RANK = {"created": 0, "updated": 1, "document_issued": 2, "media_added": 2, "stage": 3, "closed": 4,
+         "volume_built": 5}
 APPROVED = "同意"
 
 
@@ -81,7 +85,7 @@ class Docket:
                                      {"document_id": doc.id, "index": stage.idx, "stage": stage.stage,
                                       "label": label, "decision": stage.link.decision,
                                       "opinion": stage.link.opinion, "signer": stage.link.signer_name}))
-        return sorted(entries, key=lambda e: _instant(e.time))
+        return sorted(entries, key=lambda e: (_instant(e.time).replace(microsecond=0), _RANK.get(e.kind, 2)))
 
     def closing_approval(self, case: Case) -> StoredDocument:
         """The case's 结案审批表 whose last stage approved it (程序规定第七十七条); 409 if there is none."""

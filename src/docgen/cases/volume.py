@@ -24,7 +24,6 @@ so a crash leaves at most an unreferenced file, never a half volume.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,15 +72,6 @@ class Bound:
     pages: int
     section: str
     date: str
-
-
-@dataclass(frozen=True)
-class Volume:
-    number: int
-    pdf: bytes
-    sha256: str
-    pages: int
-    manifest: dict[str, Any]
 
 
 def order(documents: Sequence[tuple[StoredDocument, Any]]) -> list[tuple[StoredDocument, Any, str]]:
@@ -307,8 +297,4 @@ def assemble(case_data: dict[str, Any], volume_number: int, bound: Sequence[Boun
 
 def _count(pdf: bytes) -> int:
     return len(PdfReader(BytesIO(pdf)).pages)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 

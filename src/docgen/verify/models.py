@@ -80,6 +80,12 @@ class FailureCode(StrEnum):
     MANIFEST_MISMATCH = "manifest-mismatch"
     FILE_MISMATCH = "file-mismatch"
     WORKFLOW_UNFINISHED = "workflow-unfinished"
+    VOLUME_MANIFEST_INVALID = "volume-manifest-invalid"
+    VOLUME_PAGES = "volume-pages"
+    VOLUME_EXTRA_FILE = "volume-extra-file"
+    VOLUME_ORIGINAL_MISSING = "volume-original-missing"
+    VOLUME_ORIGINAL_MISMATCH = "volume-original-mismatch"
+    VOLUME_ORIGINAL_INVALID = "volume-original-invalid"
 
     @property
     def message(self) -> str:
@@ -124,6 +130,13 @@ _MESSAGES: dict[FailureCode, tuple[str, Aspect]] = {
     FailureCode.MANIFEST_MISMATCH: ("较早环节文件的链条清单不是最新文件链条清单的前缀", _I),
     FailureCode.FILE_MISMATCH: ("环节文件的哈希与后一环节记录的不一致", _I),
     FailureCode.WORKFLOW_UNFINISHED: ("审批流程尚未完成", _X),
+    # An archive volume (docgen-volume/1, ``verify.volume``): its manifest against what it carries.
+    FailureCode.VOLUME_MANIFEST_INVALID: ("案卷清单（docgen-volume.json）缺失或无法读取", _I),
+    FailureCode.VOLUME_PAGES: ("案卷清单记载的页数与案卷页数不符", _I),
+    FailureCode.VOLUME_EXTRA_FILE: ("案卷中附有清单未列出的文件", _I),
+    FailureCode.VOLUME_ORIGINAL_MISSING: ("清单列出的原件没有附在案卷中", _I),
+    FailureCode.VOLUME_ORIGINAL_MISMATCH: ("附在案卷中的原件与清单记载的 sha256、长度或文书不符", _I),
+    FailureCode.VOLUME_ORIGINAL_INVALID: ("案卷中的原件自身的签名链验证未通过", _I),
 }
 assert set(_MESSAGES) == set(FailureCode)
 

@@ -29,21 +29,11 @@ from pypdf import PdfReader
 
 from ..trust import TrustBundle
 from ._cms import check_pades, root_certificate
+from .models import FailureCode
 from .verifier import verify_async
 
 MANIFEST_NAME = "docgen-volume.json"
 FORMAT = "docgen-volume/1"
-_MESSAGES = {
-    "volume-unreadable": "无法读取案卷 PDF",
-    "volume-signature": "案卷的电子签名无效或不受信任",
-    "volume-unsigned": "案卷应恰有一个电子签名（装订机关的签名）",
-    "volume-manifest": "案卷清单缺失或无法读取",
-    "volume-original-missing": "清单列出的原件没有附在案卷中",
-    "volume-original-mismatch": "附在案卷中的原件与清单记载的 sha256 或长度不符",
-    "volume-original-invalid": "原件自身的签名链验证未通过",
-    "volume-extra-file": "案卷中附有清单未列出的文件",
-    "volume-pages": "清单记载的页数与案卷页数不符",
-}
 
 
 @dataclass
@@ -60,8 +50,9 @@ class VolumeReport:
     def ok(self) -> bool:
         return not self.failures
 
-    def fail(self, code: str, detail: str | None = None, item: int | None = None, message: str | None = None) -> None:
-        self.failures.append({"code": code, "message": message or _MESSAGES.get(code, code), "item": item,
+    def fail(self, code: FailureCode, detail: str | None = None, item: int | None = None,
+             message: str | None = None) -> None:
+        self.failures.append({"code": code.value, "message": message or code.message, "item": item,
                               "detail": detail})
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,29 +93,29 @@ async def verify_volume_async(name: str, data: bytes, trust: TrustBundle) -> Vol
         page_count = len(PdfReader(BytesIO(data)).pages)
         signatures = PdfFileReader(BytesIO(data)).embedded_signatures
     except Exception as exc:  # a damaged file is a failed verification, not an error
-        report.fail("volume-unreadable", f"{type(exc).__name__}: {exc}")
+        report.fail(FailureCode.UNREADABLE_PDF, f"{type(exc).__name__}: {exc}")
         return report
     if len(signatures) != 1:
-        report.fail("volume-unsigned", f"PDF 有 {len(signatures)} 个电子签名，应恰有一个")
+        report.fail(FailureCode.SIGNATURE_COUNT, f"案卷有 {len(signatures)} 个电子签名，应恰有装订机关的一个")
     else:
         signature = signatures[-1]
         report.signer = signature.signer_cert.subject.native.get("common_name")
-        for _code, message, detail in await check_pades(data, signature, None, trust, root_certificate(trust)):
-            report.fail("volume-signature", detail, message=f"案卷的电子签名：{message}")
+        for code, message, detail in await check_pades(data, signature, None, trust, root_certificate(trust)):
+            report.fail(code, detail, message=f"案卷的电子签名：{message}")
     try:
         manifest = json.loads(attachments[MANIFEST_NAME])
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("documents"), list):
             raise ValueError(f"format 应为 {FORMAT}")
     except Exception as exc:
-        report.fail("volume-manifest", f"{type(exc).__name__}: {exc}")
+        report.fail(FailureCode.VOLUME_MANIFEST_INVALID, f"{type(exc).__name__}: {exc}")
         return report
     report.case_number = manifest.get("case", {}).get("number")
     report.volume, report.pages = manifest.get("volume"), manifest.get("pages")
     if manifest.get("pages") != page_count:
-        report.fail("volume-pages", f"清单 {manifest.get('pages')} 页，案卷 {page_count} 页")
+        report.fail(FailureCode.VOLUME_PAGES, f"清单 {manifest.get('pages')} 页，案卷 {page_count} 页")
     listed = {entry.get("file") for entry in manifest["documents"]}
     for extra in sorted(set(attachments) - listed - {MANIFEST_NAME}):
-        report.fail("volume-extra-file", extra)
+        report.fail(FailureCode.VOLUME_EXTRA_FILE, extra)
     for entry in manifest["documents"]:
         item = entry.get("item")
         original = attachments.get(entry.get("file"))
@@ -132,18 +123,18 @@ async def verify_volume_async(name: str, data: bytes, trust: TrustBundle) -> Vol
         result["ok"] = False
         report.originals.append(result)
         if original is None:
-            report.fail("volume-original-missing", entry.get("file"), item)
+            report.fail(FailureCode.VOLUME_ORIGINAL_MISSING, entry.get("file"), item)
             continue
         digest = hashlib.sha256(original).hexdigest()
         if digest != entry.get("sha256") or len(original) != entry.get("length"):
-            report.fail("volume-original-mismatch", f"附件 sha256 {digest}，清单 {entry.get('sha256')}", item)
+            report.fail(FailureCode.VOLUME_ORIGINAL_MISMATCH, f"附件 sha256 {digest}，清单 {entry.get('sha256')}", item)
             continue
         inner = await verify_async([(entry["file"], original)], trust)
         if not inner.ok:
-            report.fail("volume-original-invalid", inner.summary(), item)
+            report.fail(FailureCode.VOLUME_ORIGINAL_INVALID, inner.summary(), item)
             continue
         if inner.document_id != entry.get("document_id"):
-            report.fail("volume-original-mismatch", "原件的文书 id 与清单不符", item)
+            report.fail(FailureCode.VOLUME_ORIGINAL_MISMATCH, "原件的文书 id 与清单不符", item)
             continue
         result["ok"] = True
     return report
