@@ -105,7 +105,7 @@ def test_the_api_conforms_to_its_openapi_description(server: Server, tmp_path: P
          "--seed", "20261203", "--generation-deterministic", "--workers", "1", "--request-timeout", "60",
          "-H", f"Authorization: Bearer {server.tokens['case_system']}", "--suppress-health-check", "all",
          "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml")],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its cache stays out of the checkout
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     report = (tmp_path / "junit.xml").read_text()
     assert 'failures="0"' in report and 'errors="0"' in report

@@ -63,6 +63,14 @@ def pointer_of(path: Any) -> str:
     return "".join(f"/{str(part).replace('~', '~0').replace('/', '~1')}" for part in path)
 
 
+def forbidden_names(negated: dict[str, Any]) -> list[str]:
+    """The properties ``not: {required: …}`` or ``not: {anyOf: [{required: …}, …]}`` forbids."""
+    names = list(negated.get("required", []))
+    for branch in negated.get("anyOf", []) + negated.get("oneOf", []):
+        names += branch.get("required", []) if isinstance(branch, dict) else []
+    return names
+
+
 def refused_at(validator: Draft202012Validator, payload: Any) -> set[str]:
     """The pointers the stock validator refuses, every ``oneOf``/``anyOf`` branch included; a missing,
     unexpected or forbidden (``not: {required}``) property is pointed at by name, as the server does."""
@@ -77,8 +85,9 @@ def refused_at(validator: Draft202012Validator, payload: Any) -> set[str]:
                 found.update(f"{at}/{name}" for name in error.instance
                              if name not in error.schema.get("properties", {}))
             elif error.validator == "not" and isinstance(error.validator_value, dict) \
-                    and "required" in error.validator_value:  # a property that must be absent
-                found.update(f"{at}/{name}" for name in error.validator_value["required"] if name in error.instance)
+                    and forbidden_names(error.validator_value):  # properties that must be absent
+                found.update(f"{at}/{name}" for name in forbidden_names(error.validator_value)
+                             if name in error.instance)
             else:
                 found.add(at)
             collect(error.context or ())

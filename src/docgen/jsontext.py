@@ -114,7 +114,7 @@ def load_material(data: bytes | str, what: str, *, max_depth: int = MATERIAL_DEP
     except ValidationFailed as exc:
         issue = exc.issues[0]
         where = f"（{issue.pointer}）" if issue.pointer else ""
-        raise VerificationError(f"{what}{where}{issue.message}") from None
+        raise VerificationError(f"{what}{where}{issue.message.removeprefix('JSON ')}") from None
 
 
 def _reason(msg: str) -> str:
@@ -140,7 +140,7 @@ def _hostile(value: Any, path: tuple[str | int, ...], max_depth: int, strings: b
     while stack:
         node, at = stack.pop()
         if len(at) >= max_depth:
-            yield Issue(safe_text(pointer(at)), f"JSON 嵌套过深（最多 {max_depth} 层）")
+            yield Issue("", f"JSON 嵌套过深（最多 {max_depth} 层）")  # the whole document, as the parser's own
             return
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, item in items:

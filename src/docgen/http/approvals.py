@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..approvals import Approval
 from ..principals import Principal
 from ..service import Service
+from .routing import StrictJSONRoute
 from .deps import principal, service
 from .documents import stage_label
 from .models import problems, StageBody
 
-router = APIRouter(tags=["审批"], responses=problems(401, 403, 409))
+router = APIRouter(route_class=StrictJSONRoute, tags=["审批"], responses=problems(401, 403, 409))
 
 
 class ApprovalRequest(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -220,27 +220,9 @@ def deadline_body(deadline: Deadline) -> dict[str, Any]:
     return deadline.to_dict()
 
 
-class CaseRoute(StrictJSONRoute):
-    """A route whose 405 names every method its path has (``Allow``), not only its own.
-
-    Starlette answers a wrong method with the first route matching the path, so
-    ``OPTIONS /v1/cases/{id}`` would say ``Allow: GET`` although PATCH exists too.
-    ``ALLOWED`` (path → methods) is filled once the routes are declared; it is a
-    class attribute because ``include_router`` copies the route objects.
-    """
-
-    ALLOWED: dict[str, set[str]] = {}
-
-    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            allowed = self.ALLOWED.get(self.path, self.methods)
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
-        await super().handle(scope, receive, send)
-
-
 def routes(service: Any) -> APIRouter:
     """The case routes of one installation (``service`` is ``docgen.service.Service``)."""
-    router = APIRouter(route_class=CaseRoute, tags=["案件"], responses=problems(401, 403, 409))
+    router = APIRouter(route_class=StrictJSONRoute, tags=["案件"], responses=problems(401, 403, 409))
     store = service.cases
     storage = service.storage
     docket = Docket(store, storage, service.catalogue, service.settings.calendar, service.issuer.zone)
@@ -429,9 +411,6 @@ def routes(service: Any) -> APIRouter:
                                "party_name": case.party_name})
         return sorted(answer, key=lambda d: (d["due"] or "9999", d["case_number"]))
 
-    for route in router.routes:
-        if isinstance(route, CaseRoute):
-            CaseRoute.ALLOWED.setdefault(route.path, set()).update(route.methods or ())
     return router
 
 

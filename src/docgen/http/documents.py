@@ -10,11 +10,12 @@ from ..errors import BadRequest, NotFound, ValidationFailed
 from ..principals import Principal
 from ..service import Service
 from ..storage import StoredDocument, StoredStage
+from .routing import StrictJSONRoute
 from .deps import principal, service
 from .downloads import DOCX, PDF, document_filename, download
 from .models import problems, DocumentBody, DocumentDetail, NextStage, StageBody
 
-router = APIRouter(tags=["文书"], responses=problems(401, 403, 409))
+router = APIRouter(route_class=StrictJSONRoute, tags=["文书"], responses=problems(401, 403, 409))
 #: Longest Idempotency-Key accepted: printable ASCII, as the draft standard's examples are.
 MAX_IDEMPOTENCY_KEY = 255
 BINARY = {"schema": {"type": "string", "format": "binary"}}

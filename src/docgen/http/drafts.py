@@ -9,10 +9,12 @@ from ..drafts import DraftCreate, DraftUpdate
 from ..errors import NotFound
 from ..principals import Principal
 from ..service import Service
+from .routing import StrictJSONRoute
 from .deps import principal, service
 from .models import problems
 
-router = APIRouter(prefix="/v1/drafts", tags=["草稿"], responses=problems(401, 403, 409))
+router = APIRouter(route_class=StrictJSONRoute, prefix="/v1/drafts", tags=["草稿"],
+                   responses=problems(401, 403, 409))
 
 
 @router.post("", status_code=201, response_model=dict[str, Any])

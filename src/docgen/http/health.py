@@ -5,10 +5,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from ..service import Service
+from .routing import StrictJSONRoute
 from .deps import service
 from .models import Health, Readiness
 
-router = APIRouter(tags=["运行状态"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["运行状态"])
 
 
 @router.get("/healthz", response_model=Health)

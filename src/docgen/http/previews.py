@@ -7,11 +7,12 @@ from ..errors import ValidationFailed
 from ..previews import PreviewRequest
 from ..principals import Principal
 from ..service import Service
+from .routing import StrictJSONRoute
 from .deps import principal, service
 from .downloads import PDF
 from .models import problems
 
-router = APIRouter(tags=["预览"], responses=problems(401, 403))
+router = APIRouter(route_class=StrictJSONRoute, tags=["预览"], responses=problems(401, 403))
 
 
 @router.post("/v1/previews", response_class=Response,

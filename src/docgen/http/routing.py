@@ -10,10 +10,11 @@ model sees the same data the rest of docgen would.
 from __future__ import annotations
 
 import email.message
-from typing import Any, Callable, Coroutine
+from typing import Any, Callable, Coroutine, Iterator
 
 from fastapi import params
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,7 +32,20 @@ def is_json(content_type: str | None) -> bool:
 
 
 class StrictJSONRoute(APIRoute):
-    """See the module docstring; routes without a JSON body behave as FastAPI's own."""
+    """See the module docstring; routes without a JSON body behave as FastAPI's own.
+
+    A wrong method gets a 405 whose ``Allow`` names every method of the path: Starlette answers
+    with the first route matching the path, so ``PUT /v1/drafts`` would say ``Allow: POST`` although
+    GET exists too (schemathesis checks it).
+    """
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            app = scope.get("app")
+            allowed = set().union(*(r.methods or () for r in _api_routes(getattr(app, "router", None))
+                                    if r.path == self.path)) or self.methods
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
+        await super().handle(scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -45,3 +59,13 @@ class StrictJSONRoute(APIRoute):
             return await handler(request)
 
         return strict
+
+
+def _api_routes(router: Any) -> Iterator[APIRoute]:
+    """Every ``APIRoute`` of an app's router, through the routers it includes (FastAPI keeps an
+    included router whole, as ``original_router``, rather than copying its routes up)."""
+    for route in getattr(router, "routes", ()):
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router)

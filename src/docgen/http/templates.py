@@ -8,11 +8,12 @@ from fastapi.responses import JSONResponse
 
 from ..service import Service
 from ..storage import sha256
+from .routing import StrictJSONRoute
 from .deps import service
 from .downloads import DOCX, PDF, download
 from .models import TemplateDetail, TemplateSummary
 
-router = APIRouter(tags=["模板"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["模板"])
 SCHEMA = {"content": {"application/schema+json": {"schema": {"type": "object"}}},
           "description": "JSON Schema 2020-12"}
 

@@ -7,10 +7,11 @@ from ..errors import PayloadTooLarge, VerificationError
 from ..sandbox import SandboxError
 from ..service import Service
 from ..trust import TrustBundle
+from .routing import StrictJSONRoute
 from .deps import service
 from .models import VerifyReport
 
-router = APIRouter(tags=["验证"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["验证"])
 
 
 @router.get("/v1/trust", response_class=Response,

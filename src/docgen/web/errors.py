@@ -51,10 +51,10 @@ def wants_html(request: Request) -> bool:
 
 def describe(status: int, detail: str, path: str) -> str:
     """Starlette's own English details, in the pages' language."""
-    if status == 404 and detail in ("Not Found", "未找到"):
+    if status == 404 and detail in ("Not Found", "未找到", "没有这个地址"):
         return f"没有这个页面：{path}。可能是地址输错了，或者链接已经过时。"
     if status == 405:
-        return f"不能这样打开 {path}（请求方法 {detail if detail != 'Method Not Allowed' else '不受支持'}）。请从页面上的链接或按钮进入。"
+        return f"不能这样打开 {path}（请求方法 {detail if detail not in ('Method Not Allowed', '该地址不支持这种请求方法') else '不受支持'}）。请从页面上的链接或按钮进入。"
     return detail
 
 
