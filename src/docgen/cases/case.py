@@ -279,11 +279,7 @@ class CaseStore:
         The case is read again here: a case closed while the document was being
         rendered refuses it (409), and the whole issuance rolls back.
         """
-        row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"没有案件 {case_id}")
-        if row["status"] == CLOSED:
-            raise Conflict(f"案件 {row['number']} 已结案，不能再签发文书")
+        _still_open(conn, case_id, "签发文书")
         position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM case_documents WHERE case_id = ?",
                                 (case_id,)).fetchone()[0]
         conn.execute("INSERT INTO case_documents (document_id, case_id, position) VALUES (?, ?, ?)",
@@ -304,11 +300,7 @@ class CaseStore:
         """Record a stored file as the case's next 音像记录, with its event; 409 if the case closed meanwhile."""
         now = utc_now()
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
-            if row is None:
-                raise NotFound(f"没有案件 {case_id}")
-            if row["status"] == CLOSED:
-                raise Conflict(f"案件 {row['number']} 已结案，不能再添加材料")
+            _still_open(conn, case_id, "添加材料")
             position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM case_media WHERE case_id = ?",
                                     (case_id,)).fetchone()[0]
             media = Media(uuid.uuid4().hex, case_id, position, kind, media_type, sha256, size, filename, metadata,
@@ -350,3 +342,12 @@ def _dump(value: Any) -> str:
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _still_open(conn: sqlite3.Connection, case_id: str, doing: str) -> None:
+    """Inside the writing transaction: 404 for an unknown case, 409 for one closed meanwhile."""
+    row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"没有案件 {case_id}")
+    if row["status"] == CLOSED:
+        raise Conflict(f"案件 {row['number']} 已结案，不能再{doing}")
