@@ -99,8 +99,14 @@ class Counter:
     def note(self) -> str | None:
         if not self.unlisted:
             return None
-        years = "、".join(str(y) for y in sorted(self.unlisted))
-        return f"机关日历未列 {years} 年的节假日安排，按周一至周五计算，期限可能偏早一两天，不会偏晚"
+        return f"机关日历未列 {self._years()} 年的节假日安排，按周一至周五计算，期限可能偏早一两天，不会偏晚"
+
+    def unknown_note(self) -> str:
+        """Why a period that protects the party is reported unknown rather than counted Monday–Friday."""
+        return f"机关日历未列 {self._years()} 年的节假日安排，该期间保护当事人，不按周一至周五推算；请补充该年度日历"
+
+    def _years(self) -> str:
+        return "、".join(str(y) for y in sorted(self.unlisted))
 
 
 def plus_days(start: date, days: int) -> date:
@@ -200,9 +206,7 @@ def _representation(issued: list[Issued], calendar: Calendar, today: date) -> It
         counter = Counter(calendar)
         end = counter.working(served, 5)
         if counter.unlisted:
-            yield Deadline(status=UNKNOWN, start=served.isoformat(), reason=counter.note().replace(
-                "按周一至周五计算，期限可能偏早一两天，不会偏晚", "该期间保护当事人，不按周一至周五推算") + "；请补充该年度日历",
-                **common)
+            yield Deadline(status=UNKNOWN, start=served.isoformat(), reason=counter.unknown_note(), **common)
             continue
         if decided is not None:
             status = MET if decided > end else MISSED
@@ -227,9 +231,7 @@ def _hearing_notice(issued: list[Issued], calendar: Calendar) -> Iterable[Deadli
         counter = Counter(calendar)
         earliest = counter.working(sent, 7)
         if counter.unlisted:
-            yield Deadline(status=UNKNOWN, start=sent.isoformat(), reason=counter.note().replace(
-                "按周一至周五计算，期限可能偏早一两天，不会偏晚", "该期间保护当事人，不按周一至周五推算") + "；请补充该年度日历",
-                **common)
+            yield Deadline(status=UNKNOWN, start=sent.isoformat(), reason=counter.unknown_note(), **common)
             continue
         yield Deadline(status=MET if hearing >= earliest else MISSED, start=sent.isoformat(),
                        due=earliest.isoformat(), done_on=hearing.isoformat(), **common)
