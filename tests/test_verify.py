@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 
 from docgen import sealing
 from docgen.catalogue import Catalogue
+from docgen.verify._content import read_facts
 from serving import Server
 
 REVIEW = "major-decision-review"
@@ -127,6 +128,21 @@ def test_the_report_reads_the_number_of_this_document_and_no_other(server: Serve
     assert status["ok"]
     assert status["document"] == {"id": document["id"], "number": document["doc_number"], "title": document["title"],
                                   "template": template, "template_version": document["version"]}
+    pdf = path.read_bytes()
+    assert PdfReader(io.BytesIO(pdf)).metadata["/Keywords"] == f"文书编号：{document['doc_number'] or ''}"
+    # A file issued before the number was recorded in /Keywords: read from the page, the same number.
+    assert read_facts(without_keywords(pdf)) == (document["title"], document["doc_number"])
+
+
+def without_keywords(pdf: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.metadata = None
+    writer.add_metadata({key: value for key, value in reader.metadata.items() if key != "/Keywords"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert "/Keywords" not in PdfReader(io.BytesIO(out.getvalue())).metadata
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- hostile inputs over HTTP

@@ -8,6 +8,7 @@ are only ever *output*, never parsed as template source.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
@@ -33,6 +34,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from .errors import RenderFailed
+from .pdfmeta import keywords
 
 BLANK_LINE = "________"
 
@@ -258,6 +260,8 @@ def _render_with_docxtpl(template: bytes, context: RenderContext) -> bytes:
         document.render(context.as_dict(), jinja_env=_ENVIRONMENTS[context.blank], autoescape=True)
     except TemplateError as exc:
         raise RenderFailed(f"模板渲染失败：{exc}") from exc
+    if not context.blank:
+        document.core_properties.keywords = keywords(context.doc_number)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -300,6 +304,7 @@ class _Prepared:
     skeleton: bytes  # document.xml with an empty body
     body: _Part
     others: dict[str, _Part]  # headers and footers
+    core: tuple[str, Any]  # the core properties part: its member name and element (copied: "" is not None)
 
     def render(self, context: RenderContext) -> bytes:
         env = _ENVIRONMENTS[context.blank]
@@ -308,6 +313,11 @@ class _Prepared:
         for name, part in self.others.items():
             xml = _render_part(env, part.source, values)
             rendered[name] = serialize_part_xml(parse_xml(xml.encode(part.encoding)))
+        core_name, core = self.core
+        if not context.blank:  # python-docx's CT_CoreProperties, as _render_with_docxtpl sets it
+            core = copy.deepcopy(core)
+            core.keywords_text = keywords(context.doc_number)
+        rendered[core_name] = serialize_part_xml(core)
         return _zip(self.members, rendered)
 
     def _document(self, body_xml: str) -> bytes:
@@ -382,7 +392,9 @@ def _prepare_or_fail(template: bytes) -> _Prepared:
     saved = io.BytesIO()
     document.save(saved)
     members: list[_Static | str] = []
-    rendered = {body_part.name, *others}
+    core_part = package._core_properties_part  # created above by document.core_properties if absent
+    core = (core_part.partname.membername, copy.deepcopy(core_part.element))
+    rendered = {body_part.name, *others, core[0]}
     with zipfile.ZipFile(saved) as archive:
         names = archive.namelist()
         if len(set(names)) != len(names) or not rendered <= set(names):
@@ -393,7 +405,7 @@ def _prepare_or_fail(template: bytes) -> _Prepared:
             else:
                 data = archive.read(name)
                 members.append(_Static(name.encode("utf-8"), zlib.crc32(data), len(data), _deflate(data)))
-    return _Prepared(tuple(members), skeleton, body_part, others)
+    return _Prepared(tuple(members), skeleton, body_part, others, core)
 
 
 def etree_tostring(element: Any) -> str:

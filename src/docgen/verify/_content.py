@@ -11,6 +11,10 @@ the first page, so a page without one (an unnumbered instrument, which may cite 
 document's number further down), or whose text cannot be extracted, gives ``None``. Checked
 against every released template: the number read equals the one issued, and unnumbered
 instruments give ``None`` (tests/test_verify.py issues a sample of both kinds).
+
+Files issued since the renderer records the number in the PDF's ``/Keywords`` (``pdfmeta``) are
+read from there, in the same signed prefix: parsing the page's content stream costs more than the
+rest of verifying the latest file. The page text stays the reading for older files.
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ import re
 from io import BytesIO
 
 from pypdf import PdfReader
+
+from ..pdfmeta import number_from_keywords
 
 #: 株市监处罚〔2026〕1号 as a line of its own, or after 编号：/文号: (text extraction may put spaces
 #: around the digits). A number inside a sentence or brackets — 《行政处罚决定书》（株市监处罚〔2026〕15号）
@@ -33,7 +39,8 @@ def read_facts(content: bytes) -> tuple[str | None, str | None]:
         reader = PdfReader(BytesIO(content))
     except Exception:  # pypdf raises many types on damaged files; the verifier reports those
         return None, None
-    return _title(reader), _number(reader)
+    recorded, number = _recorded_number(reader)
+    return _title(reader), number if recorded else _number(reader)
 
 
 def _title(reader: PdfReader) -> str | None:
@@ -43,6 +50,18 @@ def _title(reader: PdfReader) -> str | None:
     except Exception:
         return None
     return str(title).strip() or None if title else None
+
+
+def _recorded_number(reader: PdfReader) -> tuple[bool, str | None]:
+    """The number recorded in ``/Keywords``, if it has the 发文字号 form (a keyword could say anything)."""
+    try:
+        metadata = reader.metadata
+        recorded, number = number_from_keywords(str(metadata.get("/Keywords") or "") if metadata else None)
+    except Exception:
+        return False, None
+    if number is not None and _NUMBER_LINE.fullmatch(number) is None:
+        return False, None
+    return recorded, number
 
 
 def _number(reader: PdfReader) -> str | None:
