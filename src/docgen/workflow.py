@@ -17,6 +17,11 @@ from .errors import TemplateError, VerificationError
 from .workdays import DEFAULT, Calendar
 
 ISSUANCE = "issuance"
+#: Voiding (作废, ``voiding.py``): a stage outside every workflow that may end any chain, signed by
+#: one of the agency's ``void_roles`` (listed in the trust bundle), with this decision and a reason.
+VOID = "void"
+VOID_DECISION = "作废"
+VOID_LABEL = "作废"
 _KEYS = {"index", "id", "label", "role", "decisions", "returns"}
 
 
