@@ -84,6 +84,13 @@ class Workflow:
     def stage(self, stage_id: str) -> WorkflowStage | None:
         return next((stage for stage in self.stages if stage.id == stage_id), None)
 
+    def label(self, stage_id: str) -> str:
+        """The stage's label (作废 for a void, which no workflow lists), or its id if unknown."""
+        if stage_id == VOID:
+            return VOID_LABEL
+        stage = self.stage(stage_id)
+        return stage.label if stage else stage_id
+
 
 def load(path: Path) -> Workflow:
     """Read a workflow file; stage indices follow the order of the file."""

@@ -44,8 +44,7 @@ def routes(web: Web) -> APIRouter:
         return catalogue.get(doc.template_id, doc.template_version).workflow
 
     def label_of(doc: StoredDocument, stage_id: str) -> str:
-        stage = workflow_of(doc).stage(stage_id)
-        return stage.label if stage else stage_id
+        return workflow_of(doc).label(stage_id)
 
     def progress(doc: StoredDocument, stages: list[StoredStage]) -> list[dict[str, Any]]:
         """The workflow's stages for the current round: signed, next, or still to come."""

@@ -164,8 +164,7 @@ def routes(web: Web) -> APIRouter:
                                      "opinion": last.opinion, "time": last.time})
 
     def workflow_label(doc: StoredDocument, stage_id: str) -> str:
-        stage = catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
-        return stage.label if stage else stage_id
+        return catalogue.get(doc.template_id, doc.template_version).workflow.label(stage_id)
 
     @router.post("/documents/{document_id}/resubmit", status_code=201)
     def resubmit(request: Request, document_id: str, body: Resubmission,
