@@ -78,6 +78,12 @@ class NumberRegister:
         if issues:
             raise ValidationFailed(issues)
 
+    def place(self, document_id: str) -> tuple[str, int] | None:
+        """The (prefix, year) under which a document holds its number; ``None`` if it holds none."""
+        row = self.storage.db.query_one(
+            "SELECT prefix, year FROM number_reservations WHERE document_id = ?", document_id)
+        return (row["prefix"], row["year"]) if row is not None else None
+
     def entries(self, prefix: str, year: int) -> list[NumberEntry]:
         """Numbers 1 to the highest reserved of ``prefix`` and ``year``, in order."""
         self.check(prefix, year)
