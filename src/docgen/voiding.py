@@ -42,14 +42,18 @@ from .workflow import VOID, VOID_DECISION, VOID_LABEL
 
 #: Longest reason accepted (it is printed on the stamp and in the register).
 MAX_REASON = 500
-#: The stamp's red: strong enough to read over the text, light enough to read the text beneath.
+#: The stamp's red: strong enough to read over the text.
 STAMP_RED = (0xE0, 0x4A, 0x4A)
+#: Most characters of the reason the stamp prints (the whole reason is in the chain and the register).
+STAMP_REASON = 90
 
 
 def void_stamp_docx(reason: str, signer: str, day: str) -> bytes:
-    """One A4 page: 作废 in large red letters, the reason, who voided it and on what day."""
-    return stamp_docx((StampLine(VOID_LABEL, 130, 75), StampLine(f"作废原因：{reason}", 14, 4),
-                       StampLine(f"{signer}　{day}", 12, 2)), STAMP_RED)
+    """One A4 page: the reason, who voided it and on what day in the top margin, where the documents
+    print nothing (so it stays legible), and 作废 in large red letters across the page."""
+    shown = reason if len(reason) <= STAMP_REASON else reason[: STAMP_REASON - 1] + "…"
+    return stamp_docx((StampLine(f"作废原因：{shown}　{signer}　{day}", 10), StampLine(VOID_LABEL, 130, 65)),
+                      STAMP_RED)
 
 
 def check_reason(reason: str | None) -> str:
