@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -156,6 +157,14 @@ def test_void_refusals_store_nothing(api_server: Server, catalogue: Catalogue) -
     again = void(api_server, document_id, {"reason": "再次作废"})
     assert again.status_code == 409 and "已于" in again.json()["detail"] and REASON in again.json()["detail"]
     assert stage_count(api_server, document_id) == 2
+
+
+def test_two_voids_at_once_store_one(api_server: Server, catalogue: Catalogue) -> None:
+    document = issue(api_server, catalogue)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda n: void(api_server, document["id"], {"reason": f"{REASON}（{n}）"}), range(2)))
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    assert stage_count(api_server, document["id"]) == 2
 
 
 def test_voiding_a_table_under_review_ends_its_workflow(api_server: Server, catalogue: Catalogue) -> None:
