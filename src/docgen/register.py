@@ -56,6 +56,11 @@ class NumberEntry:
         return STATUS_LABELS[self.status]
 
 
+def tally(entries: list[NumberEntry]) -> dict[str, int]:
+    """How many numbers of each status, every status named (``issued``, ``void``, ``reserved``, ``free``)."""
+    return {status: sum(1 for e in entries if e.status == status) for status in STATUS_LABELS}
+
+
 class NumberRegister:
     """Reads the register of the agency's 文书编号 series from the reservations table."""
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..chain import VoidMark
 from ..principals import Principal
-from ..register import FREE, ISSUED, RESERVED, VOIDED
+from ..register import tally
 from ..service import Service
 from .deps import principal, service
 from .documents import stage_label
@@ -48,6 +48,5 @@ def number_register(prefix: str = Query(..., max_length=50, description="文书�
     """Every number of ``prefix`` in ``year``: issued, void (with reason, who, when), reserved, free."""
     year = datetime.now(svc.stages.zone).year if year is None else year
     entries = svc.register.entries(prefix, year)
-    counts = {status: sum(1 for e in entries if e.status == status) for status in (ISSUED, VOIDED, RESERVED, FREE)}
     return NumberRegisterBody(prefix=prefix, year=year, numbers=[NumberEntryBody.of(e) for e in entries],
-                              counts=counts)
+                              counts=tally(entries))

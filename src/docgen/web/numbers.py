@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..errors import ValidationFailed
-from ..register import STATUS_LABELS
+from ..register import STATUS_LABELS, tally
 from .context import Web
 
 
@@ -47,8 +47,7 @@ def routes(web: Web) -> APIRouter:
         except ValidationFailed as exc:
             return web.page(request, "numbers.html", status=422, visitor=visitor,
                             **{**context, "errors": {i.pointer.strip("/"): i.message for i in exc.issues}})
-        counts = {status: sum(1 for e in entries if e.status == status) for status in STATUS_LABELS}
-        return web.page(request, "numbers.html", visitor=visitor, **{**context, "entries": entries, "counts": counts,
+        return web.page(request, "numbers.html", visitor=visitor, **{**context, "entries": entries, "counts": tally(entries),
                                                                      "year": str(number)})
 
     return router
