@@ -21,6 +21,7 @@ def test_the_shipped_profile_is_typed_and_still_reads_as_a_mapping() -> None:
     assert agency.calendar.is_working_day(date(2026, 10, 1)) is False  # 国庆节
     assert agency["name"] == agency.name and dict(agency)["review_body"] == agency.review_body
     assert as_agency(agency) is agency
+    assert agency.void_roles == ("director",)  # 作废 by the 局长 unless the profile says otherwise
     with pytest.raises(TypeError):
         agency.profile["name"] = "x"  # type: ignore[index]
 
@@ -34,6 +35,8 @@ def test_the_shipped_profile_is_typed_and_still_reads_as_a_mapping() -> None:
     ({"choices": {"case-review": {"review_type": ["法制审核"]}}}, "choices"),
     ({"cases": "株市监立"}, "cases"),
     ({"calendar": {"holidays": ["2026-02-30"]}}, "2026-02-30"),
+    ({"void_roles": []}, "void_roles"),
+    ({"void_roles": "director"}, "void_roles"),
 ])
 def test_a_bad_entry_stops_the_start_with_file_and_key(tmp_path: Path, change: dict, named: str) -> None:
     profile = {**json.loads(json.dumps(dict(load_agency()))), **change}

@@ -27,6 +27,9 @@ DEFAULT_PROFILE = Path(__file__).resolve().parent / "defaults" / "agency.json"
 OPTIONAL = {"short_name": "", "address": "", "phone": "", "timezone": "Asia/Shanghai",
             "review_body_alternative": "", "seal_image": ""}
 REQUIRED = ("name", "review_body", "court")
+#: Who may void (作废) an issued document when ``void_roles`` is not set: the 局长, who signs the
+#: last stage of the review table. No statute names the role (an internal control, docs/legal-notes.md).
+DEFAULT_VOID_ROLES = ("director",)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Agency(Mapping[str, Any]):
     """The 案件编号 series (``cases``: ``number_prefix``, ``number_format``), prefix under ``case``."""
     choices: Mapping[str, Mapping[str, list[Any]]]
     """Template id → JSON pointer → the values the agency allows there (e.g. 案件审核表 only 法制审核)."""
+    void_roles: tuple[str, ...]
+    """The roles that may void (作废) an issued document (``void_roles``; ``director`` by default)."""
     profile: Mapping[str, Any] = field(repr=False)
     """The profile as written, optional fields filled in: what templates see as ``agency``."""
 
@@ -122,7 +127,7 @@ class Agency(Mapping[str, Any]):
                    review_body_alternative=profile["review_body_alternative"], seal_image=seal, timezone=zone,
                    calendar=Calendar.from_config(profile.get("calendar")),
                    numbering=_numbering(profile.get("numbering")), case_numbering=_case_numbering(profile.get("cases")),
-                   choices=_choices(profile.get("choices")),
+                   choices=_choices(profile.get("choices")), void_roles=_void_roles(profile.get("void_roles")),
                    profile=MappingProxyType(profile))
 
 
@@ -169,3 +174,13 @@ def _choices(choices: Any) -> Mapping[str, Mapping[str, list[Any]]]:
         raise ValueError('choices 应为 {"模板编号": {"/字段指针": ["允许的值", …]}}，如 '
                          '{"case-review": {"/review_type": ["法制审核"]}}')
     return MappingProxyType(choices)
+
+
+def _void_roles(roles: Any) -> tuple[str, ...]:
+    """``void_roles``: a non-empty list of role ids (or absent: ``DEFAULT_VOID_ROLES``)."""
+    if roles is None:
+        return DEFAULT_VOID_ROLES
+    if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r.strip() == r and r
+                                                          for r in roles):
+        raise ValueError('void_roles 应为非空的角色数组，如 ["director"]')
+    return tuple(dict.fromkeys(roles))

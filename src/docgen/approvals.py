@@ -20,6 +20,7 @@ from .principals import Principal
 from .jsontext import canonical_json
 from .storage import StoredDocument, StoredStage
 from .validation import unsafe_text
+from .voiding import refuse_if_void
 from .workdays import DEFAULT, Calendar
 from .workflow import ISSUANCE, WorkflowStage, next_step
 
@@ -119,6 +120,7 @@ class Approver:
     def approve(self, principal: Principal, document_id: str, approval: Approval) -> StoredStage:
         document = self.storage.document(document_id)
         stages = self.storage.stages(document_id)
+        refuse_if_void(document, stages)  # a void ends the chain, whatever stage was due
         step = self.expected(document, stages)
         if step is None:
             raise Conflict("审批流程已经结束，不能再签署")

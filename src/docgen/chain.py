@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Sequence
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -33,7 +33,7 @@ from .jsontext import canonical_json
 from .timefmt import TIME, format_time, parse_time, utc_now  # noqa: F401 - part of this module's interface
 from .errors import VerificationError
 from .pki import Signer
-from .workflow import ISSUANCE
+from .workflow import ISSUANCE, VOID
 
 FORMAT = "docgen-chain/1"
 FIRST_ROUND = 1
@@ -226,6 +226,38 @@ class Manifest:
         if not isinstance(parsed["links"], list) or not parsed["links"]:
             raise VerificationError("链条清单的 links 应为非空数组")
         return cls(tuple(Link.from_dict(item) for item in parsed["links"]))
+
+
+@dataclass(frozen=True)
+class VoidMark:
+    """What a chain ending in a void (作废) link says: the document is void, why, by whom, when.
+
+    Read from the links alone, so the service, the pages and the offline verifier
+    tell it the same way.
+    """
+
+    reason: str
+    """The reason, the void link's ``opinion``."""
+    signer: str
+    """Who voided it (``signer_name``)."""
+    principal_id: str
+    role: str
+    """The role the void was signed in (one of the agency's ``void_roles``)."""
+    time: str
+    """When (the link's ``time``, RFC 3339 UTC)."""
+    index: int
+    """The void link's index: the last of the chain."""
+
+    @classmethod
+    def of(cls, links: Sequence[Link]) -> "VoidMark | None":
+        """The mark of a chain whose last link is a void stage; ``None`` otherwise."""
+        if not links or links[-1].stage != VOID:
+            return None
+        last = links[-1]
+        return cls(last.opinion or "", last.signer_name, last.principal_id, last.role, last.time, last.index)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 # --------------------------------------------------------------------------- building a chain

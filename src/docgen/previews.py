@@ -14,7 +14,6 @@ under the pages' Content-Security-Policy.
 from __future__ import annotations
 
 import base64
-import io
 import subprocess
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import ConversionFailed
 from .issuance import Issuer
 from .rendering import RenderContext, render_docx
+from .stamping import StampLine, stamp_docx, stamp_pages
 
 PDF = "application/pdf"
 PREVIEW_SEQ = "预览"
@@ -79,47 +79,12 @@ class Previewer:
             return self._overlay
 
     def watermarked(self, pdf: bytes) -> bytes:
-        from pypdf import PdfReader, PdfWriter, Transformation
-
-        stamp = PdfReader(io.BytesIO(self.overlay())).pages[0]
-        sw, sh = float(stamp.mediabox.width), float(stamp.mediabox.height)
-        writer = PdfWriter(clone_from=io.BytesIO(pdf))
-        for page in writer.pages:
-            w, h = float(page.mediabox.width), float(page.mediabox.height)
-            scale = min(w / sw, h / sh)
-            move = Transformation().scale(scale).translate((w - sw * scale) / 2, (h - sh * scale) / 2)
-            page.merge_transformed_page(stamp, move, over=False)  # beneath the text: it stays readable
-        writer.add_metadata({"/Title": "预览（未签发）"})
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+        return stamp_pages(pdf, self.overlay(), over=False, title="预览（未签发）")  # beneath: the text stays readable
 
 
 def watermark_docx() -> bytes:
     """A DOCX of one A4 page: 预览 in large light grey letters mid-page, and what it means below."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt, RGBColor
-
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(20))
-    for text, size, before in ((WATERMARK, 150, 70), (WATERMARK_NOTE, 22, 0)):
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.space_before = Mm(before)
-        run = paragraph.add_run(text)
-        run.font.size = Pt(size)
-        run.font.bold = True
-        run.font.color.rgb = RGBColor(0xF3, 0xC9, 0xC9)
-        run.font.name = "Noto Sans CJK SC"
-        run._element.rPr.rFonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia",
-                                    "Noto Sans CJK SC")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return stamp_docx((StampLine(WATERMARK, 150, 70), StampLine(WATERMARK_NOTE, 22)), (0xF3, 0xC9, 0xC9))
 
 
 def page_images(pdf: bytes, dpi: int = IMAGE_DPI) -> list[bytes]:

@@ -25,6 +25,8 @@ from .storage import Storage
 from .trust import TrustBundle
 from .verify import VerificationReport
 from .verify_job import verify_files
+from .voiding import Voider
+from .register import NumberRegister
 
 
 def authority(settings: Settings, create: bool = False) -> Authority:
@@ -105,6 +107,16 @@ class Service:
         return Approver(self.catalogue, self.stages, self.settings.calendar)
 
     @cached_property
+    def voider(self) -> Voider:
+        """Voiding (作废) by the agency's ``void_roles``: a signed stage that ends the chain."""
+        return Voider(self.stages, self.stages.agency.void_roles)
+
+    @cached_property
+    def register(self) -> NumberRegister:
+        """The 文书编号 register: what became of every number of a prefix and year."""
+        return NumberRegister(self.storage, self.stages.agency.numbering)
+
+    @cached_property
     def principals(self) -> Principals:
         return Principals(self.storage.db, self.authority)
 
@@ -129,4 +141,4 @@ class Service:
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""
-        return TrustBundle.build(self.authority, self.catalogue.workflows())
+        return TrustBundle.build(self.authority, self.catalogue.workflows(), void_roles=self.stages.agency.void_roles)

@@ -1,6 +1,6 @@
 """One way to issue a file: render → convert → seal → store, the waist every signed file passes.
 
-A document's issuance (stage 0) and each approval stage go through ``Stages``;
+A document's issuance (stage 0), each approval stage and its voiding (作废) go through ``Stages``;
 so will case volumes and public renditions. It knows nothing of numbering,
 workflows or cases: it is given the data, the number to print, the signer, the
 opinions to show and how to extend the chain, and gives back the signed bytes,
@@ -22,6 +22,7 @@ from .rendering import RenderContext, render_docx
 from .agency import as_agency
 from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
+from .stamping import stamp_pages
 from .storage import Storage, StoredStage
 
 @dataclass(frozen=True)
@@ -117,6 +118,20 @@ class Stages:
         last = manifest.last
         stage = release.workflow.stage(last.stage)
         reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
+        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
+                          manifest)
+
+    def stamped(self, previous_pdf: bytes, previous: Link, docx: bytes, stamp: bytes, signer: Signer,
+                make_manifest: Callable[[bytes], Manifest], reason: str) -> StageBytes:
+        """A stage whose page is the previous stage's page, exactly as signed, with ``stamp`` (a DOCX
+        of one page, e.g. 作废 and its reason) over it; then sealed like any stage.
+
+        The previous content (the first ``content_length`` bytes of its stage file) is not
+        typeset again, so the stamped page is the very page that was issued. ``docx`` is kept
+        as the stage's DOCX (the document's own: the stamp exists on the PDF only).
+        """
+        content = stamp_pages(previous_pdf[: previous.content_length], self.converter.convert(stamp), over=True)
+        manifest = make_manifest(content)
         return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
                           manifest)
 

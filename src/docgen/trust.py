@@ -4,7 +4,8 @@ One JSON file (``docgen-trust/1``) per installation: the agency's root
 certificate, every signer certificate the root ever issued (with the principal
 id, name and roles the certificate itself carries), and the workflow of each
 template version (which stage follows which, who may sign it, which decisions
-exist and which of them return the document for resubmission).
+exist and which of them return the document for resubmission), and the roles
+that may void (作废) a document.
 
 The bundle is the trust anchor: whoever hands it to the archive must hand it
 over authentically (printed fingerprint of the root, a deposit outside the
@@ -61,11 +62,14 @@ class TrustBundle:
     root_certificate: x509.Certificate = field(repr=False)
     signers: tuple[TrustedSigner, ...]
     workflows: Mapping[str, tuple[WorkflowStage, ...]]
+    void_roles: tuple[str, ...] = ()
+    """The roles that may void (作废) a document (the agency's ``void_roles`` when the bundle was
+    exported); a void link in another role does not conform. Absent from older bundles: none."""
     format: str = FORMAT
 
     @classmethod
     def build(cls, authority: Authority, workflows: Mapping[str, Sequence[WorkflowStage]],
-              signers: Iterable[Identity] | None = None) -> "TrustBundle":
+              signers: Iterable[Identity] | None = None, void_roles: Iterable[str] = ()) -> "TrustBundle":
         """A bundle for ``authority``; ``signers`` defaults to every certificate it ever issued."""
         chosen = authority.identities() if signers is None else list(signers)
         unique: dict[str, TrustedSigner] = {}
@@ -75,7 +79,7 @@ class TrustBundle:
                 identity.certificate_sha256)
         flows = {key: tuple(stages) for key, stages in workflows.items()}
         bundle = cls(authority.installation_id, authority.agency, authority.root_certificate,
-                     tuple(unique.values()), flows)
+                     tuple(unique.values()), flows, tuple(void_roles))
         return cls.from_json(bundle.to_json())  # the same checks a reader of the file gets
 
     def to_json(self) -> bytes:
@@ -87,6 +91,7 @@ class TrustBundle:
             "root_certificate_sha256": certificate_sha256(self.root_certificate),
             "signers": [signer.to_dict() for signer in self.signers],
             "workflows": {key: [stage.to_dict() for stage in stages] for key, stages in self.workflows.items()},
+            "void_roles": list(self.void_roles),
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -114,7 +119,10 @@ class TrustBundle:
         if not isinstance(workflows, dict):
             raise VerificationError("信任包的 workflows 应为对象")
         flows = {key: _workflow(key, stages) for key, stages in workflows.items()}
-        return cls(raw["installation_id"], raw["agency"], root, parsed, flows)
+        void_roles = raw.get("void_roles", [])
+        if not isinstance(void_roles, list) or not all(isinstance(r, str) and r for r in void_roles):
+            raise VerificationError("信任包的 void_roles 应为角色字符串数组")
+        return cls(raw["installation_id"], raw["agency"], root, parsed, flows, tuple(void_roles))
 
     # -- lookups used by the verifier
 

@@ -17,6 +17,11 @@ from .errors import TemplateError, VerificationError
 from .workdays import DEFAULT, Calendar
 
 ISSUANCE = "issuance"
+#: Voiding (作废, ``voiding.py``): a stage outside every workflow that may end any chain, signed by
+#: one of the agency's ``void_roles`` (listed in the trust bundle), with this decision and a reason.
+VOID = "void"
+VOID_DECISION = "作废"
+VOID_LABEL = "作废"
 _KEYS = {"index", "id", "label", "role", "decisions", "returns"}
 
 
@@ -78,6 +83,13 @@ class Workflow:
 
     def stage(self, stage_id: str) -> WorkflowStage | None:
         return next((stage for stage in self.stages if stage.id == stage_id), None)
+
+    def label(self, stage_id: str) -> str:
+        """The stage's label (作废 for a void, which no workflow lists), or its id if unknown."""
+        if stage_id == VOID:
+            return VOID_LABEL
+        stage = self.stage(stage_id)
+        return stage.label if stage else stage_id
 
 
 def load(path: Path) -> Workflow:

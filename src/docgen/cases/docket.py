@@ -78,8 +78,7 @@ class Docket:
             for stage in stages:
                 if stage.stage == ISSUANCE and stage.link.round == 1:
                     continue  # the document_issued event says it
-                step = workflow.stage(stage.stage)
-                label = step.label if step else stage.stage
+                label = workflow.label(stage.stage)  # 作废 for a void
                 entries.append(Entry(stage.link.time, "stage", stage.link.principal_id,
                                      f"{doc.title}：{label}（{stage.link.signer_name}）{stage.link.decision or ''}",
                                      {"document_id": doc.id, "index": stage.idx, "stage": stage.stage,

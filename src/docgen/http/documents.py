@@ -41,8 +41,7 @@ def idempotency_key_of(value: str | None) -> str | None:
 
 
 def stage_label(svc: Service, doc: StoredDocument, stage_id: str) -> str:
-    stage = svc.catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
-    return stage.label if stage else stage_id
+    return svc.catalogue.get(doc.template_id, doc.template_version).workflow.label(stage_id)
 
 
 def stage_bodies(svc: Service, doc: StoredDocument, stages: list[StoredStage]) -> list[StageBody]:

@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..catalogue import Template, TemplateVersion
+from ..chain import VoidMark
+from ..register import NumberEntry
 from ..storage import StoredDocument, StoredStage
 from ..workflow import WorkflowStage
 
@@ -114,6 +116,21 @@ class StageBody(BaseModel):
                    links={"pdf": f"/v1/documents/{document_id}/stages/{link.index}/pdf"})
 
 
+class VoidStatus(BaseModel):
+    """A document's void (作废): the last stage of its chain, with its reason."""
+
+    reason: str = Field(description="作废原因")
+    signer: str = Field(description="作废人")
+    principal_id: str
+    role: str = Field(description="作废人签署时的角色（机关配置 void_roles 之一）")
+    time: str = Field(description="作废时间（RFC 3339 UTC）")
+    index: int = Field(description="作废环节的序号（链条最后一环）")
+
+    @classmethod
+    def of(cls, mark: VoidMark | None) -> "VoidStatus | None":
+        return None if mark is None else cls(**mark.to_dict())
+
+
 class DocumentBody(BaseModel):
     """An issued document: its record and the hashes of its latest stage."""
 
@@ -130,6 +147,7 @@ class DocumentBody(BaseModel):
     created_by: str
     stage_count: int
     review_due: dict[str, str] | None = Field(description="法制审核期限（开始、到期、延长后期限）")
+    void: VoidStatus | None = Field(default=None, description="已作废时：作废原因、作废人、时间；未作废为 null")
     links: dict[str, str]
 
     @classmethod
@@ -140,9 +158,9 @@ class DocumentBody(BaseModel):
                    doc_number=doc.doc_number, sha256=latest.pdf_sha256, docx_sha256=latest.docx_sha256,
                    payload_sha256=latest.payload_sha256, template_sha256=doc.template_sha256,
                    created_at=doc.created_at, created_by=doc.created_by, stage_count=len(stages),
-                   review_due=doc.review_due,
+                   review_due=doc.review_due, void=VoidStatus.of(VoidMark.of([s.link for s in stages])),
                    links={"self": base, "pdf": f"{base}/pdf", "docx": f"{base}/docx", "stages": f"{base}/stages",
-                          "approvals": f"{base}/approvals"})
+                          "approvals": f"{base}/approvals", "void": f"{base}/void"})
 
 
 class NextStage(BaseModel):
@@ -166,6 +184,49 @@ class DocumentDetail(DocumentBody):
     data: Any = Field(description="最新环节的案件数据")
     stages: list[StageBody]
     next_stage: NextStage | None
+
+
+class VoidBody(BaseModel):
+    """A document just voided: the void and the signed stage that records it."""
+
+    document_id: str
+    doc_number: str | None = Field(description="文书编号；不编号的文书为 null")
+    title: str
+    void: VoidStatus
+    stage: StageBody = Field(description="作废环节：前一环节的页面加盖“作废”印记，签名并接入同一链条")
+
+
+class NumberEntryBody(BaseModel):
+    """One 文书编号 of the register and what became of it."""
+
+    seq: int
+    number: str = Field(description="文书编号，如 株市监处罚〔2026〕3号")
+    status: str = Field(description="issued（已签发）、void（已作废）、reserved（预留，签发中）或 free（空号，待补位）")
+    label: str = Field(description="状态的中文名称")
+    document_id: str | None
+    title: str | None
+    template: str | None
+    issued_at: str | None
+    reserved_at: str | None
+    void: VoidStatus | None
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, entry: NumberEntry) -> "NumberEntryBody":
+        links = {"document": f"/v1/documents/{entry.document_id}"} if entry.document_id else {}
+        return cls(seq=entry.seq, number=entry.number, status=entry.status, label=entry.label,
+                   document_id=entry.document_id, title=entry.title, template=entry.template,
+                   issued_at=entry.issued_at, reserved_at=entry.reserved_at, void=VoidStatus.of(entry.void),
+                   links=links)
+
+
+class NumberRegisterBody(BaseModel):
+    """Every 文书编号 of one prefix and year, from 1 to the highest reserved, in order."""
+
+    prefix: str
+    year: int
+    numbers: list[NumberEntryBody]
+    counts: dict[str, int] = Field(description="各状态的编号数：issued、void、reserved、free")
 
 
 class VerifyReport(BaseModel):

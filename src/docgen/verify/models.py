@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..chain import VoidMark
+
 
 class Aspect(StrEnum):
     """Which question a failure answers ``no`` to."""
@@ -273,6 +275,16 @@ class VerificationReport:
     content (e.g. 株市监处罚〔2026〕1号). The chain does not record it as a field, so it is
     read, not verified: ``None`` when no line of the form 字〔年〕号 heads the page (an
     instrument without a number, or a page whose text cannot be extracted)."""
+    void: VoidMark | None = None
+    """The void (作废) the latest file's chain ends in — reason, who, role, when — or ``None``.
+    Whether that link is genuine is what *intact*, *trusted* and *conforms* answer."""
+
+    @property
+    def void_line(self) -> str | None:
+        """The void in one plain line (``已作废：原因（周局长，2026-12-03T09:00:00Z）``), or ``None``."""
+        if self.void is None:
+            return None
+        return f"已作废：{self.void.reason}（{self.void.signer}，{self.void.time}）"
 
     @property
     def codes(self) -> set[str]:
@@ -306,15 +318,18 @@ class VerificationReport:
         """A textual but machine-parsable verdict, in the manner of pyHanko's
         ``SignatureStatus.summary()``: ``INVALID`` when the files are not intact, else
         ``INTACT:`` and the answers to the other questions — ``TRUSTED``/``UNTRUSTED``,
-        ``CONFORMS``/``NONCONFORMING``, ``FINISHED``/``UNFINISHED`` (the workflow), and
-        ``COMPLETE``/``INCOMPLETE`` when completeness was asked for.
-        E.g. ``INTACT:TRUSTED,CONFORMS,UNFINISHED``."""
+        ``CONFORMS``/``NONCONFORMING``, ``FINISHED``/``UNFINISHED`` (the workflow; a void
+        ends it), ``COMPLETE``/``INCOMPLETE`` when completeness was asked for, and ``VOID`` last
+        when the chain ends in a void (作废). E.g. ``INTACT:TRUSTED,CONFORMS,UNFINISHED``,
+        ``INTACT:TRUSTED,CONFORMS,FINISHED,VOID``."""
         if not self.intact:
             return "INVALID"
         fields = ["TRUSTED" if self.trusted else "UNTRUSTED", "CONFORMS" if self.conforms else "NONCONFORMING",
                   "FINISHED" if self.complete else "UNFINISHED"]
         if self.completeness_checked:
             fields.append("COMPLETE" if self.completeness else "INCOMPLETE")
+        if self.void is not None:
+            fields.append("VOID")
         return "INTACT:" + delimiter.join(fields)
 
     def status(self) -> dict[str, Any]:
@@ -331,6 +346,7 @@ class VerificationReport:
             "complete": self.complete, "completeness": self.completeness,
             "document": {"id": self.document_id, "number": self.document_number, "title": self.template_title,
                          "template": self.template, "template_version": self.template_version},
+            "void": None if self.void is None else {**self.void.to_dict(), "summary": self.void_line},
             "final_index": self.final_index, "stage_count": len(self.stages),
             "stages_given_as_files": self.given_stages, "stages_checked_through_links": self.linked_stages,
             "failures": by_aspect,
@@ -361,7 +377,9 @@ class VerificationReport:
                 checks.append((Aspect.COMPLETE, bool(self.completeness)))
             lines.append("核验项：" + "；".join(f"{aspect.label} {'✓' if passed else '✗'}" for aspect, passed in checks))
             sound = self.intact and self.trusted and self.conforms
-            lines.append("审批流程：" + (("已完成" if self.complete else "尚未完成") if sound
+            if self.void is not None:
+                lines.append(f"效力：{self.void_line}" if sound else f"效力：链条记录{self.void_line}，但验证未通过，无法确认")
+            lines.append("审批流程：" + (("已作废" if self.void else "已完成" if self.complete else "尚未完成") if sound
                                         else "验证未通过，无法确认"))
             linked = self.linked_stages
             if linked and self.stages:

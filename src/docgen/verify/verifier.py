@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from ..chain import Link, Manifest, verify_link_signature
+from ..chain import Link, Manifest, VoidMark, verify_link_signature
 from ..errors import VerificationError
 from ..pki import issued_by
 from ..sealing import manifest_bytes
@@ -138,7 +138,8 @@ def _report(inspected: Sequence[_Inspected], belonging: Sequence[_Inspected], fi
         final_index=links[-1].index if links else None, stages=stages, files=files, failures=failures,
         template_version=first.template_version if first else None,
         complete=intact and trusted and conforms and policy.is_complete(links), intact=intact, trusted=trusted, conforms=conforms,
-        completeness_checked=require_complete, template_title=title, document_number=number)
+        completeness_checked=require_complete, template_title=title, document_number=number,
+        void=VoidMark.of(links))
 
 
 def _unique_names(files: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:

@@ -9,11 +9,12 @@ the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
 |---|---|
 | ``/`` | the catalogue, grouped by stage of a case (``templates/groups.json``) |
 | ``/forms/{id}`` | the e-form built from the version's JSON Schema; POST issues the document |
-| ``/documents/{id}`` | 文书编号, version, every stage, review due date; stage PDFs |
+| ``/documents/{id}`` | 文书编号, version, every stage, review due date; stage PDFs; the 作废 stamp, or the void form |
 | ``/inbox`` | documents waiting for one of the signed-in principal's stages (待我审批) |
 | ``/inbox/sent``, ``/inbox/done`` | what the principal sent (我送审的), what they signed (已办) |
 | ``/drafts`` | the principal's e-form drafts, kept on the server |
 | ``/login``, ``/logout`` | token sign-in (HttpOnly, SameSite=Strict cookie) |
+| ``/numbers`` | the 文书编号 register: every number of a prefix and year, issued, void (with reason) or reserved |
 | ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
 | ``/cases``, ``/cases/{id}`` | the case list with search; one case: deadlines, timeline, documents, media, volume |
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..service import Service
-from . import cases, documents, drafts, eform, home, signin, verify, worklists
+from . import cases, documents, drafts, eform, home, numbers, signin, verify, worklists
 from .context import STATIC_DIR, Web, environment
 from .session import Sessions, derive_secret
 
@@ -39,6 +40,6 @@ def router(service: Service, web: Web | None = None) -> APIRouter:
     """Every page of the site, bound to one installation's service."""
     web = web or site(service)
     combined = APIRouter(include_in_schema=False)
-    for module in (home, eform, documents, cases, worklists, drafts, signin, verify):
+    for module in (home, eform, documents, cases, worklists, drafts, numbers, signin, verify):
         combined.include_router(module.routes(web))
     return combined

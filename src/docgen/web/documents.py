@@ -2,7 +2,10 @@
 
 Approving posts through ``Approver.approve``, the very method behind
 ``POST /v1/documents/{id}/approvals``: order, role, decision and reason
-checks, the 409 of a concurrent signature, all come from there.
+checks, the 409 of a concurrent signature, all come from there. Voiding (作废)
+posts through ``Voider.void`` likewise, after a confirmation box naming the
+document; a void document shows a 作废 stamp with its reason, and its files
+stay downloadable.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..http.downloads import DOCX, PDF, document_filename, download
 from ..approvals import Approval, Pending
-from ..errors import DocgenError, NotFound, Unauthorized, ValidationFailed
+from ..chain import VoidMark
+from ..errors import DocgenError, Issue, NotFound, Unauthorized, ValidationFailed
+from ..voiding import check_reason
 from ..storage import StoredDocument, StoredStage
 from ..workflow import ISSUANCE, Workflow, WorkflowStage
 from .context import Web, safe_next
@@ -38,14 +43,13 @@ def stage_row(document_id: str, stage: StoredStage, label: str) -> dict[str, Any
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     service = web.service
-    storage, approver, catalogue = service.storage, service.approver, service.catalogue
+    storage, approver, catalogue, voider = service.storage, service.approver, service.catalogue, service.voider
 
     def workflow_of(doc: StoredDocument) -> Workflow:
         return catalogue.get(doc.template_id, doc.template_version).workflow
 
     def label_of(doc: StoredDocument, stage_id: str) -> str:
-        stage = workflow_of(doc).stage(stage_id)
-        return stage.label if stage else stage_id
+        return workflow_of(doc).label(stage_id)
 
     def progress(doc: StoredDocument, stages: list[StoredStage]) -> list[dict[str, Any]]:
         """The workflow's stages for the current round: signed, next, or still to come."""
@@ -101,12 +105,17 @@ def routes(web: Web) -> APIRouter:
         flow = workflow_of(doc)
         step = approver.expected(doc, stages)
         form = approval_form(*step) if step and visitor.has(step[0].role) else None
+        void = VoidMark.of([s.link for s in stages])
+        may_void = void is None and visitor.principal is not None and voider.may_void(visitor.principal)
         return web.page(request, "document.html", status=status, visitor=visitor, doc=doc,
+                        void=void, may_void=may_void, void_roles=voider.void_roles,
+                        register=service.register.place(doc.id),
                         stages=[stage_row(doc.id, s, label_of(doc, s.stage)) for s in stages],
                         content=content(doc, stages), due=due_state(doc, stages),
                         step=approval_form(*step) if step else None, form=form, single=len(flow.stages) == 1,
                         progress=progress(doc, stages), signed=signed_notice(request.query_params.get("signed")),
-                        **{"values": {}, "errors": {}, "banner": None, **extra})
+                        **{"values": {}, "errors": {}, "banner": None, "void_values": {}, "void_errors": {},
+                           "void_banner": None, **extra})
 
     @router.get("/documents/{document_id}", response_class=HTMLResponse)
     def document_view(request: Request, document_id: str) -> Response:
@@ -173,11 +182,48 @@ def routes(web: Web) -> APIRouter:
         return RedirectResponse(f"{target}{separator}signed={document_id}:{signed.link.index}", status_code=303)
 
     def render_failure(request: Request, document_id: str, status: int, values: dict[str, str],
-                       errors: dict[str, str], banner: str) -> HTMLResponse:
+                       errors: dict[str, str], banner: str, prefix: str = "") -> HTMLResponse:
+        """The document page again with the form's values and errors (``prefix`` ``void_`` for the void form)."""
         try:
-            return document_page(request, document_id, status=status, values=values, errors=errors, banner=banner)
+            return document_page(request, document_id, status=status, **{f"{prefix}values": values,
+                                 f"{prefix}errors": errors, f"{prefix}banner": banner})
         except DocgenError as exc:
             return web.error(request, exc)
+
+    @router.get("/documents/{document_id}/void")
+    def void_revisited(document_id: str) -> Response:
+        return RedirectResponse(f"/documents/{document_id}#void", status_code=303)
+
+    @router.post("/documents/{document_id}/void", response_class=HTMLResponse)
+    def void(request: Request, document_id: str, reason: str = Form(""), confirm: str = Form(""),
+             csrf_token: str = Form("")) -> Response:
+        """作废 through ``Voider.void``, the method behind ``POST /v1/documents/{id}/void``, once the
+        officer has ticked the confirmation naming the document."""
+        values = {"reason": reason, "confirm": confirm}
+        try:
+            principal = web.sessions.require(request)
+            web.sessions.check(request, csrf_token)
+            storage.document(document_id)  # 404, then 403, before anything is said about the form
+            voider.role_of(principal)
+            issues = [] if confirm == "yes" else [Issue("/confirm", "请勾选确认：作废后不可撤销")]
+            try:
+                check_reason(reason)
+            except ValidationFailed as exc:
+                issues = exc.issues + issues
+            if issues:
+                raise ValidationFailed(issues)
+            voider.void(principal, document_id, reason)
+        except Unauthorized:
+            return web.to_login(request, f"/documents/{document_id}")
+        except ValidationFailed as exc:
+            errors = {issue.pointer.strip("/"): issue.message for issue in exc.issues}
+            return render_failure(request, document_id, 422, values, errors,
+                                  f"作废未成功：{'；'.join(issue.message for issue in exc.issues)}。", "void_")
+        except NotFound as exc:
+            return web.error(request, exc)
+        except DocgenError as exc:
+            return render_failure(request, document_id, exc.status, values, {}, f"作废未成功：{exc.detail}", "void_")
+        return RedirectResponse(f"/documents/{document_id}?voided=1#void-banner", status_code=303)
 
     @router.get("/inbox", response_class=HTMLResponse)
     def inbox(request: Request) -> Response:

@@ -43,6 +43,7 @@ from ..problems import problem
 from ..jsontext import canonical_json
 from ..storage import StoredDocument, StoredStage, sha256
 from ..workflow import ISSUANCE, WorkflowStage
+from ..voiding import refuse_if_void
 from . import labels
 from .context import Web
 from .schema_form import resolved
@@ -131,6 +132,7 @@ def routes(web: Web) -> APIRouter:
     def returned(document_id: str) -> tuple[StoredDocument, list[StoredStage], WorkflowStage, int]:
         """A document waiting for its resubmission: the document, its stages, that stage and the new round."""
         doc, stages = storage.document(document_id), storage.stages(document_id)
+        refuse_if_void(doc, stages)  # a void table is never resubmitted: say why
         step = approver.expected(doc, stages)
         if step is None or step[0].id != ISSUANCE:
             raise Conflict(f"文书 {doc.doc_number or doc.id} 当前不在退回待重新送审状态")
@@ -164,8 +166,7 @@ def routes(web: Web) -> APIRouter:
                                      "opinion": last.opinion, "time": last.time})
 
     def workflow_label(doc: StoredDocument, stage_id: str) -> str:
-        stage = catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
-        return stage.label if stage else stage_id
+        return catalogue.get(doc.template_id, doc.template_version).workflow.label(stage_id)
 
     @router.post("/documents/{document_id}/resubmit", status_code=201)
     def resubmit(request: Request, document_id: str, body: Resubmission,

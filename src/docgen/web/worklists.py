@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..storage import StoredDocument
+from ..workflow import VOID
 from .context import Web
 
 LIMIT = 200
@@ -28,6 +29,8 @@ def routes(web: Web) -> APIRouter:
         flow = catalogue.get(doc.template_id, doc.template_version).workflow
         step = approver.expected(doc, stages)
         last = stages[-1].link
+        if last.stage == VOID:
+            return {"text": f"已作废：{last.opinion}", "state": "void", "round": last.round, "count": len(stages)}
         if step is None:
             text = "已签发" if len(flow.stages) == 1 else "审批流程已完成"
             return {"text": text, "state": "done", "round": last.round, "count": len(stages)}
@@ -37,8 +40,7 @@ def routes(web: Web) -> APIRouter:
         return {"text": text, "state": "returned" if returned else "waiting", "round": round_, "count": len(stages)}
 
     def label(doc: StoredDocument, stage_id: str) -> str:
-        stage = catalogue.get(doc.template_id, doc.template_version).workflow.stage(stage_id)
-        return stage.label if stage else stage_id
+        return catalogue.get(doc.template_id, doc.template_version).workflow.label(stage_id)
 
     @router.get("/inbox/sent", response_class=HTMLResponse)
     def sent(request: Request) -> Response:
