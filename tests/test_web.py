@@ -678,7 +678,9 @@ def test_a_returned_table_is_corrected_in_the_eform_and_resubmitted(page: Page, 
     screenshot(page, "resubmit-server-error")
 
     # A correction survives a reload as this document's draft, not the blank form's.
-    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")) as saved:
+    # The save that carries this edit: one started by an earlier edit may still be answering.
+    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")
+                              and "（已补充调查）" in (r.request.post_data or "")) as saved:
         page.get_by_label("事由").fill(example["subject"] + "（已补充调查）")
     assert saved.value.ok
     expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)

@@ -150,7 +150,9 @@ def test_a_draft_is_kept_on_the_server_resumed_elsewhere_and_sign_out_leaves_no_
     party = field(page, "/party")
     party.get_by_label("法人或其他组织").check()
     party.get_by_label("当事人名称").fill("株洲市某某食品有限公司")
-    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")) as saved:
+    # The save that carries this edit: one started by an earlier edit may still be answering.
+    with page.expect_response(lambda r: "/drafts" in r.url and r.request.method in ("POST", "PUT")
+                              and PARTY_ID in (r.request.post_data or "")) as saved:
         party.get_by_label("身份证（其他有效证件）号码").fill(PARTY_ID)
     assert saved.value.ok
     expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)
