@@ -95,10 +95,11 @@ class Service:
 
     @cached_property
     def log(self) -> Log:
-        """The transparency log: its origin (``DOCGEN_LOG_ORIGIN`` or ``docgen/<installation id>``) is
-        also its key's name; the key lives with the agency's signing material (``pki/log.key.pem``)."""
+        """The transparency log: its origin (``DOCGEN_LOG_ORIGIN``, else the one it already signed
+        checkpoints under, else ``docgen/<installation id>``) is also its key's name; the key lives
+        with the agency's signing material (``pki/log.key.pem``)."""
         settings = self.settings.log
-        origin = settings.origin or f"docgen/{self.authority.installation_id}"
+        origin = settings.origin or Log.signed_origin(self.storage.db) or f"docgen/{self.authority.installation_id}"
         try:
             witnesses = tuple(note.VerifierKey.parse(vkey) for vkey in settings.witnesses)
         except note.NoteError as exc:

@@ -98,6 +98,13 @@ class Log:
     def vkey(self) -> VerifierKey:
         return self.key.verifier()
 
+    @staticmethod
+    def signed_origin(db: Database) -> str | None:
+        """The origin of the latest checkpoint already signed: a log keeps its name for life, so commands
+        run without ``DOCGEN_LOG_ORIGIN`` (export, audit) still speak of the same log."""
+        row = db.connection().execute("SELECT note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+        return Checkpoint.parse_text(Note.parse(row[0]).text).origin if row else None
+
     # -- appending (inside the issuing transaction)
 
     def append(self, conn: sqlite3.Connection, leaf: Leaf) -> int:
