@@ -132,6 +132,14 @@ def _check_hashes(*hashes: bytes) -> None:
         raise ProofError("哈希长度应为 32 字节")
 
 
+def _right_edge(fn: int, sn: int) -> tuple[int, int]:
+    """RFC 9162 §2.1.3.2 step 4.b.ii (and §2.1.4.2 6.b.ii): on the right edge, climb while ``fn`` is even."""
+    while fn and not fn & 1:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
+
+
 def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], expected_root: bytes) -> None:
     """RFC 9162 §2.1.3.2; raises ``ProofError`` unless ``leaf`` is at ``index`` of the tree with that root."""
     if not 0 <= index < size:
@@ -143,10 +151,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], 
             raise ProofError("包含证明比树高更长")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _right_edge(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -190,10 +195,7 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _right_edge(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1
