@@ -20,6 +20,7 @@ from ..tlog.log import b64
 from ..tlog.tiles import TileError, TilePath
 from ..errors import NotFound, PayloadTooLarge
 from .deps import service
+from .models import problems
 from .routing import StrictJSONRoute
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["透明日志"])
@@ -92,7 +93,7 @@ def tile(path: str, svc: Service = Depends(service)) -> Response:
     return Response(svc.log.tile(parsed), media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
-@router.post("/log/cosignature", response_model=Cosigned,
+@router.post("/log/cosignature", response_model=Cosigned, responses=problems(403, 409),
              openapi_extra={"requestBody": {"content": {TEXT: {"schema": {"type": "string"}}}, "required": True,
                                             "description": "本日志签署的检查点，加上见证方的联署行"}})
 async def cosignature(request: Request, svc: Service = Depends(service)) -> Cosigned:
