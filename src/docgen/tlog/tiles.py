@@ -63,7 +63,7 @@ class TilePath:
         if len(groups) > 1 and groups[0] == "000":
             raise TileError(f"瓦片序号有多余的前导零：{path!r}")
         size = int(width) if width else WIDTH
-        if size >= WIDTH:
+        if width and size >= WIDTH:
             raise TileError(f"部分瓦片的宽度应在 1 到 255 之间：{width}")
         return cls(level, int("".join(groups)), size)
 
