@@ -163,13 +163,12 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, VerificationError, note.NoteError, TileError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
         return 2
-    if logged is not None:
+    ok = True
+    if logged is not None:  # the log's answer first (one JSON document of its own), then the signatures'
         print(json.dumps({"log": logged.to_dict()}, ensure_ascii=False, indent=2) if args.json else logged.describe())
-        if not logged.ok:
-            return 1
+        ok = logged.ok
     volumes = [(name, data) for name, data in files if is_volume(data)]  # archive volumes verify on their own
     files = [(name, data) for name, data in files if not is_volume(data)]
-    ok = True
     for name, data in volumes:
         bound = verify_volume(name, data, trust)
         ok = ok and bound.ok
