@@ -67,6 +67,9 @@ def test_a_forged_cosignature_rejects_the_note() -> None:
     (lambda s: s.replace("docgen.example/log\n5", "docgen.example/log\n\n5"), "树大小"),
     (lambda s: s + "\x01", "控制字符"),
     (lambda s: s.replace("docgen.example/log\n5", "other.example/log\n5"), "来自"),
+    (lambda s: s + "\u2014 supervisor.example/w1 not*base64\n", "base64"),  # a malformed cosignature line
+    (lambda s: s + "\u2014 supervisor.example/w1 AAAA\n", "太短"),
+    (lambda s: s + "\u2014 supervisor example/w1 AAAAAAAA\n", "签名行应为"),
 ])
 def test_malformed_checkpoints_are_refused(mangle, message) -> None:
     with pytest.raises(NoteError, match=message):
