@@ -28,6 +28,7 @@ from pypdf import PdfReader
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from serving import Server  # noqa: E402  (the same real server the tests use)
 from docgen.catalogue import Catalogue  # noqa: E402
@@ -36,6 +37,7 @@ from docgen.conversion import ConverterPool  # noqa: E402
 from docgen.rendering import RenderContext, render_docx  # noqa: E402
 from docgen.trust import TrustBundle  # noqa: E402
 from docgen.verify import verify  # noqa: E402
+from tlog_bench import bench_log  # noqa: E402
 
 TEMPLATE = "penalty-decision"
 
@@ -198,6 +200,21 @@ def bench_cold(docx: bytes, count: int, work: Path) -> dict[str, float]:
     return run(convert, count, 1)
 
 
+def bench_fake_issuance(data: dict, count: int, work: Path) -> dict[str, float]:
+    """Issuance with the fake converter (sealing, storing, logging, no LibreOffice): the smallest an
+    issuance gets, so the log's share of it is an upper bound of its share of a real one."""
+    server = Server(work / "fake-data", DOCGEN_CONVERTER="fake")
+    try:
+        with server.client() as client:
+            def issue(_: int) -> None:
+                client.post("/v1/documents", json={"template": TEMPLATE, "data": data}).raise_for_status()
+
+            run(issue, 3, 1)
+            return run(issue, count, 1)
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=60, help="documents per measurement")
@@ -206,7 +223,13 @@ def main() -> None:
     parser.add_argument("--volume-photos", type=int, default=20, help="photos attached to that case")
     parser.add_argument("--volume-only", action="store_true",
                         help="only the volume assembly, beside warm conversions of the same run")
+    parser.add_argument("--log-leaves", type=int, default=1_000_000,
+                        help="leaves of the transparency log whose proofs are measured")
+    parser.add_argument("--log-only", action="store_true",
+                        help="only the transparency log, beside issuance with the fake converter")
     args = parser.parse_args()
+    if args.log_only:
+        return log_only(args)
 
     release = Catalogue(PROJECT_DIR).get(TEMPLATE)
     docx = render_docx(release.template_bytes, RenderContext(
@@ -219,6 +242,10 @@ def main() -> None:
             results["cold_soffice"] = bench_cold(docx, args.cold, work)
         volume, volume_pages = bench_volume(args.volume_documents, args.volume_photos, work)
         results.update(volume)
+        log_facts = None
+        if not args.volume_only:
+            log_results, log_facts = bench_log(args.log_leaves)
+            results.update(log_results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -243,10 +270,48 @@ def main() -> None:
             "verify 7-stage chain (all files) / one warm conversion (target well < 1)":
                 results["verify_all_7_files"]["p50_ms"] / results["converter_1_caller"]["p50_ms"],
         })
+    if log_facts is not None:
+        ratios.update(log_ratios(results, log_facts, results.get("api_1_client")))
     print()
     for name, value in ratios.items():
         print(f"{name:<58}{value:>8.2f}")
     print(json.dumps({"results": results, "ratios": ratios}, ensure_ascii=False))
+
+
+def log_ratios(results: dict, facts: dict, issuance: dict | None) -> dict[str, float]:
+    leaves = f"{facts['leaves']:.0f} leaves"
+    ratios = {
+        f"log inclusion proof p50 ms at {leaves} (target < 5)": results["log_inclusion_proof"]["p50_ms"],
+        f"log consistency proof p50 ms at {leaves} (target < 5)": results["log_consistency_proof"]["p50_ms"],
+        f"log verify inclusion p50 ms at {leaves} (target < 5)": results["log_verify_inclusion"]["p50_ms"],
+        f"log verify consistency p50 ms at {leaves} (target < 5)": results["log_verify_consistency"]["p50_ms"],
+        "log storage bytes per leaf (SQLite, after VACUUM)": facts["bytes_per_leaf"],
+        "log append p50 ms (inside the issuing transaction)": results["log_append"]["p50_ms"],
+    }
+    if issuance is not None:
+        ratios["log append / issuance p50, % (target < 1)"] = \
+            100 * results["log_append"]["p50_ms"] / issuance["p50_ms"]
+    return ratios
+
+
+def log_only(args: argparse.Namespace) -> None:
+    release = Catalogue(PROJECT_DIR).get(TEMPLATE)
+    work = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
+    try:
+        issuance = bench_fake_issuance(release.example, min(args.count, 30), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results, facts = bench_log(args.log_leaves)
+    results["issue_fake_converter"] = issuance
+    print(f"{'measurement':<26}{'p50 ms':>10}{'p95 ms':>10}{'per s':>10}")
+    for name, row in results.items():
+        print(f"{name:<26}{row['p50_ms']:>10.3f}{row['p95_ms']:>10.3f}{row['docs_per_s']:>10.1f}")
+    ratios = log_ratios(results, facts, issuance)
+    ratios["log build seconds (Log.append, 10,000 per transaction)"] = facts["build_s"]
+    print()
+    for name, value in ratios.items():
+        print(f"{name:<62}{value:>10.3f}")
+    print(json.dumps({"results": results, "facts": facts, "ratios": ratios}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

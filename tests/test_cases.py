@@ -347,6 +347,9 @@ def test_a_closed_case_is_bound_into_one_signed_volume_that_verifies_offline(
     volume = built.json()
     pdf = client.get(volume["links"]["pdf"]).content
     assert hashlib.sha256(pdf).hexdigest() == volume["sha256"]
+    proof = client.get("/v1/log/proof/inclusion", params={"leaf": volume["log_index"], "size": volume["log_index"] + 1})
+    assert proof.status_code == 200 and proof.json()["entry"]["kind"] == "volume"  # a leaf, as every issued file
+    assert proof.json()["entry"]["sha256"] == volume["sha256"] and proof.json()["entry"]["document_id"] == case["id"]
     originals = {d["id"]: client.get(f"/v1/documents/{d['id']}/pdf").content for d in issued}
     # 第七十八条: 立案审批表, the decision, the notice followed by its 回证, the record; 副卷: the closing form
     titles = [d["template"] for d in volume["documents"]]

@@ -293,6 +293,14 @@ def test_kill_9_under_load_leaves_the_series_gap_free_in_issue_order_and_keys_re
             for _, document_id in rows[-3:]:
                 pdf = http.get(f"/v1/documents/{document_id}/pdf")
                 assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        # The transparency log survived the kill with storage: every stored stage has exactly its leaf
+        # (appended in the same transaction), and the audit, walking both ways, finds nothing.
+        stages, leaves = (db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                          for table in ("stages", "tlog_entries"))
+        assert stages == leaves and db.execute("SELECT COUNT(*) FROM stages WHERE log_index IS NULL").fetchone()[0] == 0
+        audit = subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(restarted.data_dir), "audit"],
+                               capture_output=True, text=True)
+        assert audit.returncode == 0, audit.stdout + audit.stderr
     finally:
         restarted.stop()
 

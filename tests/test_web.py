@@ -884,7 +884,8 @@ def test_inbox_query_stays_fast_with_thousands_of_documents(catalogue: Catalogue
                 body = {**link, "index": index, "stage": stage.id, "role": stage.role, "document_id": document_id,
                         "decision": stage.decisions[0] if stage.decisions else None,
                         "time": f"2026-01-01T00:{index:02d}:00Z"}
-                conn.execute("INSERT INTO stages VALUES (?, ?, ?, 'x', 'x', 'x', ?)",
+                conn.execute("INSERT INTO stages (document_id, idx, stage, payload_sha256, docx_sha256, pdf_sha256, link)"
+                             " VALUES (?, ?, ?, 'x', 'x', 'x', ?)",
                              (document_id, index, stage.id, json.dumps(body, ensure_ascii=False)))
     approver = Approver(catalogue, SimpleNamespace(storage=storage, authority=None))  # type: ignore[arg-type]
     legal = Principal("p2", "王法制", ("legal_review",))

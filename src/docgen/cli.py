@@ -19,6 +19,11 @@ from .trust import TrustBundle
 from .verify import verify
 from .verify.volume import is_volume, verify_volume
 from .rendering import RenderContext, render_docx
+from .durable import write_atomically
+from .tlog import inclusion, note, tiles
+from .tlog.audit import audit
+from .tlog.tiles import TileError
+from .tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
 
 
 def _print_json(value: Any) -> None:
@@ -124,21 +129,46 @@ def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _vkey(value: str) -> note.VerifierKey:
+    """A verifier key given as text or as the path of a file holding it."""
+    path = Path(value)
+    return note.VerifierKey.parse(path.read_text(encoding="utf-8") if "+" not in value and path.exists() else value)
+
+
+def _log_check(args: argparse.Namespace, trust: TrustBundle,
+               files: list[tuple[str, bytes]]) -> inclusion.LogReport | None:
+    """``--checkpoint``: each file's inclusion in the log at that checkpoint, from a copy of the tiles."""
+    if not args.checkpoint:
+        return None
+    checkpoint = Path(args.checkpoint)
+    location = args.log or str(checkpoint.parent)  # an export keeps its tiles beside its checkpoint
+    return inclusion.check(files, checkpoint.read_bytes(), [note.VerifierKey.parse(k) for k in trust.log_keys],
+                           [_vkey(k) for k in args.witness_key], inclusion.source(location))
+
+
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Offline: needs the PDFs and the trust bundle, nothing else. 0 verified, 1 failed, 2 unusable input.
 
     Any set of genuine stage files of one document verifies (the latest file's links vouch
     for the earlier stages); ``--complete`` also requires every stage's file and a finished
-    workflow."""
+    workflow. ``--checkpoint`` adds whether each file is in the transparency log at that
+    checkpoint (and, with ``--witness-key``, that those witnesses cosigned it)."""
+    if args.witness_key and not args.checkpoint:
+        print("docgen verify: --witness-key 需要与 --checkpoint 一起使用", file=sys.stderr)
+        return 2
     try:
         trust = TrustBundle.from_json(Path(args.trust).read_bytes())
         files = [(path, Path(path).read_bytes()) for path in args.files]
-    except (OSError, VerificationError) as exc:
+        logged = _log_check(args, trust, files)
+    except (OSError, VerificationError, note.NoteError, TileError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
         return 2
+    ok = True
+    if logged is not None:  # the log's answer first (one JSON document of its own), then the signatures'
+        print(json.dumps({"log": logged.to_dict()}, ensure_ascii=False, indent=2) if args.json else logged.describe())
+        ok = logged.ok
     volumes = [(name, data) for name, data in files if is_volume(data)]  # archive volumes verify on their own
     files = [(name, data) for name, data in files if not is_volume(data)]
-    ok = True
     for name, data in volumes:
         bound = verify_volume(name, data, trust)
         ok = ok and bound.ok
@@ -151,6 +181,72 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(report.describe())
     return 0 if report.ok and ok else 1
+
+
+def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
+    """0 cosigned (or nothing new), 1 refused (a fork or a shrink: loudly, on stderr), 2 unusable input."""
+    if args.action == "keygen":
+        if not args.name:
+            print("docgen witness keygen: 需要 --name", file=sys.stderr)
+            return 2
+        try:
+            key = note.SignerKey.generate(args.name, note.COSIGNATURE_V1)
+        except note.NoteError as exc:
+            print(f"docgen witness keygen: {exc}", file=sys.stderr)
+            return 2
+        write_atomically(args.key, (key.encode() + "\n").encode(), 0o600)
+        print(key.verifier().encode())
+        return 0
+    if not (args.log and args.state and args.log_key):
+        print("docgen witness: 需要 --log、--log-key、--state 和 --key", file=sys.stderr)
+        return 2
+    try:
+        key = note.SignerKey.parse(args.key.read_text(encoding="utf-8"))
+        if key.kind != note.COSIGNATURE_V1:
+            raise note.NoteError("见证方私钥应为联署类型（0x04）")
+        runner = Witness(args.state, key, _vkey(args.log_key), http_fetch(args.log))
+        outcome = runner.run()
+    except WitnessRefused as exc:
+        print(f"docgen witness: 拒绝联署！{exc}（证据已存入 {args.state / 'refused'}）", file=sys.stderr)
+        return 1
+    except (OSError, note.NoteError, WitnessError) as exc:
+        print(f"docgen witness: {exc}", file=sys.stderr)
+        return 2
+    if outcome.cosigned:
+        print(f"已联署大小为 {outcome.size} 的检查点（上次 {outcome.previous}）"
+              + ("" if outcome.delivered else "；日志未接收联署，下次再交"))
+    else:
+        print(f"日志自上次联署（大小 {outcome.size}）以来没有增长")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    service = Service(settings, authority(settings))
+    report = audit(service.log, service.storage)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.describe())
+    return 0 if report.ok else 1
+
+
+def cmd_log_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The latest cosigned checkpoint (else the latest) and every tile and entry bundle it needs."""
+    log = Service(settings, authority(settings)).log
+    try:
+        checkpoint = log.checkpoint(cosigned=True)
+    except DocgenError:
+        checkpoint = log.checkpoint()
+    size = note.Checkpoint.parse_text(note.Note.parse(checkpoint).text).size
+    for path in tiles.paths_for(size):
+        write_atomically(args.directory / str(path), log.tile(path))
+    write_atomically(args.directory / "checkpoint", checkpoint.encode("utf-8"))
+    print(json.dumps({"directory": str(args.directory), "size": size, "vkey": log.vkey.encode()}, ensure_ascii=False))
+    return 0
+
+
+def cmd_log_publish(args: argparse.Namespace, settings: Settings) -> int:
+    log = Service(settings, authority(settings)).log
+    signed = log.publish()
+    sys.stdout.write(signed if signed else log.checkpoint())
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -204,7 +300,32 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--complete", action="store_true",
                        help="同时检查完整性：每个环节都提供了文件，且审批流程已完成")
     check.add_argument("--json", action="store_true")
+    check.add_argument("--checkpoint", help="透明日志检查点（最好是经见证方联署的）：同时验证每个文件都在日志中")
+    check.add_argument("--log", help="日志瓦片的副本：目录（docgen log export）或 URL（…/log）；缺省为检查点所在目录")
+    check.add_argument("--witness-key", action="append", default=[],
+                       help="要求该见证方联署检查点（验证公钥或其文件），可重复")
     check.set_defaults(run=cmd_verify)
+
+    witness = sub.add_parser("witness", help="见证方：联署日志的检查点，拒绝分叉或缩短的历史")
+    witness.add_argument("action", nargs="?", choices=["run", "keygen"], default="run",
+                         help="run（缺省）：联署一次；keygen：生成见证方私钥")
+    witness.add_argument("--log", help="日志服务的地址，如 https://docgen.example")
+    witness.add_argument("--log-key", help="日志检查点公钥（验证公钥或其文件，见 GET /v1/log 或信任包 log_keys）")
+    witness.add_argument("--state", type=Path, help="见证状态目录（只用于这一个日志）")
+    witness.add_argument("--key", type=Path, required=True, help="见证方私钥文件（keygen 时写入）")
+    witness.add_argument("--name", help="keygen：见证方名称，如 sfj.zhuzhou.example/witness")
+    witness.set_defaults(run=cmd_witness)
+
+    check_log = sub.add_parser("audit", help="审计透明日志与存储：双向核对，有任何不一致即退出码 1")
+    check_log.add_argument("--json", action="store_true")
+    check_log.set_defaults(run=cmd_audit)
+
+    log = sub.add_parser("log", help="透明日志").add_subparsers(dest="action", required=True)
+    export_log = log.add_parser("export", help="导出检查点与瓦片，供档案离线验证")
+    export_log.add_argument("directory", type=Path)
+    export_log.set_defaults(run=cmd_log_export)
+    publish = log.add_parser("publish", help="立即签署检查点（服务运行时会定期签署）")
+    publish.set_defaults(run=cmd_log_publish)
     return root
 
 

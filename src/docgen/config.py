@@ -85,6 +85,31 @@ class Limits:
         )
 
 
+@dataclass(frozen=True)
+class LogSettings:
+    """The transparency log (``tlog/``): its name, how often it signs, whose cosignatures it keeps."""
+
+    origin: str | None = None
+    """``DOCGEN_LOG_ORIGIN``: the checkpoint origin line (schema-less URL, no spaces or '+'); by default
+    ``docgen/<installation id>``, fixed once the first checkpoint is signed."""
+    checkpoint_interval: float = 10.0
+    """``DOCGEN_CHECKPOINT_INTERVAL``: seconds between checkpoints while leaves are being added."""
+    witnesses: tuple[str, ...] = ()
+    """``DOCGEN_LOG_WITNESSES``: the witnesses' verifier keys (vkeys, whitespace-separated) whose
+    cosignatures the log accepts and serves beside its checkpoints."""
+
+    @classmethod
+    def from_env(cls) -> "LogSettings":
+        origin = os.environ.get("DOCGEN_LOG_ORIGIN", "").strip() or None
+        if origin is not None and ("+" in origin or any(c.isspace() for c in origin)):
+            raise ValueError(f"环境变量 DOCGEN_LOG_ORIGIN 不能含空白或 '+'，而不是 {origin!r}")
+        witnesses = tuple(os.environ.get("DOCGEN_LOG_WITNESSES", "").split())
+        for vkey in witnesses:
+            if vkey.count("+") < 2:
+                raise ValueError(f"环境变量 DOCGEN_LOG_WITNESSES 中 {vkey!r} 不是 名称+密钥号+公钥 形式的验证公钥")
+        return cls(origin, _float_env("DOCGEN_CHECKPOINT_INTERVAL", cls.checkpoint_interval), witnesses)
+
+
 def load_agency(path: Path | None = None) -> Agency:
     """The issuing agency's profile (``agency.Agency``), parsed and checked once; a bad entry stops
     the service at start with the file and key named."""
@@ -109,6 +134,7 @@ class Settings:
     queue_timeout: float = 30.0
     uno_python: str = "/usr/bin/python3"
     limits: Limits = Limits()
+    log: LogSettings = LogSettings()
 
     converter: str = "libreoffice"  # or "fake", for tests only: see converters.py
     public_url: str | None = None  # the service's external base URL, for the $ids of served schemas
@@ -152,6 +178,7 @@ class Settings:
             queue_timeout=_float_env("DOCGEN_QUEUE_TIMEOUT", 30.0),
             uno_python=os.environ.get("DOCGEN_UNO_PYTHON", "/usr/bin/python3"),
             limits=Limits.from_env(),
+            log=LogSettings.from_env(),
             converter=converter_kind(os.environ.get("DOCGEN_CONVERTER")),
             public_url=public_url(os.environ.get("DOCGEN_PUBLIC_URL")),
             master_key_value=os.environ.get("DOCGEN_MASTER_KEY") or None,

@@ -11,6 +11,7 @@ Layout of an authority directory::
     authority.json           format, installation_id, agency
     root.cert.pem            self-signed root, CA, keyCertSign + cRLSign, ~30 years
     root.key.pem             encrypted
+    log.key.pem              the transparency log's Ed25519 checkpoint key, encrypted
     signers/<pid>.cert.pem   the signer's current certificate
     signers/<pid>.key.pem    its encrypted key
     issued/<sha256>.cert.pem every signer certificate ever issued (never deleted),
@@ -44,7 +45,7 @@ from typing import Iterable, Iterator, Mapping
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from .durable import write_atomically
@@ -248,6 +249,31 @@ class Authority:
         if key.public_key() != certificate.public_key():
             raise KeyStoreError("根证书私钥与根证书不匹配")
         return cls(directory, master_key, meta, certificate, key)
+
+    # -- the transparency log's checkpoint key
+
+    def log_key(self) -> ed25519.Ed25519PrivateKey:
+        """The Ed25519 key that signs the log's checkpoints (C2SP notes want Ed25519, not P-256).
+
+        Made once, beside the root key and encrypted like it, so it travels (and is backed up) with
+        the agency's signing material; never derived from the master key, whose rotation must not
+        change the log's identity.
+        """
+        path = self.directory / "log.key.pem"
+        with self._lock, _process_lock(self.directory):
+            if not path.exists():
+                key = ed25519.Ed25519PrivateKey.generate()
+                pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.BestAvailableEncryption(self._master_key.key))
+                _write(path, pem, secret=True)
+                return key
+            try:
+                loaded = serialization.load_pem_private_key(path.read_bytes(), password=self._master_key.key)
+            except (ValueError, TypeError) as exc:
+                raise KeyStoreError("无法解密日志检查点私钥：主密钥不对或文件已损坏") from exc
+        if not isinstance(loaded, ed25519.Ed25519PrivateKey):
+            raise KeyStoreError("日志检查点私钥不是 Ed25519 密钥")
+        return loaded
 
     # -- signers
 

@@ -22,6 +22,8 @@ from .sandbox import Sandbox
 from .published import PublishedSchemas
 from .stages import Stages
 from .storage import Storage
+from .tlog import note
+from .tlog.log import Log, Publisher, backfill
 from .trust import TrustBundle
 from .verify import VerificationReport
 from .verify_job import verify_files
@@ -58,6 +60,9 @@ class Service:
         self._lock = lock
         started = boot.begin(self.storage.db)
         self.boot_id = started.id
+        logged = backfill(self.log, self.storage.db)  # files issued before the log existed get their leaves
+        if logged:
+            logging.getLogger("docgen").warning("启动时为透明日志建立之前签发的 %d 个文件补记了叶子", logged)
         if started.reclaimed_numbers or started.reclaimed_keys:
             logging.getLogger("docgen").warning(
                 "启动时收回了上次异常退出留下的 %d 个文书编号预留和 %d 个幂等键", started.reclaimed_numbers,
@@ -86,9 +91,28 @@ class Service:
 
     @cached_property
     def stages(self) -> Stages:
-        """The one way every signed file is produced and stored."""
-        return Stages(self.storage, self.converter, self.authority, self.settings.agency,
+        """The one way every signed file is produced, stored and logged."""
+        return Stages(self.storage, self.converter, self.authority, self.settings.agency, self.log,
                       min_free=self.settings.limits.min_free)
+
+    @cached_property
+    def log(self) -> Log:
+        """The transparency log: its origin (``DOCGEN_LOG_ORIGIN``, else the one it already signed
+        checkpoints under, else ``docgen/<installation id>``) is also its key's name; the key lives
+        with the agency's signing material (``pki/log.key.pem``)."""
+        settings = self.settings.log
+        origin = settings.origin or Log.signed_origin(self.storage.db) or f"docgen/{self.authority.installation_id}"
+        try:
+            witnesses = tuple(note.VerifierKey.parse(vkey) for vkey in settings.witnesses)
+        except note.NoteError as exc:
+            raise ValueError(f"环境变量 DOCGEN_LOG_WITNESSES 有误：{exc}") from None
+        key = note.SignerKey(note.check_name(origin), note.ED25519, self.authority.log_key())
+        return Log(self.storage.db, origin, key, witnesses)
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        """Signs checkpoints every ``DOCGEN_CHECKPOINT_INTERVAL`` seconds while the server runs."""
+        return Publisher(self.log, self.settings.log.checkpoint_interval)
 
     @cached_property
     def issuer(self) -> Issuer:
@@ -141,4 +165,5 @@ class Service:
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""
-        return TrustBundle.build(self.authority, self.catalogue.workflows(), void_roles=self.stages.agency.void_roles)
+        return TrustBundle.build(self.authority, self.catalogue.workflows(), void_roles=self.stages.agency.void_roles,
+                                 log_keys=(self.log.vkey.encode(),))

@@ -1,10 +1,12 @@
-"""One way to issue a file: render → convert → seal → store, the waist every signed file passes.
+"""One way to issue a file: render → convert → seal → store → log, the waist every signed file passes.
 
 A document's issuance (stage 0), each approval stage and its voiding (作废) go through ``Stages``;
-so will case volumes and public renditions. It knows nothing of numbering,
-workflows or cases: it is given the data, the number to print, the signer, the
-opinions to show and how to extend the chain, and gives back the signed bytes,
-then stores them (bytes first, row last) inside the caller's transaction.
+case volumes log through ``Stages.log_file`` too (public renditions next). It
+knows nothing of numbering, workflows or cases: it is given the data, the
+number to print, the signer, the opinions to show and how to extend the chain,
+and gives back the signed bytes, then stores them (bytes first, then the
+transparency log's leaf and the row) inside the caller's transaction, so an
+issued file always has its leaf and a rolled-back one never does.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
 from .stamping import stamp_pages
 from .storage import Storage, StoredStage
+from .tlog.log import DOCUMENT, STAGE, Leaf, Log
 
 @dataclass(frozen=True)
 class Opinion:
@@ -54,8 +57,9 @@ class Stages:
     """Render, convert, seal and store signed stage files for one installation."""
 
     def __init__(self, storage: Storage, converter: Converter, authority: Authority,
-                 agency: Mapping[str, Any], *, min_free: int = 0) -> None:
+                 agency: Mapping[str, Any], log: Log, *, min_free: int = 0) -> None:
         self.storage = storage
+        self.log = log  # every issued file's leaf (tlog/log.py)
         self.converter = converter
         self.authority = authority
         self.agency = as_agency(agency)
@@ -137,13 +141,26 @@ class Stages:
 
     def store(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
               produced: StageBytes) -> StoredStage:
-        """The bytes into the blob store, then the stage's row, in the caller's transaction."""
+        """The bytes into the blob store, then the PDF's leaf and the stage's row, in the caller's transaction."""
         link = produced.manifest.last
+        docx_sha256 = self.storage.blobs.put(produced.docx)
+        pdf_sha256 = self.storage.blobs.put(produced.pdf)
+        index = self.log_file(conn, Leaf(DOCUMENT if link.index == 0 else STAGE, document_id, pdf_sha256,
+                                         link.certificate_sha256, link.time, link.index))
         stage = StoredStage(document_id=document_id, idx=link.index, stage=link.stage,
-                            payload_sha256=payload_sha256, docx_sha256=self.storage.blobs.put(produced.docx),
-                            pdf_sha256=self.storage.blobs.put(produced.pdf), link=link)
+                            payload_sha256=payload_sha256, docx_sha256=docx_sha256, pdf_sha256=pdf_sha256,
+                            link=link, log_index=index)
         try:
             self.storage.insert(conn, "stages", stage.row())
         except sqlite3.IntegrityError:
-            raise Conflict(f"环节 {link.index} 已由另一请求签署") from None
+            raise Conflict(f"环节 {link.index} 已由另一请求签署") from None  # the leaf rolls back with it
         return stage
+
+    def log_file(self, conn: sqlite3.Connection, leaf: Leaf) -> int:
+        """Append the issued file's leaf in the caller's (issuing) transaction; its log index.
+
+        Every kind of issued file calls this once, in the same transaction as its row: stages
+        here, volumes in ``cases/binding.py``. The leaf is rolled back with the row if the
+        transaction fails, so the log and storage never disagree after a crash.
+        """
+        return self.log.append(conn, leaf)

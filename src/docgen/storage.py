@@ -143,6 +143,41 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (case_id, volume)
     )
     """,
+    # 3: the transparency log (tlog/log.py): one leaf per issued file, appended in the file's own
+    # transaction. Plain types only (INTEGER, TEXT), so the same statements run on PostgreSQL.
+    # ``tlog_head`` is one row whose UPDATE serialises appends: SQLite's BEGIN IMMEDIATE already
+    # makes writers queue, PostgreSQL takes a row lock on it until the issuing transaction commits.
+    """
+    CREATE TABLE IF NOT EXISTS tlog_head (
+        id INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL
+    );
+    INSERT INTO tlog_head (id, size) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM tlog_head WHERE id = 1);
+    CREATE TABLE IF NOT EXISTS tlog_entries (
+        idx INTEGER PRIMARY KEY,
+        entry TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tlog_nodes (
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (level, idx)
+    );
+    CREATE TABLE IF NOT EXISTS tlog_checkpoints (
+        size INTEGER PRIMARY KEY,
+        note TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS tlog_cosignatures (
+        size INTEGER NOT NULL REFERENCES tlog_checkpoints(size),
+        witness TEXT NOT NULL,
+        line TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        PRIMARY KEY (size, witness)
+    );
+    ALTER TABLE stages ADD COLUMN log_index INTEGER;
+    ALTER TABLE case_volumes ADD COLUMN log_index INTEGER
+    """,
 )
 
 
@@ -266,6 +301,8 @@ class StoredStage:
     docx_sha256: str
     pdf_sha256: str
     link: Link
+    log_index: int | None = None
+    """The PDF's leaf in the transparency log (``tlog``); None only for rows from before the log."""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "StoredStage":

@@ -26,6 +26,7 @@ from .errors import VerificationError
 from .catalogue import version_key
 from .pki import Authority, Identity, certificate_pem, certificate_sha256
 from .timefmt import format_time
+from .tlog.note import NoteError, VerifierKey
 from .workflow import ISSUANCE, WorkflowStage
 
 FORMAT = "docgen-trust/1"
@@ -66,10 +67,14 @@ class TrustBundle:
     """The roles that may void (作废) a document (the agency's ``void_roles`` when the bundle was
     exported); a void link in another role does not conform. Absent from older bundles: none."""
     format: str = FORMAT
+    log_keys: tuple[str, ...] = ()
+    """The transparency log's checkpoint keys as C2SP vkeys (``origin+keyid+key``): what
+    ``docgen verify --checkpoint`` checks a checkpoint's signature with."""
 
     @classmethod
     def build(cls, authority: Authority, workflows: Mapping[str, Sequence[WorkflowStage]],
-              signers: Iterable[Identity] | None = None, void_roles: Iterable[str] = ()) -> "TrustBundle":
+              signers: Iterable[Identity] | None = None, void_roles: Iterable[str] = (),
+              log_keys: Sequence[str] = ()) -> "TrustBundle":
         """A bundle for ``authority``; ``signers`` defaults to every certificate it ever issued."""
         chosen = authority.identities() if signers is None else list(signers)
         unique: dict[str, TrustedSigner] = {}
@@ -79,7 +84,7 @@ class TrustBundle:
                 identity.certificate_sha256)
         flows = {key: tuple(stages) for key, stages in workflows.items()}
         bundle = cls(authority.installation_id, authority.agency, authority.root_certificate,
-                     tuple(unique.values()), flows, tuple(void_roles))
+                     tuple(unique.values()), flows, tuple(void_roles), log_keys=tuple(log_keys))
         return cls.from_json(bundle.to_json())  # the same checks a reader of the file gets
 
     def to_json(self) -> bytes:
@@ -92,6 +97,7 @@ class TrustBundle:
             "signers": [signer.to_dict() for signer in self.signers],
             "workflows": {key: [stage.to_dict() for stage in stages] for key, stages in self.workflows.items()},
             "void_roles": list(self.void_roles),
+            "log_keys": list(self.log_keys),
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -122,7 +128,15 @@ class TrustBundle:
         void_roles = raw.get("void_roles", [])
         if not isinstance(void_roles, list) or not all(isinstance(r, str) and r for r in void_roles):
             raise VerificationError("信任包的 void_roles 应为角色字符串数组")
-        return cls(raw["installation_id"], raw["agency"], root, parsed, flows, tuple(void_roles))
+        log_keys = raw.get("log_keys", [])
+        if not isinstance(log_keys, list) or not all(isinstance(k, str) for k in log_keys):
+            raise VerificationError("信任包的 log_keys 应为验证公钥（文本）的数组")
+        for vkey in log_keys:
+            try:
+                VerifierKey.parse(vkey)
+            except NoteError as exc:
+                raise VerificationError(f"信任包的 log_keys 有误：{exc}") from None
+        return cls(raw["installation_id"], raw["agency"], root, parsed, flows, tuple(void_roles), log_keys=tuple(log_keys))
 
     # -- lookups used by the verifier
 

@@ -23,6 +23,7 @@ from ..issuance import Issuer
 from ..rendering import RenderContext
 from ..sealing import sign
 from ..storage import Storage
+from ..tlog.log import VOLUME, Leaf
 from .case import Case, CaseStore
 from .docket import Docket
 from .volume import Bound, assemble, document_date, order
@@ -51,6 +52,8 @@ class StoredVolume:
     documents: list[dict[str, Any]]
     built_at: str
     built_by: str
+    log_index: int | None = None
+    """The volume's leaf in the transparency log."""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "StoredVolume":
@@ -114,18 +117,19 @@ class Binder:
         signed = sign(pdf, signer, self.issuer.authority.root_certificate, field_name=f"{FIELD}-{number}",
                       reason=f"案卷装订：{case.number} 第{number}卷")
         digest = self.storage.blobs.put(signed)
-        stored = StoredVolume(case_id, number, digest, pages, manifest["documents"], built_at, actor)
         with self.storage.db.transaction() as conn:
+            index = self.issuer.stages.log_file(conn, Leaf(VOLUME, case_id, digest, signer.certificate_sha256,
+                                                           built_at, number))
             try:
-                conn.execute("INSERT INTO case_volumes (case_id, volume, sha256, pages, documents, built_at, built_by)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                conn.execute("INSERT INTO case_volumes (case_id, volume, sha256, pages, documents, built_at, built_by,"
+                             " log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              (case_id, number, digest, pages, json.dumps(manifest["documents"], ensure_ascii=False),
-                              built_at, actor))
+                              built_at, actor, index))
             except sqlite3.IntegrityError:
-                raise Conflict(f"案件 {case.number} 的第 {number} 卷已由另一请求装订") from None
+                raise Conflict(f"案件 {case.number} 的第 {number} 卷已由另一请求装订") from None  # leaf rolls back too
             self.cases.record(conn, case_id, "volume_built", actor,
                               {"volume": number, "sha256": digest, "pages": pages, "documents": len(bound)})
-        return stored
+        return StoredVolume(case_id, number, digest, pages, manifest["documents"], built_at, actor, index)
 
     def front(self, case: Case, number: int, request: VolumeRequest) -> dict[str, Any]:
         """The payloads of the cover, index and notes, from the case and the request."""

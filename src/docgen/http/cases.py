@@ -184,6 +184,7 @@ class VolumeBody(BaseModel):
     documents: list[dict[str, Any]] = Field(description="卷内文件：序号、文书、卷别、页号、原件 sha256")
     built_at: str
     built_by: str
+    log_index: int | None = Field(description="该卷在透明日志中的叶子序号（/v1/log/proof/inclusion?leaf=…）")
     links: dict[str, str]
 
 

@@ -104,6 +104,7 @@ class StageBody(BaseModel):
     time: str
     sha256: str = Field(description="该环节 PDF 的 sha256")
     link_sha256: str
+    log_index: int | None = Field(description="该环节 PDF 在透明日志中的叶子序号")
     links: dict[str, str]
 
     @classmethod
@@ -113,6 +114,7 @@ class StageBody(BaseModel):
                    signer=link.signer_name, principal_id=link.principal_id,
                    certificate_sha256=link.certificate_sha256, decision=link.decision, opinion=link.opinion,
                    time=link.time, sha256=stage.pdf_sha256, link_sha256=link.link_sha256,
+                   log_index=stage.log_index,
                    links={"pdf": f"/v1/documents/{document_id}/stages/{link.index}/pdf"})
 
 
@@ -146,6 +148,7 @@ class DocumentBody(BaseModel):
     created_at: str
     created_by: str
     stage_count: int
+    log_index: int | None = Field(description="签发的 PDF（环节 0）在透明日志中的叶子序号；各环节的见 stages")
     review_due: dict[str, str] | None = Field(description="法制审核期限（开始、到期、延长后期限）")
     void: VoidStatus | None = Field(default=None, description="已作废时：作废原因、作废人、时间；未作废为 null")
     links: dict[str, str]
@@ -158,6 +161,7 @@ class DocumentBody(BaseModel):
                    doc_number=doc.doc_number, sha256=latest.pdf_sha256, docx_sha256=latest.docx_sha256,
                    payload_sha256=latest.payload_sha256, template_sha256=doc.template_sha256,
                    created_at=doc.created_at, created_by=doc.created_by, stage_count=len(stages),
+                   log_index=stages[0].log_index,
                    review_due=doc.review_due, void=VoidStatus.of(VoidMark.of([s.link for s in stages])),
                    links={"self": base, "pdf": f"{base}/pdf", "docx": f"{base}/docx", "stages": f"{base}/stages",
                           "approvals": f"{base}/approvals", "void": f"{base}/void"})
