@@ -20,6 +20,7 @@ from .previews import Previewer
 from .principals import Principals
 from .sandbox import Sandbox
 from .published import PublishedSchemas
+from .publicity import PublicityStore, Renditions
 from .stages import Stages
 from .storage import Storage
 from .trust import TrustBundle
@@ -92,7 +93,18 @@ class Service:
     def issuer(self) -> Issuer:
         issuer = Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
         issuer.cases = self.cases
+        issuer.publicity = self.publicity
         return issuer
+
+    @cached_property
+    def publicity(self) -> PublicityStore:
+        """Publicity (公示) records: opened when a decision to publish is issued."""
+        return PublicityStore(self.storage.db, self.stages.agency)
+
+    @cached_property
+    def renditions(self) -> Renditions:
+        """Public renditions (公示文本), through ``stages``."""
+        return Renditions(self.publicity, self.catalogue, self.stages)
 
     @cached_property
     def cases(self) -> CaseStore:
