@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, Iterator
 
 from ..agency import Agency
+from ..cases import CaseStore
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
 from ..storage import Database, StoredDocument
 from ..timefmt import record_now
@@ -87,8 +88,11 @@ class PublicityStore:
                      (document.id, case_id, document.template_id, status, decided.isoformat(), due.isoformat(),
                       _dump({"working_days": found.rule.working_days, "basis": found.rule.basis, "note": note}),
                       _dump(detail), now, now))
-        self.event(conn, document.id, "opened", document.created_by,
-                   {"due_on": due.isoformat(), "status": status, **({"note": note} if note else {})})
+        opened = {"due_on": due.isoformat(), "status": status, **({"note": note} if note else {})}
+        self.event(conn, document.id, "opened", document.created_by, opened)
+        if case_id is not None:  # the case's timeline shows it too
+            CaseStore.record(conn, case_id, "publicity_opened", document.created_by,
+                             {"document_id": document.id, "doc_number": document.doc_number, **opened})
 
     # -- reading -------------------------------------------------------------------------------------
     def find(self, document_id: str) -> Record | None:

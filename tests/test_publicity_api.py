@@ -1,0 +1,114 @@
+"""Publicity over a real server (real LibreOffice): a record opened at issuance with its due date, the
+rendition, recording publication, withdrawal, the listing by state, and every bad input refused with
+a problem document that changes nothing."""
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from docgen.catalogue import Catalogue
+from docgen.config import PROJECT_DIR, load_agency
+from serving import Server
+
+CATALOGUE = Catalogue(PROJECT_DIR)
+AGENCY = load_agency()
+
+
+def decision(issued_on: date | None = None, **changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(CATALOGUE.get("penalty-decision").example)
+    if issued_on is not None:
+        data["issued_on"] = issued_on.isoformat()
+        data["notice"]["served_on"] = (issued_on - timedelta(days=14)).isoformat()
+    return {**data, **changes}
+
+
+def issue(client: httpx.Client, template: str, data: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/documents", json={"template": template, "data": data})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()
+
+
+def test_the_lifecycle_of_a_published_decision(server: Server, client: httpx.Client) -> None:
+    today = date.today()
+    doc = issue(client, "penalty-decision", decision(today))
+    base = f"/v1/documents/{doc['id']}/publicity"
+    record = client.get(base).json()
+    due = AGENCY.calendar.add_working_days(today, 7)
+    assert record["status"] == "due" and record["due_on"] == due.isoformat() and record["doc_number"] == doc["doc_number"]
+    assert record["days_left"] == (due - today).days and "7个工作日" in record["rule"]["basis"]
+    before = client.get(base).json()
+
+    # published before the rendition exists; withdrawn before published; a span not in the document
+    problem(client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统",
+                                                    "url": "https://www.gsxt.gov.cn/x", "published_at": today.isoformat()}), 409)
+    problem(client.post(f"{base}/withdraw", json={"reason": "复议撤销", "basis": "株政复决字〔2026〕1号"}), 409)
+    bad = problem(client.post(f"{base}/rendition", json={"spans": [{"pointer": "/facts", "text": "并不存在的供货商",
+                                                                       "reason": "商业秘密"}]}), 422)
+    assert bad["errors"][0]["pointer"] == "/spans/0/text"
+    assert client.get(base).json() == before  # nothing changed
+    problem(client.get(f"{base}/pdf"), 404)
+
+    made = client.post(f"{base}/rendition", json={"spans": [{"pointer": "/facts", "text": "长沙市某食品有限公司",
+                                                               "reason": "商业秘密：供货商"}]})
+    assert made.status_code == 201, made.text
+    assert made.json()["rendition"]["revision"] == 1 and "public_pdf" in made.json()["links"]
+    pdf = client.get(f"{base}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["etag"]
+
+    # recording publication: bad fields named, then accepted with its period end (公示规定第十三条)
+    bad = problem(client.post(f"{base}/published", json={"platform": "", "url": "gsxt", "published_at": "昨天"}), 422)
+    assert {e["pointer"] for e in bad["errors"]} == {"/platform", "/url", "/published_at"}
+    published = client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统",
+                                                        "url": "https://www.gsxt.gov.cn/x", "published_at": today.isoformat()})
+    assert published.status_code == 200, published.text
+    body = published.json()
+    assert body["status"] == "published" and body["published"]["on_time"]
+    assert body["published"]["period_months"] == 36 and "第十三条" in body["published"]["period_note"]
+    problem(client.post(f"{base}/published", json={"platform": "x", "url": "https://a", "published_at": today.isoformat()}), 409)
+
+    # withdrawal: a reason is required; then it comes down within 3 working days, and nothing is deleted
+    after = client.get(base).json()
+    bad = problem(client.post(f"{base}/withdraw", json={"reason": " ", "basis": "株政复决字〔2026〕1号"}), 422)
+    assert bad["errors"][0]["pointer"] == "/reason"
+    assert client.get(base).json() == after
+    withdrawn = client.post(f"{base}/withdraw", json={"reason": "行政复议决定撤销原处罚决定", "basis": "株政复决字〔2026〕1号",
+                                                      "changed_on": today.isoformat()}).json()
+    assert withdrawn["status"] == "withdrawn" and withdrawn["withdrawn"]["on_time"]
+    assert withdrawn["withdrawn"]["due_on"] == AGENCY.calendar.add_working_days(today, 3).isoformat()
+    assert [e["kind"] for e in withdrawn["events"]] == ["opened", "rendition_made", "published", "withdrawn"]
+    assert withdrawn["published"]["url"] == "https://www.gsxt.gov.cn/x"  # history kept
+    listed = client.get("/v1/publicity", params={"status": "withdrawn"}).json()
+    assert doc["id"] in [r["document_id"] for r in listed]
+    assert client.get(f"{base}/pdf").status_code == 200  # the rendition stays on record
+
+
+def test_due_and_overdue_are_listed_apart(client: httpx.Client) -> None:
+    late = issue(client, "penalty-decision", decision())  # dated 2026-04-27: due 2026-05-09, long past
+    fresh = issue(client, "penalty-decision", decision(date.today()))
+    overdue = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "overdue"}).json()]
+    due = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "due"}).json()]
+    assert late["id"] in overdue and late["id"] not in due
+    assert fresh["id"] in due and fresh["id"] not in overdue
+    problem(client.get("/v1/publicity", params={"status": "gone"}), 422)
+
+
+def test_documents_that_are_no_decision_to_publish_are_refused(client: httpx.Client) -> None:
+    notice = issue(client, "penalty-notice", copy.deepcopy(CATALOGUE.get("penalty-notice").example))
+    warning_only = {k: v for k, v in decision(penalties=[{"type": "警告"}]).items() if k != "payment"}
+    warning = issue(client, "penalty-decision", warning_only)  # 公示规定第二条第二款: not published
+    for doc in (notice, warning):
+        base = f"/v1/documents/{doc['id']}/publicity"
+        problem(client.get(base), 409)
+        problem(client.post(f"{base}/rendition", json={}), 409)
+        problem(client.post(f"{base}/published", json={"platform": "x", "url": "https://a", "published_at": "2026-12-01"}), 409)
+    problem(client.get("/v1/documents/nosuchdocument/publicity"), 404)
