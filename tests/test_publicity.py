@@ -216,3 +216,58 @@ def test_the_public_rendition_is_a_signed_pdfa_with_its_manifest(made: dict[str,
     serialized = manifest.to_json().decode("utf-8")
     for value in hidden_values(data, spans):
         assert value not in serialized
+
+
+# -- proof of derivation ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [name for name, _, _ in PAYLOADS])
+def test_the_public_rendition_verifies_alone_and_against_its_original(made: dict[str, Any], name: str,
+                                                                      service: Service) -> None:
+    from docgen.verify.public import verify_public
+    document, data, spans, original, public = made[name]
+    trust = service.trust_bundle()
+    alone = verify_public("public.pdf", public, trust)
+    assert alone.ok, alone.describe()
+    both = verify_public("public.pdf", public, trust, ("original.pdf", original))
+    assert both.ok and both.differences >= 3, both.describe()
+
+
+def test_a_changed_text_a_wrong_original_or_changed_bytes_fail(made: dict[str, Any], service: Service,
+                                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import docgen.publicity.rendition as rendition
+    from docgen.publicity.redaction import Redacted
+    from docgen.verify.public import verify_public
+    document, data, spans, original, public = made["example-v3"]
+    trust = service.trust_bundle()
+    other = made["example-v2"][3]
+    assert [f["code"] for f in verify_public("p", public, trust, ("o", other)).failures] == ["public-original-mismatch"]
+    tampered = bytearray(public)
+    at = public.index(b"/Contents <") + 30
+    tampered[at:at + 1] = b"0" if public[at:at + 1] != b"0" else b"1"
+    assert not verify_public("p", bytes(tampered), trust).ok
+
+    real = rendition.redact
+
+    def fine_lowered(data: Any, rules: Any, spans: Any = ()) -> Redacted:  # a signed rendition that says something else
+        out = real(data, rules, spans)
+        changed = copy.deepcopy(out.data)
+        changed["penalties"][-1]["amount"] = "500.00"
+        return Redacted(changed, out.redactions)
+
+    monkeypatch.setattr(rendition, "redact", fine_lowered)
+    stored = service.renditions.make(document.created_by, document.id, spans)
+    forged = service.storage.blobs.get(stored.pdf_sha256)
+    assert verify_public("p", forged, trust).ok  # the agency's signature is genuine …
+    report = verify_public("p", forged, trust, ("o", original))
+    assert {f["code"] for f in report.failures} == {"public-text-differs"}  # … but the text did not come from the original
+    # the command line: exit 0 for the genuine pair, 1 for the forged one
+    (tmp_path / "trust.json").write_bytes(trust.to_json())
+    for pdf, code in ((public, 0), (forged, 1)):
+        (tmp_path / "public.pdf").write_bytes(pdf)
+        (tmp_path / "original.pdf").write_bytes(original)
+        done = subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(tmp_path), "verify",
+                               str(tmp_path / "public.pdf"), "--original", str(tmp_path / "original.pdf"),
+                               "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
+        assert done.returncode == code, done.stdout + done.stderr

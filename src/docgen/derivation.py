@@ -11,7 +11,7 @@ field but ``signature``). It records:
   the public file, as in a stage PDF), and how many of its first pages are the
   信息摘要;
 - every redaction: its JSON pointer, what is shown, the reason, a per-entry
-  ``salt`` and ``sha256`` = SHA-256(K ‖ UTF-8 value), where
+  ``salt`` and ``sha256`` = SHA-256(K ‖ UTF-8 value without whitespace), where
   K = SHA-256("docgen-public/1\\0" ‖ salt ‖ original PDF bytes).
 
 Why K depends on the whole original file: a hash with a public salt of a phone
@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -43,6 +44,7 @@ FORMAT = "docgen-public/1"
 NAME = "docgen-public.json"
 FIELD = "docgen-public"
 _TAG = b"docgen-public/1\0"
+_SPACE = re.compile(r"\s+")
 
 
 def value_key(salt: str, original_pdf: bytes) -> bytes:
@@ -51,7 +53,9 @@ def value_key(salt: str, original_pdf: bytes) -> bytes:
 
 
 def value_hash(salt: str, original_pdf: bytes, value: str) -> str:
-    return hashlib.sha256(value_key(salt, original_pdf) + value.encode("utf-8")).hexdigest()
+    """SHA-256(K ‖ the value's UTF-8 without whitespace): a verifier reads the value back from the
+    original's text layer, where line breaks and spacing are layout."""
+    return hashlib.sha256(value_key(salt, original_pdf) + _SPACE.sub("", value).encode("utf-8")).hexdigest()
 
 
 def new_salt() -> str:
