@@ -112,3 +112,34 @@ def test_documents_that_are_no_decision_to_publish_are_refused(client: httpx.Cli
         problem(client.post(f"{base}/rendition", json={}), 409)
         problem(client.post(f"{base}/published", json={"platform": "x", "url": "https://a", "published_at": "2026-12-01"}), 409)
     problem(client.get("/v1/documents/nosuchdocument/publicity"), 404)
+
+
+def test_not_publishing_needs_a_reason_and_the_configured_role_s_signed_approval(server: Server,
+                                                                                 client: httpx.Client) -> None:
+    from docgen.chain import Link, verify_link_signature
+    from docgen.trust import TrustBundle
+    doc = issue(client, "penalty-decision", decision(date.today()))
+    base = f"/v1/documents/{doc['id']}/publicity"
+    before = client.get(base).json()
+    assert problem(client.post(f"{base}/not-published", json={"reason": ""}), 422)["errors"][0]["pointer"] == "/reason"
+    with server.client("legal_head") as head:
+        problem(head.post(f"{base}/not-published/approval", json={"decision": "同意"}), 409)  # nothing proposed yet
+    assert client.get(base).json() == before
+    proposed = client.post(f"{base}/not-published", json={"reason": "涉及商业秘密，公开会损害第三方合法权益",
+                                                          "basis": "《政府信息公开条例》第十五条"})
+    assert proposed.status_code == 200 and proposed.json()["status"] == "due"
+    with server.client("legal_review") as other:
+        problem(other.post(f"{base}/not-published/approval", json={"decision": "同意"}), 403)
+    with server.client("legal_head") as head:
+        problem(head.post(f"{base}/not-published/approval", json={"decision": "不同意"}), 422)  # no opinion
+        approved = head.post(f"{base}/not-published/approval", json={"decision": "同意", "opinion": "同意不予公开"})
+    assert approved.status_code == 200, approved.text
+    body = approved.json()
+    assert body["status"] == "not_published" and body["not_published"]["approver"] == "陈科长"
+    link = Link.from_dict(body["not_published"]["link"])
+    trust = TrustBundle.from_json(client.get("/v1/trust").content)
+    assert verify_link_signature(link, trust.signer(link.certificate_sha256).certificate)
+    assert link.role == "legal_head" and link.previous_file_sha256 == doc["sha256"]
+    listed = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "not_published"}).json()]
+    assert doc["id"] in listed
+    problem(client.post(f"{base}/rendition", json={}), 409)

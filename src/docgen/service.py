@@ -20,7 +20,7 @@ from .previews import Previewer
 from .principals import Principals
 from .sandbox import Sandbox
 from .published import PublishedSchemas
-from .publicity import PublicityStore, Renditions
+from .publicity import PublicityStore, Renditions, Withholding
 from .stages import Stages
 from .storage import Storage
 from .trust import TrustBundle
@@ -100,6 +100,11 @@ class Service:
     def publicity(self) -> PublicityStore:
         """Publicity (公示) records: opened when a decision to publish is issued."""
         return PublicityStore(self.storage.db, self.stages.agency)
+
+    @cached_property
+    def withholding(self) -> Withholding:
+        """拟不予公开: proposals and their signed approvals."""
+        return Withholding(self.publicity, self.storage, self.authority)
 
     @cached_property
     def renditions(self) -> Renditions:

@@ -53,6 +53,18 @@ class WithdrawRequest(BaseModel):
     changed_on: str | None = Field(default=None, description="决定被变更、撤销或确认违法、无效之日（缺省为今天）")
 
 
+class NotPublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="", description="拟不予公开的理由")
+    basis: str = Field(default="", description="依据")
+
+
+class NotPublishApproval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: str = Field(default="", description="同意 或 不同意")
+    opinion: str = Field(default="", description="审批意见；不同意的必填")
+
+
 class PublicityBody(BaseModel):
     """One decision's publicity record, its state today and its history."""
 
@@ -156,4 +168,21 @@ def withdraw(document_id: str, body: WithdrawRequest, caller: Principal = Depend
              svc: Service = Depends(service)) -> PublicityBody:
     _record(svc, document_id)
     svc.publicity.withdraw(caller.id, document_id, body.reason, body.basis, body.changed_on)
+    return _body(svc, document_id)
+
+
+@router.post("/v1/documents/{document_id}/publicity/not-published", response_model=PublicityBody)
+def propose_not_publishing(document_id: str, body: NotPublishRequest, caller: Principal = Depends(principal),
+                           svc: Service = Depends(service)) -> PublicityBody:
+    """拟不予公开: a reason, then the configured role's signed approval (…/not-published/approval)."""
+    _record(svc, document_id)
+    svc.withholding.propose(caller, document_id, body.reason, body.basis)
+    return _body(svc, document_id)
+
+
+@router.post("/v1/documents/{document_id}/publicity/not-published/approval", response_model=PublicityBody)
+def approve_not_publishing(document_id: str, body: NotPublishApproval, caller: Principal = Depends(principal),
+                           svc: Service = Depends(service)) -> PublicityBody:
+    _record(svc, document_id)
+    svc.withholding.approve(caller, document_id, body.decision, body.opinion)
     return _body(svc, document_id)
