@@ -143,3 +143,27 @@ def test_not_publishing_needs_a_reason_and_the_configured_role_s_signed_approval
     listed = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "not_published"}).json()]
     assert doc["id"] in listed
     problem(client.post(f"{base}/rendition", json={}), 409)
+
+
+def test_the_export_batch_holds_each_due_rendition_with_its_summary_rows(client: httpx.Client) -> None:
+    import csv
+    import io
+    import json
+    import zipfile
+    doc = issue(client, "penalty-decision", decision(date.today()))
+    assert client.post(f"/v1/documents/{doc['id']}/publicity/rendition", json={}).status_code == 201
+    response = client.get("/v1/publicity/export")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    folder = names[0].split("/")[0]
+    rows = json.loads(archive.read(f"{folder}/摘要.json"))
+    row = next(r for r in rows if r["行政处罚决定书文号"] == doc["doc_number"])
+    assert row["当事人"] == decision()["party"]["name"] and row["违法行为类型"] == decision()["violation"]
+    pdf = archive.read(f"{folder}/{row['文件']}")
+    import hashlib
+    assert hashlib.sha256(pdf).hexdigest() == row["sha256"]
+    table = list(csv.DictReader(io.StringIO(archive.read(f"{folder}/摘要.csv").decode("utf-8-sig"))))
+    assert [r["sha256"] for r in table] == [r["sha256"] for r in rows]
+    assert "摘要.csv" in archive.read(f"{folder}/说明.txt").decode("utf-8")
+    assert all(decision()["party"]["phone"] not in json.dumps(r, ensure_ascii=False) for r in rows)

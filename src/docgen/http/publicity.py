@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import NotFound
 from ..principals import Principal
 from ..publicity import Span
+from ..publicity.export import batch
 from ..publicity.record import STATUS_LABELS, STATUSES, Record
 from ..service import Service
 from .deps import principal, service
@@ -122,6 +123,18 @@ def list_publicity(status: Literal[STATUSES] | None = Query(None, description="d
                    svc: Service = Depends(service)) -> list[PublicityBody]:
     today = svc.publicity.today()
     return [PublicityBody.of(r, today) for r in svc.publicity.list(status, case_id)]
+
+
+@router.get("/v1/publicity/export", response_class=Response,
+            responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
+def export_batch(status: Literal["due", "overdue"] | None = Query(None, description="缺省为全部待公示（含逾期）"),
+                 caller: Principal = Depends(principal), svc: Service = Depends(service)) -> Response:
+    """The due renditions as one ZIP: PDFs + 摘要.csv + 摘要.json (layout: ``publicity/export.py``, 说明.txt)."""
+    today = svc.publicity.today()
+    records = svc.publicity.list(status or "due") + ([] if status else svc.publicity.list("overdue"))
+    data = batch(svc.renditions, records, today)
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=\"publicity-{today.isoformat()}.zip\""})
 
 
 @router.get("/v1/documents/{document_id}/publicity", response_model=PublicityBody)
