@@ -15,11 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 import pdftools
-from docgen.agency import Agency, RedactionRule
+from docgen.agency import DEFAULT_PROFILE, Agency
 from docgen.config import Settings, load_agency
 from docgen.derivation import NAME, PublicManifest
 from docgen.errors import ValidationFailed
-from docgen.jsontext import resolve
 from docgen.publicity import Span, rules
 from docgen.publicity.redaction import REMOVED, redact, strings, matches
 from docgen.sealing import manifest_bytes
@@ -58,7 +57,7 @@ def test_warning_only_decisions_and_other_instruments_are_not_published() -> Non
 
 
 def test_agency_listed_instruments_get_20_working_days_and_bad_settings_name_the_key() -> None:
-    raw = json.loads(Path(AGENCY["name"] and "src/docgen/defaults/agency.json").read_text(encoding="utf-8"))
+    raw = json.loads(DEFAULT_PROFILE.read_text(encoding="utf-8"))
     listed = Agency.parse({**raw, "publicity": {"rules": [{"template": "no-penalty-decision"}]}})
     assert listed.publicity.rule("no-penalty-decision").working_days == 20
     for bad, key in (({"rules": [{"template": "x", "working_days": 0}]}, "publicity.rules[0].working_days"),

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency

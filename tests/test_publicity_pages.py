@@ -3,8 +3,7 @@ decisions with their countdowns, the original and the public rendition side by s
 the document refused beside its form, mark as published, withdraw, and the case page's publicity state."""
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Iterator
 
 import httpx
@@ -12,30 +11,19 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from serving import Server
-from test_case_pages import browser  # noqa: F401 - the module's Chromium
+from test_case_pages import browser, signed_in  # noqa: F401 - the module's Chromium
 from test_cases import case_data, unique_party
 from test_publicity_api import decision
 
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.goto("/login?next=/publicity")
-    page.get_by_label("访问令牌").fill(server.tokens["case_system"])
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(re.compile(r"/publicity$"))
-    yield page
-    context.close()
-    assert not errors, errors
+    with signed_in(browser, server, "/publicity") as signed:
+        yield signed
 
 
 def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Client) -> None:
-    case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市公示页面测试商行"))).json()
+    case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市公示流程试点商行"))).json()
     today = date.today()
     data = {k: v for k, v in decision(today).items() if k != "party"}
     fresh = client.post("/v1/documents", json={"template": "penalty-decision", "case_id": case["id"], "data": data})

@@ -22,8 +22,6 @@ the value anyway; from the manifest's sha256 of the original K cannot be had
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import secrets
@@ -31,11 +29,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from . import jsontext
+from .chain import sign_digest, verify_digest
 from .errors import VerificationError
 from .jsontext import canonical_json
 from .pki import Signer
@@ -114,20 +110,11 @@ class PublicManifest:
     def signed(cls, signer: Signer, **values: Any) -> "PublicManifest":
         unsigned = cls(**values, format=FORMAT, signer_name=signer.name, principal_id=signer.principal_id,
                        certificate_sha256=signer.certificate_sha256, signature="")
-        der = signer.private_key.sign(unsigned.digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
         return cls(**{**asdict(unsigned), "redactions": unsigned.redactions,
-                      "signature": base64.b64encode(der).decode("ascii")})
+                      "signature": sign_digest(signer, unsigned.digest)})
 
     def verify_signature(self, certificate: x509.Certificate) -> bool:
-        key = certificate.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            return False
-        try:
-            key.verify(base64.b64decode(self.signature, validate=True), self.digest,
-                       ec.ECDSA(utils.Prehashed(hashes.SHA256())))
-        except (InvalidSignature, binascii.Error, ValueError):
-            return False
-        return True
+        return verify_digest(self.signature, self.digest, certificate)
 
     @classmethod
     def from_json(cls, data: bytes) -> "PublicManifest":
