@@ -166,3 +166,20 @@ def test_the_export_batch_holds_each_due_rendition_with_its_summary_rows(client:
     assert [r["sha256"] for r in table] == [r["sha256"] for r in rows]
     assert "摘要.csv" in archive.read(f"{folder}/说明.txt").decode("utf-8")
     assert all(decision()["party"]["phone"] not in json.dumps(r, ensure_ascii=False) for r in rows)
+
+
+def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(client: httpx.Client) -> None:
+    doc = issue(client, "penalty-decision", decision(date.today()))
+    base = f"/v1/documents/{doc['id']}/publicity"
+    assert client.post(f"{base}/rendition", json={}).status_code == 201
+    public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
+    alone = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf")})
+    assert alone.status_code == 200 and alone.json()["ok"] and alone.json()["original"] is None, alone.text
+    both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
+                                                   "original": ("original.pdf", original, "application/pdf")}).json()
+    assert both["ok"] and both["differences"] >= 2 and both["doc_number"] == doc["doc_number"], both
+    other = issue(client, "penalty-decision", decision(date.today()))
+    wrong = client.post("/v1/verify/public", files={
+        "file": ("public.pdf", public, "application/pdf"),
+        "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
+    assert not wrong["ok"] and wrong["failures"][0]["code"] == "public-original-mismatch"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from . import boot
 from .approvals import Approver
@@ -25,7 +26,7 @@ from .stages import Stages
 from .storage import Storage
 from .trust import TrustBundle
 from .verify import VerificationReport
-from .verify_job import verify_files
+from .verify_job import verify_files, verify_public_file
 
 
 def authority(settings: Settings, create: bool = False) -> Authority:
@@ -135,6 +136,11 @@ class Service:
                      complete: bool = False) -> VerificationReport:
         """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
         return await self.sandbox.run(verify_files, files, trust_json, complete)
+
+    async def verify_public(self, name: str, data: bytes, trust_json: bytes,
+                            original: tuple[str, bytes] | None) -> dict[str, Any]:
+        """A public rendition's report (``verify.public``), in a sandbox worker like ``verify``."""
+        return await self.sandbox.run(verify_public_file, name, data, trust_json, original)
 
     @cached_property
     def drafts(self) -> Drafts:
