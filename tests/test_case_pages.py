@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -28,22 +29,29 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh profile signed in as the case system; fails on any script error or CSP violation."""
+@contextmanager
+def signed_in(browser: Browser, server: Server, start: str) -> Iterator[Page]:
+    """A fresh profile signed in as the case system at ``start``; fails on any script error or CSP violation."""
     context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.goto("/login?next=/cases")
+    page.goto(f"/login?next={start}")
     page.get_by_label("访问令牌").fill(server.tokens["case_system"])
     page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(re.compile(r"/cases$"))
+    page.wait_for_url(re.compile(re.escape(start) + "$"))
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh profile signed in as the case system; fails on any script error or CSP violation."""
+    with signed_in(browser, server, "/cases") as signed:
+        yield signed
 
 
 @pytest.fixture(scope="module")

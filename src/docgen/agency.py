@@ -77,6 +77,8 @@ class Agency(Mapping[str, Any]):
     """Template id → JSON pointer → the values the agency allows there (e.g. 案件审核表 only 法制审核)."""
     void_roles: tuple[str, ...]
     """The roles that may void (作废) an issued document (``void_roles``; ``director`` by default)."""
+    publicity: "PublicitySettings"
+    """Which issued decisions are published (公示), by when, with which redactions (``publicity``)."""
     profile: Mapping[str, Any] = field(repr=False)
     """The profile as written, optional fields filled in: what templates see as ``agency``."""
 
@@ -128,7 +130,133 @@ class Agency(Mapping[str, Any]):
                    calendar=Calendar.from_config(profile.get("calendar")),
                    numbering=_numbering(profile.get("numbering")), case_numbering=_case_numbering(profile.get("cases")),
                    choices=_choices(profile.get("choices")), void_roles=_void_roles(profile.get("void_roles")),
+                   publicity=_publicity(profile.get("publicity")),
                    profile=MappingProxyType(profile))
+
+
+#: What a rule's ``unless`` may name: 仅受到警告行政处罚的不予公示 (公示规定第二条第二款).
+UNLESS = ("warning_only",)
+#: Masks a redaction rule may apply (``publicity/redaction.py`` implements each).
+MASKS = ("keep_ends", "remove")
+
+
+@dataclass(frozen=True)
+class PublicityRule:
+    """One kind of decision that must be published: its template, an exception, the deadline."""
+
+    template: str
+    working_days: int
+    """Working days from the decision's date (``issued_on``) to publication."""
+    unless: str | None
+    """``warning_only``: not when every penalty is a warning."""
+    basis: str
+
+
+@dataclass(frozen=True)
+class RedactionRule:
+    """What is hidden of one field of a template's payload before publication, and why."""
+
+    pointer: str
+    """A JSON pointer; ``*`` as a step matches every index of an array."""
+    mask: str
+    """``keep_ends`` (keep ``keep_start`` and ``keep_end`` characters, ＊ between) or ``remove`` (＊＊＊)."""
+    keep_start: int
+    keep_end: int
+    reason: str
+    when_party: str | None
+    """``person``: only when the party is a natural person (a person's home address)."""
+
+
+@dataclass(frozen=True)
+class PublicitySettings:
+    """The ``publicity`` section of the profile, with the defaults of the seed and 公示规定."""
+
+    rules: tuple[PublicityRule, ...]
+    redactions: Mapping[str, tuple[RedactionRule, ...]]
+    withdraw_working_days: int
+    """撤回 within this many working days of the change (公示规定第十一条: 三个工作日)."""
+    low_fine_limit: str | None
+    """较低数额罚款 (第十三条: set by the province); ``None`` when the agency has not configured it."""
+    not_publish_role: str
+    """The role that approves a decision not to publish (拟不予公开, seed (一)4)."""
+
+    def rule(self, template_id: str) -> PublicityRule | None:
+        return next((r for r in self.rules if r.template == template_id), None)
+
+
+SEED_BASIS = ("株洲市市场监管局三项制度工作安排（一）3.1）：行政处罚决定自作出之日起7个工作日内公开；"
+              "《市场监督管理行政处罚信息公示规定》第二条（普通程序；仅受警告的不予公示）")
+ID_REASON = "身份证件号码属个人信息（《市场监督管理行政处罚信息公示规定》第六条）"
+DEFAULT_REDACTIONS = {"penalty-decision": (
+    RedactionRule("/party/id_number", "keep_ends", 1, 1, ID_REASON, None),
+    RedactionRule("/party/phone", "keep_ends", 3, 4, "联系电话属个人信息（公示规定第六条）", None),
+    RedactionRule("/party/other_contact", "remove", 0, 0, "其他联系方式属个人信息（公示规定第六条）", None),
+    RedactionRule("/party/address", "remove", 0, 0, "自然人的住址属个人隐私（公示规定第六条）", "person"),
+    RedactionRule("/payment/account_number", "keep_ends", 0, 4, "银行账号（公示规定第六条）", None),
+)}
+
+
+def _publicity(raw: Any) -> PublicitySettings:
+    """``publicity``: ``rules`` [{template, working_days, unless?, basis?}], ``redactions``
+    {template: [{pointer, mask, keep_start?, keep_end?, reason, when_party?}]},
+    ``withdraw_working_days``, ``low_fine_limit`` (a decimal string), ``not_publish_role``."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise ValueError("publicity 应为对象")
+    unknown = set(raw) - {"rules", "redactions", "withdraw_working_days", "low_fine_limit", "not_publish_role"}
+    if unknown:
+        raise ValueError(f"publicity 中有未知的键 {sorted(unknown)}")
+    rules = []
+    for n, item in enumerate(raw.get("rules", [{"template": "penalty-decision", "working_days": 7,
+                                                 "unless": "warning_only", "basis": SEED_BASIS}])):
+        where = f"publicity.rules[{n}]"
+        if not isinstance(item, dict) or not isinstance(item.get("template"), str) or not item["template"]:
+            raise ValueError(f"{where}.template 应为模板编号")
+        days = item.get("working_days", 20)
+        if type(days) is not int or not 0 < days <= 60:
+            raise ValueError(f"{where}.working_days 应为 1 至 60 的整数（工作日）")
+        unless = item.get("unless")
+        if unless is not None and unless not in UNLESS:
+            raise ValueError(f"{where}.unless 只能是 {list(UNLESS)}")
+        basis = item.get("basis", "株洲市市场监管局三项制度工作安排（一）3.1）：其他行政执法决定自作出之日起20个工作日内公开")
+        if not isinstance(basis, str):
+            raise ValueError(f"{where}.basis 应为文本")
+        rules.append(PublicityRule(item["template"], days, unless, basis))
+    redactions = dict(DEFAULT_REDACTIONS)
+    given = raw.get("redactions", {})
+    if not isinstance(given, dict):
+        raise ValueError("publicity.redactions 应为 {\"模板编号\": [规则…]}")
+    for template, items in given.items():
+        if not isinstance(items, list):
+            raise ValueError(f"publicity.redactions.{template} 应为数组")
+        parsed = []
+        for n, item in enumerate(items):
+            where = f"publicity.redactions.{template}[{n}]"
+            if not isinstance(item, dict) or not isinstance(item.get("pointer"), str) \
+                    or not item["pointer"].startswith("/"):
+                raise ValueError(f"{where}.pointer 应为以 / 开头的 JSON 指针")
+            if item.get("mask") not in MASKS:
+                raise ValueError(f"{where}.mask 只能是 {list(MASKS)}")
+            keep = [item.get("keep_start", 0), item.get("keep_end", 0)]
+            if not all(type(k) is int and 0 <= k <= 8 for k in keep):
+                raise ValueError(f"{where}.keep_start/keep_end 应为 0 至 8 的整数")
+            if not isinstance(item.get("reason"), str) or not item["reason"]:
+                raise ValueError(f"{where}.reason 应写明隐去的理由")
+            if item.get("when_party") not in (None, "person", "organization"):
+                raise ValueError(f"{where}.when_party 只能是 person 或 organization")
+            parsed.append(RedactionRule(item["pointer"], item["mask"], keep[0], keep[1], item["reason"],
+                                        item.get("when_party")))
+        redactions[template] = tuple(parsed)
+    days = raw.get("withdraw_working_days", 3)
+    if type(days) is not int or not 0 < days <= 20:
+        raise ValueError("publicity.withdraw_working_days 应为 1 至 20 的整数")
+    limit = raw.get("low_fine_limit")
+    if limit is not None and not (isinstance(limit, str) and limit.replace(".", "", 1).isdigit()):
+        raise ValueError("publicity.low_fine_limit 应为金额文本，如 \"10000.00\"")
+    role = raw.get("not_publish_role", "legal_head")
+    if not isinstance(role, str) or not role:
+        raise ValueError("publicity.not_publish_role 应为角色名")
+    return PublicitySettings(tuple(rules), MappingProxyType(redactions), days, limit, role)
 
 
 def as_agency(agency: Mapping[str, Any]) -> Agency:

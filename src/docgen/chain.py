@@ -172,18 +172,29 @@ def sign_link(*, index: int, round: int, stage: str, role: str, decision: str | 
     )
     # Round-trip through the validator so that a link we sign is one we can read back.
     Link.from_dict({**unsigned.to_dict(), "signature": "AA=="})
-    der = signer.private_key.sign(unsigned.link_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
-    return Link(**{**unsigned.to_dict(), "signature": base64.b64encode(der).decode("ascii")})
+    return Link(**{**unsigned.to_dict(), "signature": sign_digest(signer, unsigned.link_digest)})
 
 
 def verify_link_signature(link: Link, certificate: x509.Certificate) -> bool:
     """True when ``link.signature`` is a valid ECDSA-SHA256 signature by ``certificate``'s key."""
+    return verify_digest(link.signature, link.link_digest, certificate)
+
+
+def sign_digest(signer: Signer, digest: bytes) -> str:
+    """Base64 of the DER ECDSA P-256 signature over a SHA-256 ``digest`` (pre-hashed): how every signed
+    docgen record (links, ``derivation.PublicManifest``) is signed."""
+    der = signer.private_key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    return base64.b64encode(der).decode("ascii")
+
+
+def verify_digest(signature: str, digest: bytes, certificate: x509.Certificate) -> bool:
+    """True when ``signature`` (as ``sign_digest`` writes it) is ``certificate``'s key's over ``digest``."""
     public_key = certificate.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         return False
     try:
-        der = base64.b64decode(link.signature, validate=True)
-        public_key.verify(der, link.link_digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+        der = base64.b64decode(signature, validate=True)
+        public_key.verify(der, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
     except (InvalidSignature, binascii.Error, ValueError):
         return False
     return True

@@ -17,6 +17,7 @@ from .pki import Authority, certificate_sha256
 from .service import Service, authority
 from .trust import TrustBundle
 from .verify import verify
+from .verify.public import is_public, verify_public
 from .verify.volume import is_volume, verify_volume
 from .rendering import RenderContext, render_docx
 from .durable import write_atomically
@@ -160,8 +161,14 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         trust = TrustBundle.from_json(Path(args.trust).read_bytes())
         files = [(path, Path(path).read_bytes()) for path in args.files]
         logged = _log_check(args, trust, files)
+        original = (args.original, Path(args.original).read_bytes()) if args.original else None
     except (OSError, VerificationError, note.NoteError, TileError) as exc:
         print(f"docgen verify: {exc}", file=sys.stderr)
+        return 2
+    public = [(name, data) for name, data in files if is_public(data)]  # public renditions (公示文本)
+    files = [(name, data) for name, data in files if not is_public(data)]
+    if original is not None and not public:
+        print("docgen verify: --original 只用于公示文本：请同时给出公示文本 PDF", file=sys.stderr)
         return 2
     ok = True
     if logged is not None:  # the log's answer first (one JSON document of its own), then the signatures'
@@ -169,6 +176,10 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         ok = logged.ok
     volumes = [(name, data) for name, data in files if is_volume(data)]  # archive volumes verify on their own
     files = [(name, data) for name, data in files if not is_volume(data)]
+    for name, data in public:
+        checked = verify_public(name, data, trust, original)
+        ok = ok and checked.ok
+        print(json.dumps(checked.to_dict(), ensure_ascii=False, indent=2) if args.json else checked.describe())
     for name, data in volumes:
         bound = verify_volume(name, data, trust)
         ok = ok and bound.ok
@@ -299,6 +310,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--trust", required=True, help="信任包 JSON")
     check.add_argument("--complete", action="store_true",
                        help="同时检查完整性：每个环节都提供了文件，且审批流程已完成")
+    check.add_argument("--original", help="公示文本的原件（送达当事人的决定书 PDF）：证明公示文本由它而来，只有清单列明之处不同")
     check.add_argument("--json", action="store_true")
     check.add_argument("--checkpoint", help="透明日志检查点（最好是经见证方联署的）：同时验证每个文件都在日志中")
     check.add_argument("--log", help="日志瓦片的副本：目录（docgen log export）或 URL（…/log）；缺省为检查点所在目录")

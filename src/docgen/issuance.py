@@ -44,6 +44,7 @@ class Issuer:
         self.numbering = Numbering(self.storage.db, self.agency, boot_id)
         self.keys = IdempotencyKeys(self.storage.db, boot_id)
         self.cases: Any = None  # cases.CaseStore: fills a payload from its case and binds the document to it
+        self.publicity: Any = None  # publicity.PublicityStore: opens the record of a decision to publish
 
     def release(self, template_id: str, version: str | None) -> TemplateVersion:
         """The version to issue with; a retired version renders old documents only."""
@@ -134,6 +135,8 @@ class Issuer:
             self.stages.store(conn, document.id, payload_sha256, produced)
             if case_id is not None:
                 self.cases.attach(conn, case_id, document)
+            if self.publicity is not None:
+                self.publicity.opened(conn, document, data, case_id)
         if holder:
             self.numbering.settled()
         return document

@@ -42,6 +42,29 @@ def pointer(path: "tuple[str | int, ...] | list[str | int]") -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def steps(text: str) -> list[str]:
+    """The reference tokens of an RFC 6901 pointer (``/a~1b/0`` → ``["a/b", "0"]``); ``ValueError`` if it
+    does not start with ``/`` (the empty pointer is the whole document: no steps)."""
+    if text == "":
+        return []
+    if not text.startswith("/"):
+        raise ValueError(f"JSON 指针 {text!r} 应以 / 开头")
+    return [part.replace("~1", "/").replace("~0", "~") for part in text[1:].split("/")]
+
+
+def resolve(document: Any, text: str) -> Any:
+    """The value a pointer names in ``document``; ``KeyError`` when it names nothing there."""
+    node = document
+    for step in steps(text):
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            raise KeyError(text)
+    return node
+
+
 class _Refused(ValueError):
     """A number or constant this parser refuses; its message is the Chinese reason."""
 

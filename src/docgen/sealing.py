@@ -78,17 +78,21 @@ def seal(content_pdf: bytes, manifest: Manifest, signer: Signer, root_certificat
 
 
 def _embed_manifest(writer: IncrementalPdfFileWriter, manifest: Manifest) -> None:
-    """The manifest as an embedded file and PDF/A-3 associated file of the catalog.
+    """The chain manifest as an embedded file and PDF/A-3 associated file of the catalog."""
+    embed_json(writer, MANIFEST_NAME, manifest.to_json(), "文书签批链条清单 (docgen-chain/1)", manifest.last.moment)
+
+
+def embed_json(writer: IncrementalPdfFileWriter, name: str, data: bytes, description: str,
+               moment: Any) -> None:
+    """``data`` as an uncompressed embedded JSON file and PDF/A-3 associated file (``/Data``) of the catalog.
 
     pyHanko's ``embed_file`` would raise the PDF version to 2.0 for an associated
     file, which PDF/A-3 (built on PDF 1.7) forbids, so ``/AFRelationship`` and the
     catalog's ``/AF`` are set here.
     """
-    data = manifest.to_json()
-    params = EmbeddedFileParams(embed_size=True, modification_date=manifest.last.moment)
+    params = EmbeddedFileParams(embed_size=True, modification_date=moment)
     stream = EmbeddedFileObject.from_file_data(writer, data, compress=False, params=params, mime_type=MANIFEST_MIME)
-    spec = FileSpec(file_spec_string=MANIFEST_NAME, file_name=MANIFEST_NAME, embedded_data=stream,
-                    description="文书签批链条清单 (docgen-chain/1)")
+    spec = FileSpec(file_spec_string=name, file_name=name, embedded_data=stream, description=description)
     embed_file(writer, spec)
     names = writer.root["/Names"]["/EmbeddedFiles"]["/Names"]
     spec_ref = names[-1]
@@ -98,6 +102,15 @@ def _embed_manifest(writer: IncrementalPdfFileWriter, manifest: Manifest) -> Non
     associated.append(spec_ref)
     writer.root["/AF"] = associated
     writer.update_root()
+
+
+def seal_attachment(content_pdf: bytes, name: str, data: bytes, description: str, moment: Any, signer: Signer,
+                    root_certificate: x509.Certificate, *, field_name: str, reason: str) -> bytes:
+    """``content_pdf`` + one update holding the JSON attachment ``name`` and a PAdES signature over both:
+    the shape of a stage PDF, for files that are not a stage of a chain (public renditions)."""
+    writer = _KeepMetadataWriter(BytesIO(content_pdf))
+    embed_json(writer, name, data, description, moment)
+    return _sign(writer, content_pdf, signer, root_certificate, field_name=field_name, reason=reason, location=None)
 
 
 def sign(pdf: bytes, signer: Signer, root_certificate: x509.Certificate, *, field_name: str,
@@ -317,8 +330,9 @@ def read_manifest(pdf: bytes) -> Manifest | None:
     return None if data is None else Manifest.from_json(data)
 
 
-def manifest_bytes(reader: PdfFileReader) -> bytes | None:
-    """The raw ``docgen-chain.json`` bytes from the latest revision of ``reader``'s document."""
+def manifest_bytes(reader: PdfFileReader, name: str = MANIFEST_NAME) -> bytes | None:
+    """The raw bytes of the embedded file ``name`` (``docgen-chain.json``) from the latest revision of
+    ``reader``'s document."""
     try:
         names = reader.root.get("/Names")
         if names is None:
@@ -332,17 +346,17 @@ def manifest_bytes(reader: PdfFileReader) -> bytes | None:
         entries = entries.get_object()
         found = None
         for position in range(0, len(entries) - 1, 2):
-            if str(entries[position].get_object()) == MANIFEST_NAME:
+            if str(entries[position].get_object()) == name:
                 if found is not None:
-                    raise VerificationError(f"PDF 中有多个 {MANIFEST_NAME}")
+                    raise VerificationError(f"PDF 中有多个 {name}")
                 found = entries[position + 1].get_object()
         if found is None:
             return None
         stream = found["/EF"]["/F"].get_object()
         if not isinstance(stream, pdf_generic.StreamObject):
-            raise VerificationError(f"{MANIFEST_NAME} 不是文件流")
+            raise VerificationError(f"{name} 不是文件流")
         return stream.data
     except VerificationError:
         raise
     except Exception as exc:
-        raise VerificationError(f"无法读取嵌入的 {MANIFEST_NAME}：{exc}") from exc
+        raise VerificationError(f"无法读取嵌入的 {name}：{exc}") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from . import boot
 from .approvals import Approver
@@ -20,13 +21,14 @@ from .previews import Previewer
 from .principals import Principals
 from .sandbox import Sandbox
 from .published import PublishedSchemas
+from .publicity import PublicityStore, Renditions, Withholding
 from .stages import Stages
 from .storage import Storage
 from .tlog import note
 from .tlog.log import Log, Publisher, backfill
 from .trust import TrustBundle
 from .verify import VerificationReport
-from .verify_job import verify_files
+from .verify_job import verify_files, verify_public_file
 from .voiding import Voider
 from .register import NumberRegister
 
@@ -118,7 +120,23 @@ class Service:
     def issuer(self) -> Issuer:
         issuer = Issuer(self.catalogue, self.stages, boot_id=self.boot_id)
         issuer.cases = self.cases
+        issuer.publicity = self.publicity
         return issuer
+
+    @cached_property
+    def publicity(self) -> PublicityStore:
+        """Publicity (公示) records: opened when a decision to publish is issued."""
+        return PublicityStore(self.storage.db, self.stages.agency)
+
+    @cached_property
+    def withholding(self) -> Withholding:
+        """拟不予公开: proposals and their signed approvals."""
+        return Withholding(self.publicity, self.storage, self.authority)
+
+    @cached_property
+    def renditions(self) -> Renditions:
+        """Public renditions (公示文本), through ``stages``."""
+        return Renditions(self.publicity, self.catalogue, self.stages)
 
     @cached_property
     def cases(self) -> CaseStore:
@@ -154,6 +172,11 @@ class Service:
                      complete: bool = False) -> VerificationReport:
         """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
         return await self.sandbox.run(verify_files, files, trust_json, complete)
+
+    async def verify_public(self, name: str, data: bytes, trust_json: bytes,
+                            original: tuple[str, bytes] | None) -> dict[str, Any]:
+        """A public rendition's report (``verify.public``), in a sandbox worker like ``verify``."""
+        return await self.sandbox.run(verify_public_file, name, data, trust_json, original)
 
     @cached_property
     def drafts(self) -> Drafts:

@@ -1,32 +1,37 @@
 """One way to issue a file: render → convert → seal → store → log, the waist every signed file passes.
 
-A document's issuance (stage 0), each approval stage and its voiding (作废) go through ``Stages``;
-case volumes log through ``Stages.log_file`` too (public renditions next). It
-knows nothing of numbering, workflows or cases: it is given the data, the
-number to print, the signer, the opinions to show and how to extend the chain,
-and gives back the signed bytes, then stores them (bytes first, then the
-transparency log's leaf and the row) inside the caller's transaction, so an
-issued file always has its leaf and a rolled-back one never does.
+A document's issuance (stage 0), each approval stage, its voiding (作废) and each public
+rendition (公示文本: ``produce_public``, ``store_public``) go through ``Stages``; case volumes
+log through ``Stages.log_file`` too. It knows nothing of numbering, workflows or cases: it is
+given the data, the number to print, the signer, the opinions to show and how to extend the
+chain, and gives back the signed bytes, then stores them (bytes first, then the transparency
+log's leaf and the row) inside the caller's transaction, so an issued file always has its leaf
+and a rolled-back one never does.
 """
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from io import BytesIO
 from typing import Any, Callable, Mapping
+
+from pypdf import PdfReader, PdfWriter
 
 from . import chain
 from .catalogue import TemplateVersion
 from .chain import Link, Manifest
 from .converters import Converter
+from .derivation import FIELD as PUBLIC_FIELD, NAME as PUBLIC_NAME, PublicManifest
 from .errors import Conflict
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
 from .agency import as_agency
 from .sealimage import place_seal_image, read_seal_image
-from .sealing import seal
+from .sealing import seal, seal_attachment
 from .stamping import stamp_pages
-from .storage import Storage, StoredStage
-from .tlog.log import DOCUMENT, STAGE, Leaf, Log
+from .storage import Storage, StoredPublic, StoredStage
+from .tlog.log import DOCUMENT, PUBLIC, STAGE, Leaf, Log
 
 @dataclass(frozen=True)
 class Opinion:
@@ -51,6 +56,15 @@ class StageBytes:
     docx: bytes
     pdf: bytes
     manifest: Manifest
+
+
+@dataclass(frozen=True)
+class PublicBytes:
+    """A public rendition: the redacted decision's DOCX and the signed PDF (信息摘要 + decision)."""
+
+    docx: bytes
+    pdf: bytes
+    manifest: PublicManifest
 
 
 class Stages:
@@ -164,3 +178,51 @@ class Stages:
         transaction fails, so the log and storage never disagree after a crash.
         """
         return self.log.append(conn, leaf)
+
+    def produce_public(self, release: TemplateVersion, data: Any, doc_number: str, signer: Signer,
+                       summary_of: Callable[[bytes], bytes],
+                       make_manifest: Callable[[bytes, int], PublicManifest]) -> PublicBytes:
+        """The public rendition of an issued decision, made from (redacted) data, never from its PDF.
+
+        The decision is rendered from the same template version as the original, with the
+        same context (agency, 文书编号, seal image); ``summary_of(decision_docx)`` gives the
+        信息摘要 typeset on it. Both are converted to PDF/A and the summary's pages put
+        first; ``make_manifest(content, summary_pages)`` makes the signed
+        ``docgen-public/1`` manifest, embedded with the agency's signature in one update.
+        """
+        context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
+                                extra={"approvals": self.approvals_context([]),
+                                       "review": self.review_context(release, [])})
+        docx = render_docx(release.template_bytes, context)
+        if self.seal_image:
+            docx = place_seal_image(docx, self.seal_image)
+        with ThreadPoolExecutor(2) as pool:
+            summary_pdf, decision_pdf = pool.map(self.converter.convert, (summary_of(docx), docx))
+        writer = PdfWriter(clone_from=PdfReader(BytesIO(summary_pdf)))
+        summary_pages = len(writer.pages)
+        writer.append(PdfReader(BytesIO(decision_pdf)), import_outline=False)
+        out = BytesIO()
+        writer.write(out)
+        content = out.getvalue()
+        manifest = make_manifest(content, summary_pages)
+        pdf = seal_attachment(content, PUBLIC_NAME, manifest.to_json(), "公示文本清单 (docgen-public/1)：原件哈希与隐去内容",
+                              chain.parse_time(manifest.time), signer, self.authority.root_certificate,
+                              field_name=f"{PUBLIC_FIELD}-{manifest.revision}",
+                              reason="公示文本：依法隐去个人信息等内容，其余与送达的决定书一致")
+        return PublicBytes(docx, pdf, manifest)
+
+    def store_public(self, conn: sqlite3.Connection, produced: PublicBytes, created_by: str) -> StoredPublic:
+        """The public rendition's bytes into the blob store, then its leaf and row, in the caller's transaction."""
+        manifest = produced.manifest
+        pdf_sha256 = self.storage.blobs.put(produced.pdf)
+        docx_sha256 = self.storage.blobs.put(produced.docx)
+        index = self.log_file(conn, Leaf(PUBLIC, manifest.document_id, pdf_sha256, manifest.certificate_sha256,
+                                         manifest.time, manifest.revision))
+        stored = StoredPublic(document_id=manifest.document_id, revision=manifest.revision, pdf_sha256=pdf_sha256,
+                              docx_sha256=docx_sha256, manifest=manifest.to_json().decode("utf-8"),
+                              created_at=manifest.time, created_by=created_by, log_index=index)
+        try:
+            self.storage.insert(conn, "public_renditions", stored.__dict__)
+        except sqlite3.IntegrityError:
+            raise Conflict(f"公示文本第 {manifest.revision} 版已由另一请求生成") from None
+        return stored

@@ -178,6 +178,42 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE stages ADD COLUMN log_index INTEGER;
     ALTER TABLE case_volumes ADD COLUMN log_index INTEGER
     """,
+    # 4: publicity (公示): one record per decision to publish, its history (never deleted), its public renditions.
+    """
+    CREATE TABLE IF NOT EXISTS publicity_records (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id),
+        case_id TEXT,
+        template_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        decided_on TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS publicity_records_status ON publicity_records (status, due_on);
+    CREATE TABLE IF NOT EXISTS publicity_events (
+        document_id TEXT NOT NULL REFERENCES publicity_records(document_id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (document_id, seq)
+    );
+    CREATE TABLE IF NOT EXISTS public_renditions (
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        revision INTEGER NOT NULL,
+        pdf_sha256 TEXT NOT NULL,
+        docx_sha256 TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        log_index INTEGER,
+        PRIMARY KEY (document_id, revision)
+    )
+    """,
 )
 
 
@@ -312,6 +348,22 @@ class StoredStage:
 
     def row(self) -> dict[str, Any]:
         return dict(self.__dict__, link=json.dumps(self.link.to_dict(), ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class StoredPublic:
+    """One public rendition (公示文本) of a document: revision 1, then each correction."""
+
+    document_id: str
+    revision: int
+    pdf_sha256: str
+    docx_sha256: str
+    manifest: str
+    """The ``docgen-public/1`` manifest as embedded (canonical JSON text)."""
+    created_at: str
+    created_by: str
+    log_index: int | None = None
+    """Its leaf in the transparency log (``tlog``)."""
 
 
 class Storage:

@@ -5,11 +5,21 @@ the report comes back as the verifier's own frozen dataclasses.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .trust import TrustBundle
 from .verify import VerificationReport, verify
+from .verify.public import verify_public
 
 
 def verify_files(files: list[tuple[str, bytes]], trust_json: bytes, complete: bool = False) -> VerificationReport:
     """The verifier's report on ``files`` against the bundle serialised as ``trust_json``
     (with ``complete``, also that every stage was given and the workflow has ended)."""
     return verify(files, TrustBundle.from_json(trust_json), require_complete=complete)
+
+
+def verify_public_file(name: str, data: bytes, trust_json: bytes,
+                       original: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """The public-rendition report (``verify.public``) on one file, optionally against its original."""
+    report = verify_public(name, data, TrustBundle.from_json(trust_json), original)
+    return {**report.to_dict(), "summary": report.describe()}

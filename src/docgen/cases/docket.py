@@ -24,8 +24,8 @@ from .deadlines import Deadline, Issued
 CLOSING = "case-closing-approval"
 #: Within one second (signed times have whole seconds), what must have come first: a document before its
 #: stages, the stages before the closing they allowed, the closing before the volume.
-_RANK = {"created": 0, "updated": 1, "document_issued": 2, "media_added": 2, "stage": 3, "closed": 4,
-         "volume_built": 5}
+_RANK = {"created": 0, "updated": 1, "document_issued": 2, "media_added": 2, "publicity_opened": 3, "stage": 3,
+         "closed": 4, "volume_built": 5}
 APPROVED = "同意"
 
 
@@ -121,4 +121,7 @@ def _summary(kind: str, detail: dict[str, Any]) -> str:
         return "结案"
     if kind == "volume_built":
         return f"装订案卷第 {detail.get('volume')} 卷（{detail.get('pages')} 页）"
+    if kind == "publicity_opened":
+        return f"{detail.get('doc_number') or '决定'}应于 {detail.get('due_on')} 前公示" if detail.get("status") == "due" \
+            else f"{detail.get('doc_number') or '决定'}不予公开"
     return kind

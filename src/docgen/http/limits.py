@@ -22,11 +22,11 @@ from ..principals import Principal
 from ..problems import problem, problem_body
 
 #: Routes whose POST carries uploaded files, with the larger limit; every other body has the JSON limit.
-UPLOAD_PATHS = frozenset({"/v1/verify", "/verify"})
+UPLOAD_PATHS = frozenset({"/v1/verify", "/v1/verify/public", "/verify"})
 #: A case's 音像记录 upload: its own, larger limit (``Limits.media``); the body is streamed to disk.
 MEDIA_PATH = re.compile(r"(/v1)?/cases/[^/]+/media")  # the API route and the case page's upload form
 #: API writes that need no token.
-PUBLIC_WRITES = frozenset({"/v1/verify"})
+PUBLIC_WRITES = frozenset({"/v1/verify", "/v1/verify/public"})
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 

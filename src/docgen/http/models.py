@@ -250,3 +250,20 @@ class VerifyReport(BaseModel):
     failures: list[dict[str, Any]]
     status: dict[str, Any] = Field(description="每个问题一个布尔值、summary() 与各问题下的失败代码")
     summary: str = Field(description="中文报告")
+
+
+class PublicVerifyReport(BaseModel):
+    """The verification of a public rendition (公示文本, ``docgen-public/1``)."""
+
+    kind: str = Field(description="public")
+    name: str
+    ok: bool
+    document_id: str | None
+    doc_number: str | None
+    revision: int | None
+    signer: str | None
+    redactions: int = Field(description="清单列明的隐去处数")
+    original: str | None = Field(description="比对的原件文件名；未提供原件为空")
+    differences: int = Field(description="与原件文字的差异处数（验证通过时均为列明的隐去内容）")
+    failures: list[dict[str, Any]] = Field(description="code、message、detail")
+    summary: str

@@ -9,7 +9,7 @@ from ..service import Service
 from ..trust import TrustBundle
 from .routing import StrictJSONRoute
 from .deps import service
-from .models import VerifyReport
+from .models import PublicVerifyReport, VerifyReport
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["验证"])
 
@@ -41,3 +41,23 @@ async def verify_files(files: list[UploadFile] = File(..., min_length=1, descrip
     except SandboxError as exc:
         raise VerificationError(f"无法在限额内完成验证：{exc}") from None
     return VerifyReport(**report.to_dict(), status=report.status(), summary=report.describe())
+
+
+@router.post("/v1/verify/public", response_model=PublicVerifyReport)
+async def verify_public(file: UploadFile = File(..., description="公示文本 PDF"),
+                        original: UploadFile | None = File(default=None, description="原件（送达的决定书 PDF）"),
+                        trust: UploadFile | None = File(default=None, description="信任包（缺省为本机的）"),
+                        svc: Service = Depends(service)) -> PublicVerifyReport:
+    """A public rendition (公示文本): the agency's signature and its signed manifest; with the original,
+    also that its text came from the original and differs only where the manifest lists a redaction."""
+    if trust:
+        trust_json = await trust.read()
+        TrustBundle.from_json(trust_json)
+    else:
+        trust_json = svc.trust_bundle().to_json()
+    served = (original.filename or "original.pdf", await original.read()) if original else None
+    try:
+        report = await svc.verify_public(file.filename or "public.pdf", await file.read(), trust_json, served)
+    except SandboxError as exc:
+        raise VerificationError(f"无法在限额内完成验证：{exc}") from None
+    return PublicVerifyReport(**report)

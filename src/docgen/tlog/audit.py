@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from ..errors import NotFound
 from ..storage import Storage
 from . import merkle
-from .log import DOCUMENT, STAGE, VOLUME, Leaf, Log, LogCorrupt
+from .log import DOCUMENT, PUBLIC, STAGE, VOLUME, Leaf, Log, LogCorrupt
 from .note import NoteError, open_checkpoint
 
 
@@ -76,7 +76,7 @@ def audit(log: Log, storage: Storage) -> AuditReport:
         except LogCorrupt as exc:
             findings.append(Finding("entry-malformed", index, "日志", exc.detail))
             continue
-        slot = (leaf.kind if leaf.kind == VOLUME else STAGE, leaf.document_id, leaf.number)
+        slot = (leaf.kind if leaf.kind in (VOLUME, PUBLIC) else STAGE, leaf.document_id, leaf.number)
         if slot in leaves:
             findings.append(Finding("duplicate-leaf", index, subject(leaf),
                                     f"同一文件位置已有叶子 {leaves[slot]}：文件被重新签发替换"))
@@ -93,8 +93,11 @@ def audit(log: Log, storage: Storage) -> AuditReport:
 
 
 def subject(leaf: Leaf) -> str:
-    return f"案件 {leaf.document_id} 第 {leaf.number} 卷" if leaf.kind == VOLUME else \
-        f"文书 {leaf.document_id} 环节 {leaf.number}"
+    if leaf.kind == VOLUME:
+        return f"案件 {leaf.document_id} 第 {leaf.number} 卷"
+    if leaf.kind == PUBLIC:
+        return f"文书 {leaf.document_id} 公示文本第 {leaf.number} 版"
+    return f"文书 {leaf.document_id} 环节 {leaf.number}"
 
 
 def _check_file(storage: Storage, index: int, leaf: Leaf) -> Iterator[Finding]:
@@ -105,7 +108,10 @@ def _check_file(storage: Storage, index: int, leaf: Leaf) -> Iterator[Finding]:
     elif leaf.kind == VOLUME:
         row = conn.execute("SELECT sha256, log_index FROM case_volumes WHERE case_id = ? AND volume = ?",
                            (leaf.document_id, leaf.number)).fetchone()
-    else:  # kinds added later (public renditions) are checked by their bytes alone
+    elif leaf.kind == PUBLIC:
+        row = conn.execute("SELECT pdf_sha256, log_index FROM public_renditions WHERE document_id = ? AND revision = ?",
+                           (leaf.document_id, leaf.number)).fetchone()
+    else:  # a kind this version does not know: checked by its bytes alone
         row = (leaf.sha256, index)
     if row is None:
         yield Finding("file-missing", index, subject(leaf), "日志中有这个文件，存储中已没有它的记录：文书被删除")
@@ -162,3 +168,7 @@ def _unlogged(storage: Storage, leaves: dict[tuple[str, str, int], int]) -> Iter
     for case_id, volume, log_index in conn.execute("SELECT case_id, volume, log_index FROM case_volumes"):
         if leaves.get((VOLUME, case_id, volume)) is None:
             yield Finding("no-leaf", log_index, f"案件 {case_id} 第 {volume} 卷", "存储中的文件在日志中没有叶子")
+    for document_id, revision, log_index in conn.execute(
+            "SELECT document_id, revision, log_index FROM public_renditions"):
+        if leaves.get((PUBLIC, document_id, revision)) is None:
+            yield Finding("no-leaf", log_index, f"文书 {document_id} 公示文本第 {revision} 版", "存储中的文件在日志中没有叶子")

@@ -26,7 +26,7 @@ from . import merkle, tiles
 from .note import Checkpoint, Note, NoteError, SignerKey, VerifierKey
 
 FORMAT = "docgen-log/1"
-DOCUMENT, STAGE, VOLUME = "document", "stage", "volume"  # stage 0 of a document is its issuance
+DOCUMENT, STAGE, VOLUME, PUBLIC = "document", "stage", "volume", "public"  # stage 0 of a document is its issuance
 
 
 class LogCorrupt(DocgenError):
@@ -42,7 +42,8 @@ class Leaf:
     """What the log records of one issued file; its canonical JSON is the RFC 9162 leaf data."""
 
     kind: str
-    """``document`` (a document's issued PDF, stage 0), ``stage`` (a later signature stage), ``volume``."""
+    """``document`` (a document's issued PDF, stage 0), ``stage`` (a later signature stage), ``volume``,
+    ``public`` (a public rendition, 公示文本)."""
     document_id: str
     """The document's id; for a volume, the case's id."""
     sha256: str
@@ -52,7 +53,7 @@ class Leaf:
     time: str
     """When it was signed (the link's time for stages, RFC 3339 UTC)."""
     number: int
-    """The stage index, or the volume number."""
+    """The stage index, the volume number, or the public rendition's revision."""
 
     def entry(self) -> bytes:
         return canonical_json({"format": FORMAT, **self.__dict__})

@@ -88,6 +88,12 @@ class FailureCode(StrEnum):
     VOLUME_ORIGINAL_MISSING = "volume-original-missing"
     VOLUME_ORIGINAL_MISMATCH = "volume-original-mismatch"
     VOLUME_ORIGINAL_INVALID = "volume-original-invalid"
+    PUBLIC_MANIFEST_INVALID = "public-manifest-invalid"
+    PUBLIC_MANIFEST_SIGNATURE = "public-manifest-signature"
+    PUBLIC_CONTENT_MISMATCH = "public-content-mismatch"
+    PUBLIC_ORIGINAL_MISMATCH = "public-original-mismatch"
+    PUBLIC_ORIGINAL_INVALID = "public-original-invalid"
+    PUBLIC_TEXT_DIFFERS = "public-text-differs"
 
     @property
     def message(self) -> str:
@@ -139,6 +145,12 @@ _MESSAGES: dict[FailureCode, tuple[str, Aspect]] = {
     FailureCode.VOLUME_ORIGINAL_MISSING: ("清单列出的原件没有附在案卷中", _I),
     FailureCode.VOLUME_ORIGINAL_MISMATCH: ("附在案卷中的原件与清单记载的 sha256、长度或文书不符", _I),
     FailureCode.VOLUME_ORIGINAL_INVALID: ("案卷中的原件自身的签名链验证未通过", _I),
+    FailureCode.PUBLIC_MANIFEST_INVALID: ("公示文本清单（docgen-public.json）缺失或格式错误", _I),
+    FailureCode.PUBLIC_MANIFEST_SIGNATURE: ("公示文本清单的签名无效或签名人不在信任包中", _T),
+    FailureCode.PUBLIC_CONTENT_MISMATCH: ("公示文本的内容与清单记载的哈希、长度或机关不符", _I),
+    FailureCode.PUBLIC_ORIGINAL_MISMATCH: ("所给原件不是公示文本清单所指的那份原件", _I),
+    FailureCode.PUBLIC_ORIGINAL_INVALID: ("所给原件自身的签名链验证未通过", _I),
+    FailureCode.PUBLIC_TEXT_DIFFERS: ("公示文本与原件的文字有清单未列明的差异", _I),
 }
 assert set(_MESSAGES) == set(FailureCode)
 

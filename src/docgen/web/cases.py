@@ -19,6 +19,7 @@ from ..cases.binding import Binder, VolumeRequest
 from ..cases.case import STATUS_LABELS, Query
 from ..cases.deadlines import MISSED
 from ..cases.docket import Docket
+from ..publicity.record import STATUS_LABELS as PUBLICITY_LABELS
 from ..errors import DocgenError, Issue, UnsupportedMediaType, ValidationFailed
 from .context import Web
 
@@ -60,9 +61,12 @@ def routes(web: Web) -> APIRouter:
         deadlines = docket.deadlines(case)
         documents = [{"doc": doc, "stages": len(stages)} for doc, stages in docket.documents(case)]
         offered = [catalogue.get(t) for t in OFFERED if t in catalogue.templates]
+        today = service.publicity.today()
+        publicity = [{"record": r, "state": r.state(today), "label": PUBLICITY_LABELS[r.state(today)],
+                      "days": r.days_left(today)} for r in service.publicity.list(case_id=case.id)]
         return web.page(request, "case.html", status=status, case=case, deadlines=deadlines,
                         timeline=docket.timeline(case), documents=documents, media=store.media(case.id),
-                        volumes=binder.volumes(case.id), offered=offered, labels=STATUS_LABELS,
+                        volumes=binder.volumes(case.id), offered=offered, labels=STATUS_LABELS, publicity=publicity,
                         kinds=media_files.KIND_LABELS, media_fields=media_files.FIELDS,
                         **{"notice": None, "errors": {}, "values": {}, **extra})
 

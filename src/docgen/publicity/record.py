@@ -1,0 +1,220 @@
+"""The publicity record of one decision: opened at issuance, then due → published → withdrawn (or not published).
+
+One row per decision (``publicity_records``) holds its state; every change is
+also appended to ``publicity_events``, and nothing is ever deleted: a withdrawn
+record stays, with when, why and on what basis it came down. ``overdue`` is not
+stored: it is a due record past its due date, today in the agency's zone.
+
+Each change is one transaction that first reads the record and checks the step
+is allowed (409 naming the state otherwise), so a refused request changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Iterator
+
+from ..agency import Agency
+from ..cases import CaseStore
+from ..errors import Conflict, Issue, NotFound, ValidationFailed
+from ..storage import Database, StoredDocument
+from ..timefmt import record_now
+from . import rules
+
+DUE, OVERDUE, PUBLISHED, WITHDRAWN, NOT_PUBLISHED = "due", "overdue", "published", "withdrawn", "not_published"
+STATUSES = (DUE, OVERDUE, PUBLISHED, WITHDRAWN, NOT_PUBLISHED)
+STATUS_LABELS = {DUE: "待公示", OVERDUE: "逾期未公示", PUBLISHED: "已公示", WITHDRAWN: "已撤回",
+                 NOT_PUBLISHED: "不予公开"}
+
+
+@dataclass(frozen=True)
+class Record:
+    document_id: str
+    case_id: str | None
+    template_id: str
+    status: str
+    """Stored state; ``state(today)`` adds ``overdue``."""
+    decided_on: str
+    due_on: str
+    rule: dict[str, Any]
+    detail: dict[str, Any]
+    opened_at: str
+    updated_at: str
+    events: tuple[dict[str, Any], ...] = field(default=())
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row, events: tuple[dict[str, Any], ...] = ()) -> "Record":
+        values = dict(row)
+        values["rule"], values["detail"] = json.loads(values["rule"]), json.loads(values["detail"])
+        return cls(**values, events=events)
+
+    def state(self, today: date) -> str:
+        return OVERDUE if self.status == DUE and date.fromisoformat(self.due_on) < today else self.status
+
+    def days_left(self, today: date) -> int | None:
+        """Calendar days to the due date (negative once overdue), while it is due."""
+        return (date.fromisoformat(self.due_on) - today).days if self.status == DUE else None
+
+
+class PublicityStore:
+    """Records of one installation; ``opened`` is the issuer's hook inside the issuing transaction."""
+
+    def __init__(self, db: Database, agency: Agency) -> None:
+        self.db = db
+        self.agency = agency
+        self.settings = agency.publicity
+
+    def today(self) -> date:
+        return datetime.now(self.agency.timezone).date()
+
+    # -- opening, at issuance ------------------------------------------------------------------------
+    def opened(self, conn: sqlite3.Connection, document: StoredDocument, data: Any, case_id: str | None) -> None:
+        """Open the record of a freshly issued decision the rules say to publish; nothing for any other."""
+        found = rules.applies(self.settings, document.template_id, data)
+        if found.rule is None:
+            return
+        decided = rules.decision_date(data) or date.fromisoformat(document.created_at[:10])
+        due, note = rules.due_on(self.agency.calendar, decided, found.rule.working_days)
+        status = NOT_PUBLISHED if found.withheld else DUE
+        detail: dict[str, Any] = {"doc_number": document.doc_number, "title": document.title,
+                                  "party": (data.get("party") or {}).get("name")}
+        if found.withheld:
+            detail["not_published"] = {"reason": found.withheld, "automatic": True}
+        now = record_now()
+        conn.execute("INSERT INTO publicity_records (document_id, case_id, template_id, status, decided_on, due_on,"
+                     " rule, detail, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (document.id, case_id, document.template_id, status, decided.isoformat(), due.isoformat(),
+                      _dump({"working_days": found.rule.working_days, "basis": found.rule.basis, "note": note}),
+                      _dump(detail), now, now))
+        opened = {"due_on": due.isoformat(), "status": status, **({"note": note} if note else {})}
+        self.event(conn, document.id, "opened", document.created_by, opened)
+        if case_id is not None:  # the case's timeline shows it too
+            CaseStore.record(conn, case_id, "publicity_opened", document.created_by,
+                             {"document_id": document.id, "doc_number": document.doc_number, **opened})
+
+    # -- reading -------------------------------------------------------------------------------------
+    def find(self, document_id: str) -> Record | None:
+        row = self.db.query_one("SELECT * FROM publicity_records WHERE document_id = ?", document_id)
+        return None if row is None else Record.from_row(row, tuple(self.events(document_id)))
+
+    def get(self, document_id: str) -> Record:
+        found = self.find(document_id)
+        if found is None:
+            raise Conflict(f"文书 {document_id} 不是需要公示的决定（或不存在）：没有公示记录")
+        return found
+
+    def events(self, document_id: str) -> Iterator[dict[str, Any]]:
+        rows = self.db.connection().execute(
+            "SELECT seq, kind, time, actor, detail FROM publicity_events WHERE document_id = ? ORDER BY seq",
+            (document_id,)).fetchall()
+        for row in rows:
+            yield {**dict(row), "detail": json.loads(row["detail"])}
+
+    def list(self, status: str | None = None, case_id: str | None = None) -> list[Record]:
+        """Records by state (``overdue`` is ``due`` past its date), earliest due first."""
+        if status is not None and status not in STATUSES:
+            raise ValidationFailed([Issue("/status", f"status 只能是 {'、'.join(STATUSES)}")])
+        stored = DUE if status == OVERDUE else status
+        sql, params = "SELECT * FROM publicity_records", []
+        where = []
+        if stored:
+            where.append("status = ?")
+            params.append(stored)
+        if case_id:
+            where.append("case_id = ?")
+            params.append(case_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.db.connection().execute(sql + " ORDER BY due_on, document_id", params).fetchall()
+        today = self.today()
+        records = [Record.from_row(row) for row in rows]
+        if status in (DUE, OVERDUE):
+            records = [r for r in records if r.state(today) == status]
+        return records
+
+    # -- changing ------------------------------------------------------------------------------------
+    @staticmethod
+    def event(conn: sqlite3.Connection, document_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM publicity_events WHERE document_id = ?",
+                           (document_id,)).fetchone()[0]
+        conn.execute("INSERT INTO publicity_events (document_id, seq, kind, time, actor, detail)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", (document_id, seq, kind, record_now(), actor, _dump(detail)))
+
+    def locked(self, conn: sqlite3.Connection, document_id: str) -> Record:
+        """The record as this transaction sees it (writers are serialised by ``BEGIN IMMEDIATE``)."""
+        row = conn.execute("SELECT * FROM publicity_records WHERE document_id = ?", (document_id,)).fetchone()
+        if row is None:
+            raise Conflict(f"文书 {document_id} 不是需要公示的决定（或不存在）：没有公示记录")
+        return Record.from_row(row)
+
+    def save(self, conn: sqlite3.Connection, record: Record, kind: str, actor: str,
+             detail: dict[str, Any]) -> Record:
+        updated = replace(record, updated_at=record_now())
+        conn.execute("UPDATE publicity_records SET status = ?, detail = ?, updated_at = ? WHERE document_id = ?",
+                     (updated.status, _dump(updated.detail), updated.updated_at, updated.document_id))
+        self.event(conn, record.document_id, kind, actor, detail)
+        return updated
+
+    def published(self, actor: str, document_id: str, platform: str, url: str, published_at: str,
+                  data: Any) -> Record:
+        """Record that the public rendition is up (409 before it exists, or once withdrawn / not published)."""
+        issues = [Issue(f"/{name}", message) for name, value, message in (
+            ("platform", platform, "应写明公示平台，如 国家企业信用信息公示系统"),
+            ("url", url, "应为公示页面的 http(s) 地址")) if not value.strip()
+            or (name == "url" and not value.startswith(("https://", "http://")))]
+        try:
+            published_on = datetime.fromisoformat(published_at).date() if "T" in published_at \
+                else date.fromisoformat(published_at)
+        except ValueError:
+            issues.append(Issue("/published_at", "应为日期（YYYY-MM-DD）或 ISO 8601 时间"))
+            published_on = None
+        if issues:
+            raise ValidationFailed(issues)
+        with self.db.transaction() as conn:
+            record = self.locked(conn, document_id)
+            if record.status != DUE:
+                raise Conflict(f"公示记录的状态是“{STATUS_LABELS[record.status]}”，不能再登记公示")
+            if not record.detail.get("rendition"):
+                raise Conflict("公示文本尚未生成：先生成公示文本（POST …/publicity/rendition），再登记公示")
+            assert published_on is not None
+            span = rules.period(self.settings, data, published_on)
+            entry = {"platform": platform, "url": url, "published_at": published_at,
+                     "on_time": published_on <= date.fromisoformat(record.due_on),
+                     "period_end": span.end.isoformat(), "period_months": span.months, "period_note": span.note}
+            return self.save(conn, replace(record, status=PUBLISHED, detail={**record.detail, "published": entry}),
+                             "published", actor, entry)
+
+    def withdraw(self, actor: str, document_id: str, reason: str, basis: str, changed_on: str | None) -> Record:
+        """Take a published decision down after it was changed or revoked: due 3 working days after the change."""
+        issues = []
+        if not reason.strip():
+            issues.append(Issue("/reason", "撤回公示须说明理由（公示规定第十一条）"))
+        if not basis.strip():
+            issues.append(Issue("/basis", "撤回公示须写明依据，如 复议决定书文号"))
+        try:
+            changed = date.fromisoformat(changed_on) if changed_on else self.today()
+        except ValueError:
+            issues.append(Issue("/changed_on", "应为日期（YYYY-MM-DD）：决定被变更、撤销或确认违法、无效之日"))
+            changed = self.today()
+        if issues:
+            raise ValidationFailed(issues)
+        with self.db.transaction() as conn:
+            record = self.locked(conn, document_id)
+            if record.status != PUBLISHED:
+                raise Conflict(f"公示记录的状态是“{STATUS_LABELS[record.status]}”，只有已公示的才能撤回")
+            due, note = rules.due_on(self.agency.calendar, changed, self.settings.withdraw_working_days)
+            today = self.today()
+            entry = {"reason": reason, "basis": basis, "changed_on": changed.isoformat(), "due_on": due.isoformat(),
+                     "withdrawn_on": today.isoformat(), "on_time": today <= due, "rule": rules.WITHDRAW_BASIS,
+                     **({"note": note} if note else {})}
+            return self.save(conn, replace(record, status=WITHDRAWN, detail={**record.detail, "withdrawn": entry}),
+                             "withdrawn", actor, entry)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+__all__ = ["PublicityStore", "Record", "STATUSES", "STATUS_LABELS", "NotFound"]

@@ -1,0 +1,68 @@
+"""The publicity pages in a real browser (Chromium via Playwright) on the real test server: due and overdue
+decisions with their countdowns, the original and the public rendition side by side, a span that is not in
+the document refused beside its form, mark as published, withdraw, and the case page's publicity state."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from serving import Server
+from test_case_pages import browser, signed_in  # noqa: F401 - the module's Chromium
+from test_cases import case_data, unique_party
+from test_publicity_api import decision
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:  # noqa: F811
+    with signed_in(browser, server, "/publicity") as signed:
+        yield signed
+
+
+def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Client) -> None:
+    case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市公示流程试点商行"))).json()
+    today = date.today()
+    data = {k: v for k, v in decision(today).items() if k != "party"}
+    fresh = client.post("/v1/documents", json={"template": "penalty-decision", "case_id": case["id"], "data": data})
+    assert fresh.status_code == 201, fresh.text
+    fresh = fresh.json()
+    late = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision()}).json()
+
+    page.goto("/publicity")
+    row = page.locator(f"tr[data-document='{fresh['id']}']")
+    expect(row.locator(".countdown")).to_contain_text("还剩")
+    expect(page.locator(f"tr[data-document='{late['id']}'] .countdown")).to_contain_text("逾期")
+    row.get_by_role("link").click()
+    expect(page.locator("#original-pages img")).not_to_have_count(0)
+    expect(page.locator("#public-pages")).to_contain_text("尚未生成公示文本")
+
+    form = page.locator("#rendition-form")
+    form.get_by_label("要隐去的文字").fill("并不存在的公司")
+    form.get_by_label("理由").fill("商业秘密")
+    form.get_by_role("button", name="生成公示文本").click()
+    expect(page.locator("#rendition-form .field-error")).to_contain_text("没有要隐去的文字")
+    page.locator("#rendition-form").get_by_label("要隐去的文字").fill("长沙市某食品有限公司")
+    page.locator("#rendition-form").get_by_role("button", name="生成公示文本").click()
+    expect(page.locator("#done-notice")).to_have_text("已生成公示文本")
+    expect(page.locator("#public-pages img")).not_to_have_count(0)
+    expect(page.locator("#side-by-side")).to_be_visible()
+
+    published = page.locator("#published-form")
+    published.get_by_label("公示地址").fill("https://www.gsxt.gov.cn/公示/1")
+    published.get_by_role("button", name="标记为已公示").click()
+    expect(page.locator("#publicity-state")).to_have_text("已公示")
+    expect(page.locator("#period")).to_contain_text("第十三条")
+
+    page.locator("#withdraw-form").get_by_role("button", name="撤回").click()
+    expect(page.locator("#withdraw-form .field-error").first).to_contain_text("须说明理由")
+    page.locator("#withdraw-form").get_by_label("理由").fill("行政复议决定撤销原处罚决定")
+    page.locator("#withdraw-form").get_by_label("依据").fill("株政复决字〔2026〕3号")
+    page.locator("#withdraw-form").get_by_role("button", name="撤回").click()
+    expect(page.locator("#publicity-state")).to_have_text("已撤回")
+    expect(page.locator("#publicity-history li")).to_have_count(4)
+
+    page.goto(f"/cases/{case['id']}")
+    expect(page.locator("#case-publicity li")).to_contain_text("已撤回")
