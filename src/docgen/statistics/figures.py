@@ -176,8 +176,11 @@ def summary_decisions(s: Snapshot) -> list[Hit]:
 
 def closings(s: Snapshot) -> list[Hit]:
     """结案: an approved 结案审批表, dated by its approval; ``group`` the 案件来源 of its case's 立案."""
-    source = {h.case: h.group for h in sorted(filings(s, "立案"), key=lambda h: (h.day, h.document)) if h.case}
-    return [Hit(r.id, r.approved_on, source.get(r.case_id, UNKNOWN_SOURCE), case=r.case_id)
+    source: dict[str | None, str] = {}
+    for filed in sorted(filings(s, "立案"), key=lambda h: (h.day, h.document)):  # the case's first 立案
+        source.setdefault(filed.case, filed.group)
+    return [Hit(r.id, r.approved_on, source.get(r.case_id, UNKNOWN_SOURCE) if r.case_id else UNKNOWN_SOURCE,
+                case=r.case_id)
             for r in s.of("case-closing-approval") if r.approved_on]
 
 
@@ -218,7 +221,7 @@ def no_penalties(s: Snapshot) -> list[Hit]:
 
 
 WITHIN_30, WITHIN_60, OVER_60, RUNNING = "within_30", "within_60", "over_60", "running"
-DURATIONS = ((WITHIN_30, "30日以内"), (WITHIN_60, "31至60日（已延长）"), (OVER_60, "超过60日"),
+DURATIONS = ((WITHIN_30, "30日以内"), (WITHIN_60, "31至60日"), (OVER_60, "超过60日"),
              (RUNNING, "年末尚未届满"))
 
 

@@ -1,0 +1,340 @@
+"""The annual statistics against a generated year of 300 cases: every figure is checked against a count
+made here, independently, from the raw rows and payloads (SQLite and the blob files), and over HTTP.
+
+The year is issued through the real service path (validation, numbering, sealing, signing) with the
+fixed-PDF converter; the signing clock is set to each act's day (``tests/statyear.py``).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import statyear
+from docgen.cases.case import Query
+from serving import Server
+
+YEAR = 2026
+ZONE = ZoneInfo("Asia/Shanghai")
+AGENCY = json.loads((Path(__file__).parents[1] / "src/docgen/defaults/agency.json").read_text(encoding="utf-8"))
+HOLIDAYS = {date.fromisoformat(d) for d in AGENCY["calendar"]["holidays"]}
+WORKDAYS = {date.fromisoformat(d) for d in AGENCY["calendar"]["workdays"]}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[statyear.Year]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOCGEN_CONVERTER", "fake")
+        data_dir = tmp_path_factory.mktemp("statistics") / "data"
+        year = statyear.open_year(data_dir)
+        patch.setattr(statyear.chain, "utc_now", statyear.patched_clock(year))
+        statyear.generate(year, 300)
+        # A document row whose stages were never stored (a crash before the commit) is not part of the record.
+        digest = year.service.storage.blobs.put(json.dumps(year.example("penalty-decision")).encode())
+        with year.service.storage.db.transaction() as conn:
+            conn.execute("INSERT INTO documents (id, template_id, template_version, template_sha256, title, doc_number,"
+                         " payload_sha256, created_at, created_by) VALUES ('unsigned', 'penalty-decision', '3', '{}',"
+                         " '行政处罚决定书', NULL, ?, '2026-05-01T00:00:00+00:00', 'x')", (digest,))
+        yield year
+        year.service.converter.close()
+
+
+# The independent count ----------------------------------------------------------------------------
+
+def local_day(time: str) -> date:
+    return datetime.fromisoformat(time.replace("Z", "+00:00")).astimezone(ZONE).date()
+
+
+def working_days(start: date, end: date) -> int:
+    days, n = 0, 1
+    while start + timedelta(days=n) <= end:
+        d = start + timedelta(days=n)
+        days += d in WORKDAYS or (d.weekday() < 5 and d not in HOLIDAYS)
+        n += 1
+    return days
+
+
+def raw_documents(data_dir: Path) -> list[dict[str, Any]]:
+    """Every signed document straight from the database and the blob files."""
+    db = sqlite3.connect(data_dir / "docgen.sqlite3")
+    cases = {cid: json.loads(data) for cid, data in db.execute("SELECT id, data FROM cases")}
+    bound = dict(db.execute("SELECT document_id, case_id FROM case_documents"))
+    docs = []
+    for doc_id, template, number in db.execute("SELECT id, template_id, doc_number FROM documents"):
+        stages = db.execute("SELECT link, payload_sha256 FROM stages WHERE document_id = ? ORDER BY idx",
+                            (doc_id,)).fetchall()
+        if not stages:
+            continue
+        digest = stages[-1][1]
+        payload = json.loads((data_dir / "blobs" / digest[:2] / digest[2:]).read_bytes())
+        case_id = bound.get(doc_id)
+        docs.append({"id": doc_id, "template": template, "number": number, "data": payload, "case": case_id,
+                     "department": cases[case_id].get("department", "（未注明承办部门）") if case_id else "（未注明承办部门）",
+                     "links": [json.loads(link) for link, _ in stages]})
+    return docs
+
+
+def day_of(doc: dict[str, Any], *path: str) -> date | None:
+    node: Any = doc["data"]
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return date.fromisoformat(node) if isinstance(node, str) else None
+
+
+def approved(doc: dict[str, Any]) -> date | None:
+    last = doc["links"][-1]
+    return local_day(last["time"]) if last["stage"] == "agency_head" and last["decision"] == "同意" else None
+
+
+Expected = dict[tuple[str, str, str], tuple[Any, set[str]]]
+
+
+def tally(expected: Expected, key: tuple[str, str, str], doc: str, amount: Decimal | None = None) -> None:
+    value, docs = expected.get(key, (Decimal(0) if amount is not None else 0, set()))
+    expected[key] = (value + (amount if amount is not None else 1), docs | {doc})
+
+
+def expect(docs: list[dict[str, Any]], media: set[tuple[str, date]], year: int) -> Expected:
+    """Every figure but the deadlines, counted from the raw payloads (documents counted once per cell)."""
+    e: Expected = {}
+    filed_source = {}
+    for d in sorted(docs, key=lambda d: d["id"]):
+        t, data = d["template"], d["data"]
+        if t == "case-filing-approval" and approved(d):
+            row = "filed" if data["decision"] == "立案" else "not_filed"
+            if row == "filed" and d["case"]:
+                filed_source.setdefault(d["case"], (approved(d), d["id"], data["source"]))
+                filed_source[d["case"]] = min(filed_source[d["case"]], (approved(d), d["id"], data["source"]))
+            if approved(d).year == year:
+                tally(e, ("cases", row, "total"), d["id"])
+                tally(e, ("cases", row, data["source"]), d["id"])
+                if row == "filed":
+                    tally(e, ("monthly", f"{approved(d).month:02d}", "filed"), d["id"])
+        if t == "on-the-spot-penalty-decision" and day_of(d, "issued_on").year == year:
+            tally(e, ("cases", "summary", "total"), d["id"])
+            tally(e, ("cases", "summary", "未注明"), d["id"])
+    for d in docs:
+        t, data, i = d["template"], d["data"], d["id"]
+        if t == "case-closing-approval" and approved(d) and approved(d).year == year:
+            source = filed_source.get(d["case"], (None, None, "未注明"))[2]
+            for key in (("cases", "closed", "total"), ("cases", "closed", source), ("closing", data["ground"], "count"),
+                        ("closing", "total", "count"), ("monthly", f"{approved(d).month:02d}", "closed")):
+                tally(e, key, i)
+        if t in ("penalty-decision", "on-the-spot-penalty-decision") and day_of(d, "issued_on").year == year:
+            issued = day_of(d, "issued_on")
+            tally(e, ("penalties", "decisions", "count"), i)
+            tally(e, ("monthly", f"{issued.month:02d}", "decisions"), i)
+            items = data["penalties"] if t == "penalty-decision" else [
+                {"type": data["penalty"], **({"amount": data["fine"]} if data["penalty"] == "罚款" else {})}]
+            for kind in {item["type"] for item in items}:
+                tally(e, ("penalties", kind, "count"), i)
+            for item in items:
+                if item["type"] in ("罚款", "没收违法所得"):
+                    tally(e, ("penalties", item["type"], "amount"), i, Decimal(item["amount"]))
+                    tally(e, ("penalties", "decisions", "amount"), i, Decimal(item["amount"]))
+        if t == "no-penalty-decision" and day_of(d, "issued_on").year == year:
+            for key in (("no_penalty", data["ground"], "count"), ("no_penalty", "total", "count"),
+                        ("monthly", f"{day_of(d, 'issued_on').month:02d}", "no_penalty")):
+                tally(e, key, i)
+        if t == "coercive-measure-decision" and day_of(d, "issued_on").year == year:
+            start = day_of(d, "start_on")
+            release = [x for x in docs if x["template"] == "coercive-measure-release"
+                       and x["data"]["decision_number"] == d["number"]]
+            extension = [x for x in docs if x["template"] == "coercive-measure-extension"
+                         and x["data"]["decision_number"] == d["number"]]
+            end = (day_of(release[0], "released_on") if release else
+                   day_of(extension[0], "until") if extension else day_of(d, "end_on"))
+            as_of = min(date.today(), date(year, 12, 31))
+            length = (end - start).days
+            bucket = ("running" if not release and end > as_of else "within_30" if length <= 30
+                      else "within_60" if length <= 60 else "over_60")
+            for row in (data["measure"], "total"):
+                tally(e, ("coercive", row, "decisions"), i)
+                tally(e, ("coercive", row, bucket), i)
+            tally(e, ("monthly", f"{day_of(d, 'issued_on').month:02d}", "coercive"), i)
+        for template, column in (("coercive-measure-extension", "extended"), ("coercive-measure-release", "released")):
+            if t == template and day_of(d, "issued_on").year == year:
+                tally(e, ("coercive", data["measure"], column), i)
+                tally(e, ("coercive", "total", column), i)
+        if t == "penalty-notice" and data["hearing_available"] is True and day_of(d, "issued_on").year == year:
+            tally(e, ("hearings", "offered", "count"), i)
+        if t == "hearing-notice" and day_of(d, "requested_on").year == year:
+            tally(e, ("hearings", "requested", "count"), i)
+        if t == "hearing-record" and day_of(d, "hearing", "date").year == year:
+            tally(e, ("hearings", "held", "count"), i)
+        if t == "major-decision-review":
+            letters = dict(zip(statyear.REVIEW, "ABCDEFG"))
+            for n, link in enumerate(d["links"]):
+                if link["stage"] != "legal_review" or local_day(link["time"]).year != year:
+                    continue
+                reached = [local_day(x["time"]) for x in d["links"][:n]
+                           if x["stage"] == "dept_leader" and x["round"] == link["round"]][-1]
+                days = working_days(reached, local_day(link["time"]))
+                review(e, "major", letters[link["decision"]], "legal_review", days, i, local_day(link["time"]))
+        if t == "case-review" and data["review_type"] == "法制审核" and day_of(d, "reviewed_on").year == year:
+            days = working_days(day_of(d, "submitted_on"), day_of(d, "reviewed_on"))
+            review(e, "case", data["conclusion"], "case_review", days, i, day_of(d, "reviewed_on"))
+        if t == "case-transfer-letter" and day_of(d, "issued_on").year == year:
+            row = "market" if data["market_regulator"] else "administrative"
+            tally(e, ("transfers", row, "count"), i)
+            tally(e, ("transfers", "total", "count"), i)
+        if t == "criminal-case-transfer" and day_of(d, "issued_on").year == year:
+            row = ("police" if "公安" in data["addressee"] else "procuratorate" if "检察" in data["addressee"]
+                   else "judicial")
+            tally(e, ("transfers", row, "count"), i)
+            tally(e, ("transfers", "total", "count"), i)
+        events = {"inspection": ("on-site-record", "inspection-record", "inspection-sampling-record",
+                                 "inspection-survey-record", "inspection-inquiry-record"),
+                  "seizure": ("coercive-measure-decision",), "hearing": ("hearing-record",)}
+        paths = {"inspection": ("date",), "seizure": ("start_on",), "hearing": ("hearing", "date")}
+        for row, templates in events.items():
+            if t in templates and day_of(d, *paths[row]).year == year:
+                tally(e, ("media", row, "events"), i)
+                if (d["case"], day_of(d, *paths[row])) in media:
+                    tally(e, ("media", row, "recorded"), i)
+    return e
+
+
+def review(e: Expected, kind: str, outcome: str, table: str, days: int, doc: str, day: date) -> None:
+    tally(e, (table, outcome, "count"), doc)
+    tally(e, (table, "total", "count"), doc)
+    tally(e, ("review_days", "within_10" if days <= 10 else "within_20" if days <= 20 else "over_20", kind), doc)
+    tally(e, ("review_days", f"days_{days}", kind), doc)
+    tally(e, ("monthly", f"{day.month:02d}", "reviews"), doc)
+
+
+def raw_media(data_dir: Path) -> set[tuple[str, date]]:
+    db = sqlite3.connect(data_dir / "docgen.sqlite3")
+    return {(case_id, date.fromisoformat(json.loads(meta)["recorded_at"][:10]))
+            for case_id, meta in db.execute("SELECT case_id, metadata FROM case_media")}
+
+
+def cells(result: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(t["id"], r["id"], c): cell for t in result["tables"] for r in t["rows"] for c, cell in r["cells"].items()}
+
+
+def value(v: Any) -> Any:
+    return f"{v.quantize(Decimal('0.01'))}" if isinstance(v, Decimal) else v
+
+
+# The tests ----------------------------------------------------------------------------------------
+
+def test_every_figure_matches_an_independent_count(generated: statyear.Year) -> None:
+    from docgen.statistics.annual import annual
+
+    service = generated.service
+    assert set(generated.issued) == set(service.catalogue.templates), "every instrument is issued"
+    assert len(service.cases.search(Query())) >= 300
+    data_dir = service.settings.data_dir
+    docs = raw_documents(data_dir)
+    result = annual(service, YEAR).to_dict()
+    got = cells(result)
+    expected = expect(docs, raw_media(data_dir), YEAR)
+    for key, (count, ids) in expected.items():
+        assert key in got, key
+        assert got[key]["value"] == value(count), key
+        assert set(got[key]["documents"]) == ids, key
+    unexpected = {k: c["value"] for k, c in got.items() if k[0] not in ("deadlines", "departments")
+                  and k not in expected and c["value"] not in (0, "0.00", "—") and k[2] != "share"}
+    assert not unexpected  # every non-zero figure was counted here too
+    for row in ("inspection", "seizure", "hearing"):  # the shares follow from the two counts
+        events, recorded = (expected.get(("media", row, c), (0, set()))[0] for c in ("events", "recorded"))
+        assert got[("media", row, "share")]["value"] == (f"{Decimal(recorded * 100) / events:.1f}%" if events else "—")
+    # outcomes spanned: every 处罚种类, 不予处罚 ground, A–G opinion, transfer kind, duration bucket is non-zero
+    for table, rows, column in (("penalties", statyear.KINDS, "count"), ("no_penalty", statyear.NO_PENALTY, "count"),
+                                ("legal_review", "ABCDEFG", "count"),
+                                ("transfers", ("market", "administrative", "police", "procuratorate", "judicial"), "count"),
+                                ("review_days", ("within_10", "within_20", "over_20"), "major")):
+        for row in rows:
+            assert got[(table, row, column)]["value"], (table, row)
+    for bucket in ("within_30", "within_60", "over_60"):
+        assert got[("coercive", "total", bucket)]["value"], bucket
+    assert "unsigned" not in {d for c in got.values() for d in c["documents"]}
+    assert [o["id"] for o in result["omitted"]] == ["publicity"]
+
+
+def test_departments_and_deadlines(generated: statyear.Year) -> None:
+    from docgen.cases.docket import Docket
+    from docgen.statistics.annual import annual
+
+    service = generated.service
+    docs = raw_documents(service.settings.data_dir)
+    media = raw_media(service.settings.data_dir)
+    result = annual(service, YEAR).to_dict()
+    got = cells(result)
+    departments = sorted({d["department"] for d in docs})
+    assert result["departments"] == departments
+    measures = ("filed", "closed", "decisions", "no_penalty", "coercive", "reviews")
+    for department in departments:
+        mine = [d for d in docs if d["department"] == department]
+        expected = expect(mine, media, YEAR)
+        for measure in measures:
+            total = sum(expected.get(("monthly", f"{m:02d}", measure), (0, set()))[0] for m in range(1, 13))
+            assert got[("departments", department, measure)]["value"] == total, (department, measure)
+        amount = expected.get(("penalties", "decisions", "amount"), (Decimal(0), set()))[0]
+        assert got[("departments", department, "amount")]["value"] == value(Decimal(amount))
+        only = cells(annual(service, YEAR, department).to_dict())
+        assert only[("penalties", "decisions", "count")]["value"] == expected.get(
+            ("penalties", "decisions", "count"), (0,))[0]
+    # deadlines: each case's deadlines as the case API computes them, judged on the year's day
+    docket = Docket(service.cases, service.storage, service.catalogue, service.settings.calendar,
+                    service.settings.agency.timezone)
+    as_of = date.fromisoformat(result["as_of"])
+    tallies: dict[tuple[str, str], set[str]] = defaultdict(set)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for case in service.cases.search(Query()):
+        if not service.cases.document_ids(case.id):
+            continue
+        for deadline in docket.deadlines(case, as_of):
+            day = deadline.due or deadline.start
+            if day and date.fromisoformat(day).year == YEAR:
+                counts[(deadline.id.split(":")[0], deadline.status)] += 1
+                tallies[(deadline.id.split(":")[0], deadline.status)].add(case.id)
+    shown = {(k[1], k[2]): c for k, c in got.items() if k[0] == "deadlines"}
+    assert {k: c["value"] for k, c in shown.items() if c["value"]} == dict(counts)
+    assert {k: set(c["cases"]) for k, c in shown.items() if c["value"]} == dict(tallies)
+
+
+def test_same_data_same_figures_and_an_empty_year(generated: statyear.Year) -> None:
+    from docgen.statistics.annual import annual
+
+    first = annual(generated.service, YEAR).to_dict()
+    assert json.dumps(first, ensure_ascii=False) == json.dumps(annual(generated.service, str(YEAR)).to_dict(),
+                                                               ensure_ascii=False)
+    empty = annual(generated.service, 2019).to_dict()
+    assert [t["id"] for t in empty["tables"]] == [t["id"] for t in first["tables"]]
+    assert {c["value"] for c in cells(empty).values()} <= {0, "0.00", "—"}
+    assert not [k for k, c in cells(empty).items() if c["documents"] or c["cases"]]
+
+
+def test_http_statistics(generated: statyear.Year) -> None:
+    from docgen.statistics.annual import annual
+
+    server = Server(generated.service.settings.data_dir, generated.tokens, DOCGEN_CONVERTER="fake")
+    try:
+        with server.client("legal_review") as http:
+            answer = http.get("/v1/statistics", params={"year": YEAR})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == annual(generated.service, YEAR).to_dict()
+            department = answer.json()["departments"][0]
+            one = http.get("/v1/statistics", params={"year": YEAR, "department": department}).json()
+            assert one == annual(generated.service, YEAR, department).to_dict()
+            assert http.get("/v1/statistics", params={"year": 2019}).status_code == 200
+            for bad in ("2999", "20x6", "26", "1999", ""):
+                problem = http.get("/v1/statistics", params={"year": bad})
+                assert problem.status_code == 422, bad
+                assert problem.headers["content-type"].startswith("application/problem+json")
+                assert [e["pointer"] for e in problem.json()["errors"]] == ["/year"], problem.json()
+            missing = http.get("/v1/statistics")
+            assert missing.status_code == 422 and "year" in missing.text
+        assert server.client().get("/v1/statistics", params={"year": YEAR}, headers={"Authorization": ""}
+                                   ).status_code == 401
+    finally:
+        server.stop()
