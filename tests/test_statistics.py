@@ -338,3 +338,71 @@ def test_http_statistics(generated: statyear.Year) -> None:
                                    ).status_code == 401
     finally:
         server.stop()
+
+
+def test_workbook_opens_with_openpyxl(generated: statyear.Year) -> None:
+    import io
+
+    import openpyxl
+
+    from docgen.statistics.annual import annual
+    from docgen.statistics.workbook import workbook
+
+    result = annual(generated.service, YEAR)
+    data = workbook(result)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    again = openpyxl.load_workbook(io.BytesIO(workbook(annual(generated.service, YEAR))))
+    assert [list(sheet.values) for sheet in book] == [list(sheet.values) for sheet in again]  # same figures, same cells
+    assert book.sheetnames[0] == "说明" and book.sheetnames[-1] == "文书清单"
+    assert len(book.sheetnames) == len(result.tables) + 2
+    penalties = book["行政处罚（按种类）"]
+    rows = {row[0]: row[1:] for row in penalties.iter_rows(min_row=4, values_only=True)}
+    table = result.table("penalties")
+    for row in table.rows:
+        assert rows[row.title][0] == row.cells["count"].value
+        if "amount" in row.cells:
+            assert rows[row.title][1] == Decimal(row.cells["amount"].value)
+    listed = {(r[0], r[1], r[2]): r[4] for r in book["文书清单"].iter_rows(min_row=2, values_only=True)}
+    fines = table.cell("罚款", "count")
+    assert listed[(table.title, "罚款", "决定书件数")].split("、") == list(fines.documents)
+    empty = openpyxl.load_workbook(io.BytesIO(workbook(annual(generated.service, 2019))))
+    assert empty["行政处罚（按种类）"]["B4"].value == 0
+
+
+def test_command_line_json(generated: statyear.Year, tmp_path: Path) -> None:
+    from docgen.statistics.annual import annual
+    from serving import docgen
+
+    out = tmp_path / "report.json"
+    docgen(generated.service.settings.data_dir, "statistics", "--year", str(YEAR), "-o", str(out))
+    assert json.loads(out.read_text(encoding="utf-8")) == annual(generated.service, YEAR).to_dict()
+
+
+def test_report_pdf_passes_the_page_checks(generated: statyear.Year, libreoffice: None, tmp_path: Path) -> None:
+    """The PDF/A report through the real LibreOffice converter, checked as the instruments are."""
+    import os
+    import subprocess
+    import sys
+
+    import pagelayout
+    import pdftools
+    from docgen.statistics.annual import annual
+    from docgen.statistics.report import report_docx
+
+    out = tmp_path / "report.pdf"
+    environment = {k: v for k, v in os.environ.items() if k != "DOCGEN_CONVERTER"}
+    subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(generated.service.settings.data_dir),
+                    "statistics", "--year", str(YEAR), "-o", str(out)], check=True, env=environment)
+    pdf = out.read_bytes()
+    assert pdftools.pdfa_part(pdf) == ("3", "B")
+    assert all(row["emb"] == "yes" for row in pdftools.fonts(pdf))
+    docx = report_docx(annual(generated.service, YEAR), "株洲市市场监督管理局")
+    headers, footers = pagelayout.margin_texts(docx)
+    pages = pagelayout.read_pages(pdf)
+    assert not pagelayout.violations(pages, pagelayout.Geometry.of_docx(docx), footers, headers)
+    text = pdftools.text(pdf)
+    assert pdftools.contains(text, f"株洲市市场监督管理局{YEAR}年度行政执法统计年报")
+    fines = annual(generated.service, YEAR).table("penalties").cell("罚款", "amount").value
+    whole, cents = fines.split(".")
+    assert pdftools.contains(text, f"{int(whole):,}.{cents}")
+    assert pdftools.contains(text, "未列入：行政执法公示")

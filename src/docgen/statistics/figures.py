@@ -82,7 +82,7 @@ REGISTRY: list[TableSpec] = []
 #: Figures the issue asks for that this installation cannot yet compute from a signed record, with why.
 OMITTED: list[dict[str, str]] = [
     {"id": "publicity", "title": "行政执法公示（按期公示、逾期公示、经批准不公示）",
-     "reason": "公示记录（issue 14）尚未并入本分支；在其记录存在之前不计算、不估算这些数字。"},
+     "reason": "本系统尚无行政执法公示记录（公示功能另行建设）；在公示记录存在之前，这些数字不计算、不估算。"},
 ]
 
 
