@@ -314,30 +314,35 @@ def test_same_data_same_figures_and_an_empty_year(generated: statyear.Year) -> N
     assert not [k for k, c in cells(empty).items() if c["documents"] or c["cases"]]
 
 
-def test_http_statistics(generated: statyear.Year) -> None:
+@pytest.fixture(scope="module")
+def stat_server(generated: statyear.Year) -> Iterator[Server]:
+    """A real server on the generated year (fixed-PDF converter: nothing here converts)."""
+    server = Server(generated.service.settings.data_dir, generated.tokens, DOCGEN_CONVERTER="fake")
+    yield server
+    server.stop()
+
+
+def test_http_statistics(generated: statyear.Year, stat_server: Server) -> None:
     from docgen.statistics.annual import annual
 
-    server = Server(generated.service.settings.data_dir, generated.tokens, DOCGEN_CONVERTER="fake")
-    try:
-        with server.client("legal_review") as http:
-            answer = http.get("/v1/statistics", params={"year": YEAR})
-            assert answer.status_code == 200, answer.text
-            assert answer.json() == annual(generated.service, YEAR).to_dict()
-            department = answer.json()["departments"][0]
-            one = http.get("/v1/statistics", params={"year": YEAR, "department": department}).json()
-            assert one == annual(generated.service, YEAR, department).to_dict()
-            assert http.get("/v1/statistics", params={"year": 2019}).status_code == 200
-            for bad in ("2999", "20x6", "26", "1999", ""):
-                problem = http.get("/v1/statistics", params={"year": bad})
-                assert problem.status_code == 422, bad
-                assert problem.headers["content-type"].startswith("application/problem+json")
-                assert [e["pointer"] for e in problem.json()["errors"]] == ["/year"], problem.json()
-            missing = http.get("/v1/statistics")
-            assert missing.status_code == 422 and "year" in missing.text
-        assert server.client().get("/v1/statistics", params={"year": YEAR}, headers={"Authorization": ""}
-                                   ).status_code == 401
-    finally:
-        server.stop()
+    server = stat_server
+    with server.client("legal_review") as http:
+        answer = http.get("/v1/statistics", params={"year": YEAR})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == annual(generated.service, YEAR).to_dict()
+        department = answer.json()["departments"][0]
+        one = http.get("/v1/statistics", params={"year": YEAR, "department": department}).json()
+        assert one == annual(generated.service, YEAR, department).to_dict()
+        assert http.get("/v1/statistics", params={"year": 2019}).status_code == 200
+        for bad in ("2999", "20x6", "26", "1999", ""):
+            problem = http.get("/v1/statistics", params={"year": bad})
+            assert problem.status_code == 422, bad
+            assert problem.headers["content-type"].startswith("application/problem+json")
+            assert [e["pointer"] for e in problem.json()["errors"]] == ["/year"], problem.json()
+        missing = http.get("/v1/statistics")
+        assert missing.status_code == 422 and "year" in missing.text
+    assert server.client().get("/v1/statistics", params={"year": YEAR}, headers={"Authorization": ""}
+                               ).status_code == 401
 
 
 def test_workbook_opens_with_openpyxl(generated: statyear.Year) -> None:
@@ -406,3 +411,65 @@ def test_report_pdf_passes_the_page_checks(generated: statyear.Year, libreoffice
     whole, cents = fines.split(".")
     assert pdftools.contains(text, f"{int(whole):,}.{cents}")
     assert pdftools.contains(text, "未列入：行政执法公示")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    from test_case_pages import ARGS, CHROMIUM
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_statistics_page_in_a_browser(generated: statyear.Year, stat_server: Server, browser: Any) -> None:
+    """Sign in, read the year, open a figure's documents, filter by department, and a bad year."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from docgen.statistics.annual import annual
+
+    result = annual(generated.service, YEAR)
+    context = browser.new_context(base_url=stat_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.goto(f"/login?next=/statistics%3Fyear%3D{YEAR}")
+    page.get_by_label("访问令牌").fill(stat_server.tokens["legal_review"])
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(re.compile(r"/statistics\?year="))
+    expect(page.get_by_role("heading", name="行政执法统计年报")).to_be_visible()
+    expect(page.locator("#omitted-publicity")).to_contain_text("未列入")
+    for image in page.locator(".stat-charts img").all():  # the three charts drew
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    fines = result.table("penalties").cell("罚款", "count")
+    row = page.locator("#table-penalties tbody tr", has=page.get_by_role("rowheader", name="罚款", exact=True))
+    row.locator("button.figure").first.click()
+    drill = page.locator("#drill")
+    expect(drill).to_be_visible()
+    expect(drill.locator("#drill-title")).to_contain_text(f"{fines.value} 份文书")
+    expect(drill.locator("li a")).to_have_count(len(fines.documents))
+    first = drill.locator("li a").first
+    assert first.get_attribute("href") == f"/documents/{fines.documents[0]}"
+    department = result.departments[0]
+    page.locator("#stat-department").select_option(department)
+    page.get_by_role("button", name="统计").click()
+    page.wait_for_url(re.compile(r"department="))
+    only = annual(generated.service, YEAR, department).table("penalties").cell("decisions", "count").value
+    total_row = page.locator("#table-penalties tbody tr", has=page.get_by_role(
+        "rowheader", name="行政处罚决定书合计（含当场处罚）"))
+    expect(total_row.locator("td").first).to_have_text(str(only))
+    page.locator("#stat-year").fill("2999")
+    with page.expect_response(lambda response: "year=2999" in response.url) as refused:
+        page.get_by_role("button", name="统计").click()
+    assert refused.value.status == 422
+    expect(page.locator("#stat-year-error")).to_contain_text("尚未到来")
+    context.close()
+    assert not errors, errors

@@ -16,13 +16,14 @@ the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
 | ``/login``, ``/logout`` | token sign-in (HttpOnly, SameSite=Strict cookie) |
 | ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
 | ``/cases``, ``/cases/{id}`` | the case list with search; one case: deadlines, timeline, documents, media, volume |
+| ``/statistics`` | the year's 行政执法统计年报: tables, charts, each figure opening the documents it counts |
 """
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from ..service import Service
-from . import cases, documents, drafts, eform, home, signin, verify, worklists
+from . import cases, documents, drafts, eform, home, signin, statistics, verify, worklists
 from .context import STATIC_DIR, Web, environment
 from .session import Sessions, derive_secret
 
@@ -39,6 +40,6 @@ def router(service: Service, web: Web | None = None) -> APIRouter:
     """Every page of the site, bound to one installation's service."""
     web = web or site(service)
     combined = APIRouter(include_in_schema=False)
-    for module in (home, eform, documents, cases, worklists, drafts, signin, verify):
+    for module in (home, eform, documents, cases, worklists, drafts, signin, verify, statistics):
         combined.include_router(module.routes(web))
     return combined
