@@ -378,7 +378,7 @@ def penalties_table(s: Snapshot, year: int) -> Table:
 
 def no_penalty_table(s: Snapshot, year: int) -> Table:
     return counts_table("no_penalty", "不予行政处罚（按情形）", "不予行政处罚决定书，按决定日期与不予处罚的情形"
-                        "（行政处罚法第三十条至第三十三条、第三十六条，第四十条）。",
+                        "（行政处罚法第三十三条、第三十六条、第四十条；市场监督管理行政处罚程序规定第六十条）。",
                         in_year(no_penalties(s), year), plain(NO_PENALTY_GROUNDS))
 
 
@@ -468,7 +468,7 @@ def media_table(s: Snapshot, year: int) -> Table:
         whole = [h for h, _ in events]
         part = [h for h, has in events if has]
         rows.append(Row(key, title, {"events": count(whole), "recorded": count(part), "share": share(part, whole)}))
-    return Table("media", "音像记录覆盖", "执法全过程记录（种子文件（二）3）：事件当日其案件有音像记录的，计为有记录；"
+    return Table("media", "音像记录覆盖", "执法全过程记录（种子文件（二）2）：事件当日其案件有音像记录的，计为有记录；"
                  "未归入案件的文书没有音像记录。", (("events", "事件数"), ("recorded", "有音像记录"), ("share", "覆盖率")),
                  tuple(rows))
 
