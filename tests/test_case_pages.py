@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -28,22 +30,30 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh profile signed in as the case system; fails on any script error or CSP violation."""
+@contextmanager
+def signed_in(browser: Browser, server: Server, who: str, target: str, landed: str) -> Iterator[Page]:
+    """A fresh profile signed in as ``who``, landed on ``target`` (the URL matching ``landed``); fails
+    on any script error or CSP violation."""
     context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.goto("/login?next=/cases")
-    page.get_by_label("访问令牌").fill(server.tokens["case_system"])
+    page.goto(f"/login?next={quote(target, safe='')}")
+    page.get_by_label("访问令牌").fill(server.tokens[who])
     page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(re.compile(r"/cases$"))
+    page.wait_for_url(re.compile(landed))
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh profile signed in as the case system."""
+    with signed_in(browser, server, "case_system", "/cases", r"/cases$") as page:
+        yield page
 
 
 @pytest.fixture(scope="module")

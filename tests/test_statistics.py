@@ -20,6 +20,7 @@ import pytest
 import statyear
 from docgen.cases.case import Query
 from serving import Server
+from test_case_pages import browser, signed_in  # noqa: F401 - browser: the module-scoped Chromium fixture
 
 YEAR = 2026
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -413,37 +414,22 @@ def test_report_pdf_passes_the_page_checks(generated: statyear.Year, libreoffice
     assert pdftools.contains(text, "未列入：行政执法公示")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from test_case_pages import ARGS, CHROMIUM
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_statistics_page_in_a_browser(generated: statyear.Year, stat_server: Server, browser: Any) -> None:
     """Sign in, read the year, open a figure's documents, filter by department, and a bad year."""
+    from docgen.statistics.annual import annual
+
+    result = annual(generated.service, YEAR)
+    with signed_in(browser, stat_server, "legal_review", f"/statistics?year={YEAR}", r"/statistics\?year=") as page:
+        read_the_page(page, generated, result)
+
+
+def read_the_page(page: Any, generated: statyear.Year, result: Any) -> None:
     import re
 
     from playwright.sync_api import expect
 
     from docgen.statistics.annual import annual
 
-    result = annual(generated.service, YEAR)
-    context = browser.new_context(base_url=stat_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.goto(f"/login?next=/statistics%3Fyear%3D{YEAR}")
-    page.get_by_label("访问令牌").fill(stat_server.tokens["legal_review"])
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(re.compile(r"/statistics\?year="))
     expect(page.get_by_role("heading", name="行政执法统计年报")).to_be_visible()
     expect(page.locator("#omitted-publicity")).to_contain_text("未列入")
     for image in page.locator(".stat-charts img").all():  # the three charts drew
@@ -471,5 +457,14 @@ def test_statistics_page_in_a_browser(generated: statyear.Year, stat_server: Ser
         page.get_by_role("button", name="统计").click()
     assert refused.value.status == 422
     expect(page.locator("#stat-year-error")).to_contain_text("尚未到来")
-    context.close()
-    assert not errors, errors
+
+
+def test_a_case_department_fills_the_review_tables(generated: statyear.Year) -> None:
+    """The case's 承办部门 is entered once: the 案件审核/法制审核表 issued for the case takes it as 办案机构."""
+    service = generated.service
+    case = next(c for c in service.cases.search(Query()) if c.data.get("department"))
+    release = service.catalogue.get("case-review")
+    data = generated.example("case-review")
+    del data["department"]
+    filled = service.cases.fill(case.id, release, data)
+    assert filled["department"] == case.data["department"]
