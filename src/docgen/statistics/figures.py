@@ -222,7 +222,7 @@ def no_penalties(s: Snapshot) -> list[Hit]:
 
 WITHIN_30, WITHIN_60, OVER_60, RUNNING = "within_30", "within_60", "over_60", "running"
 DURATIONS = ((WITHIN_30, "30日以内"), (WITHIN_60, "31至60日"), (OVER_60, "超过60日"),
-             (RUNNING, "年末尚未届满"))
+             (RUNNING, "至判断日尚未届满"))
 
 
 def coercive(s: Snapshot) -> list[Hit]:

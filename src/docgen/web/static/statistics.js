@@ -21,7 +21,9 @@
       var documents = button.dataset.documents ? button.dataset.documents.split(" ") : [];
       var cases = button.dataset.cases ? button.dataset.cases.split(" ") : [];
       list.textContent = "";
-      documents.forEach(function (id) { list.appendChild(item("/documents/" + id, labels[id] || id)); });
+      documents.map(function (id) { return [labels[id] || id, id]; })
+        .sort(function (a, b) { return a[0].localeCompare(b[0], "zh-CN", {numeric: true}); })  // by 文书编号
+        .forEach(function (pair) { list.appendChild(item("/documents/" + pair[1], pair[0])); });
       cases.forEach(function (id) { list.appendChild(item("/cases/" + id, "案件 " + id)); });
       title.textContent = button.dataset.title + "：" + documents.length + " 份文书" +
         (cases.length ? "，" + cases.length + " 件案件" : "");
