@@ -444,6 +444,14 @@ def read_the_page(page: Any, generated: statyear.Year, result: Any) -> None:
     expect(drill.locator("li a")).to_have_count(len(fines.documents))
     hrefs = {link.get_attribute("href") for link in drill.locator("li a").all()}
     assert hrefs == {f"/documents/{i}" for i in fines.documents}
+    with page.expect_download() as saved:  # the workbook, ready to send
+        page.locator("#export-xlsx").click()
+    assert saved.value.suggested_filename == f"{YEAR}年度行政执法统计年报.xlsx"
+    import io
+
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(Path(saved.value.path()).read_bytes()))
+    assert book.sheetnames[1:-1] == [t.title.replace("/", "－") for t in result.tables]
     department = result.departments[0]
     page.locator("#stat-department").select_option(department)
     page.get_by_role("button", name="统计").click()

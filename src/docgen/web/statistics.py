@@ -2,8 +2,9 @@
 documents it counts.
 
 The page reads ``statistics.annual`` as the API does, so it shows the API's figures; the charts are
-the report's own PNGs (``statistics/charts.py``), served beside it. A bad year is the page again,
-status 422, with the reason beside the year field.
+the report's own PNGs (``statistics/charts.py``), served beside it, and the page offers the
+workbook and the PDF/A report (converted by the installation's converter) as downloads. A bad
+year is the page again, status 422, with the reason beside the year field.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from ..errors import DocgenError, NotFound, ValidationFailed
+from ..http.downloads import PDF, XLSX, content_disposition
 from ..statistics.annual import Annual, annual
 from ..statistics.charts import charts
+from ..statistics.report import report_docx
+from ..statistics.workbook import workbook
 from .context import SECURITY_HEADERS, Web
 
 CHARTS = ("按月统计", "按承办部门统计", "法制审核用时分布")
@@ -65,5 +69,25 @@ def routes(web: Web) -> APIRouter:
         except DocgenError as exc:
             return web.error(request, exc)
         return Response(drawn[number].png, media_type="image/png", headers=SECURITY_HEADERS)
+
+    @router.get("/statistics/export.{kind}")
+    async def export(request: Request, kind: str, year: str = "", department: str = "") -> Response:
+        """The year's workbook (``xlsx``) or report (``pdf``), named for the year."""
+        if web.sessions.principal(request) is None:
+            return web.to_login(request)
+        try:
+            if kind not in ("xlsx", "pdf"):
+                raise NotFound(f"没有 {kind} 格式的统计年报")
+            result = await run_in_threadpool(annual, service, year, department or None)
+            if kind == "xlsx":
+                data, media_type = await run_in_threadpool(workbook, result), XLSX
+            else:
+                docx = await run_in_threadpool(report_docx, result, web.agency["name"])
+                data, media_type = await run_in_threadpool(service.converter.convert, docx), PDF
+        except DocgenError as exc:
+            return web.error(request, exc)
+        name = f"{result.year}年度行政执法统计年报{'-' + result.department if result.department else ''}.{kind}"
+        return Response(data, media_type=media_type, headers={**SECURITY_HEADERS,
+                                                              "Content-Disposition": content_disposition(name)})
 
     return router
