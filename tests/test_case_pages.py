@@ -8,6 +8,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -30,18 +31,19 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def signed_in(browser: Browser, server: Server, start: str) -> Iterator[Page]:
-    """A fresh profile signed in as the case system at ``start``; fails on any script error or CSP violation."""
+def signed_in(browser: Browser, server: Server, who: str, target: str, landed: str) -> Iterator[Page]:
+    """A fresh profile signed in as ``who``, landed on ``target`` (the URL matching ``landed``); fails
+    on any script error or CSP violation."""
     context = browser.new_context(base_url=server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.goto(f"/login?next={start}")
-    page.get_by_label("访问令牌").fill(server.tokens["case_system"])
+    page.goto(f"/login?next={quote(target, safe='')}")
+    page.get_by_label("访问令牌").fill(server.tokens[who])
     page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url(re.compile(re.escape(start) + "$"))
+    page.wait_for_url(re.compile(landed))
     yield page
     context.close()
     assert not errors, errors
@@ -49,9 +51,9 @@ def signed_in(browser: Browser, server: Server, start: str) -> Iterator[Page]:
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh profile signed in as the case system; fails on any script error or CSP violation."""
-    with signed_in(browser, server, "/cases") as signed:
-        yield signed
+    """A fresh profile signed in as the case system."""
+    with signed_in(browser, server, "case_system", "/cases", r"/cases$") as page:
+        yield page
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from test_publicity_api import decision
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:  # noqa: F811
-    with signed_in(browser, server, "/publicity") as signed:
+    with signed_in(browser, server, "case_system", "/publicity", r"/publicity$") as signed:
         yield signed
 
 

@@ -102,3 +102,17 @@ def test_the_agency_file_is_checked_on_load(tmp_path: Path) -> None:
                                ensure_ascii=False), encoding="utf-8")
     calendar = calendar_of(load_agency(path))  # Monday–Friday, but no year known: deadlines are refused
     assert calendar.holidays == calendar.workdays == frozenset() and not calendar.complete
+
+
+def test_working_days_between_is_the_inverse_of_adding_them() -> None:
+    from datetime import date
+
+    from docgen.workdays import Calendar
+
+    calendar = Calendar(holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}),
+                        workdays=frozenset({date(2026, 10, 10)}))
+    start = date(2026, 9, 28)
+    for days in range(0, 25):
+        assert calendar.working_days_between(start, calendar.add_working_days(start, days)) == days
+    assert calendar.working_days_between(start, start) == 0
+    assert calendar.working_days_between(start, date(2026, 9, 20)) == 0

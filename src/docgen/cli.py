@@ -260,6 +260,34 @@ def cmd_log_publish(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_statistics(args: argparse.Namespace, settings: Settings) -> int:
+    """The year's 行政执法统计年报 from the signed record: JSON, XLSX or PDF/A by the output's suffix."""
+    from .statistics.annual import annual
+
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (".json", ".xlsx", ".pdf"):
+        print("docgen statistics: -o 的扩展名应为 .json、.xlsx 或 .pdf", file=sys.stderr)
+        return 2
+    result = annual(Service(settings, authority(settings)), args.year, args.department)
+    if suffix == ".json":
+        data = (json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    elif suffix == ".xlsx":
+        from .statistics.workbook import workbook
+        data = workbook(result)
+    else:
+        from .statistics.report import report_docx
+        docx = report_docx(result, settings.agency["name"])
+        with tempfile.TemporaryDirectory(prefix="docgen-statistics-") as work:
+            converter = converter_for(settings, Path(work), size=1)
+            converter.start()
+            try:
+                data = converter.convert(docx)
+            finally:
+                converter.close()
+    Path(args.output).write_bytes(data)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -338,6 +366,13 @@ def parser() -> argparse.ArgumentParser:
     export_log.set_defaults(run=cmd_log_export)
     publish = log.add_parser("publish", help="立即签署检查点（服务运行时会定期签署）")
     publish.set_defaults(run=cmd_log_publish)
+
+    statistics = sub.add_parser("statistics", help="行政执法统计年报：JSON、XLSX 或 PDF/A（按 -o 的扩展名）")
+    statistics.add_argument("--year", required=True, help="年度，四位数字，不晚于本年")
+    statistics.add_argument("--department", help="只统计该承办部门")
+    statistics.add_argument("-o", "--output", required=True, help="report.json、report.xlsx 或 report.pdf")
+    statistics.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    statistics.set_defaults(run=cmd_statistics)
     return root
 
 

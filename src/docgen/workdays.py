@@ -54,6 +54,15 @@ class Calendar:
                 days -= 1
         return current
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days run from ``start`` to ``end``: the days after ``start`` up to and
+        including ``end`` (the inverse of ``add_working_days``; 0 when ``end`` is not after ``start``)."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            count += self.is_working_day(current)
+        return count
+
     @property
     def years(self) -> frozenset[int]:
         """The years the calendar lists a day of; any other year is counted Monday–Friday."""

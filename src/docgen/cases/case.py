@@ -29,7 +29,7 @@ from ..workdays import Calendar
 from .fill import merge
 
 DEFS = "https://docgen.example/schemas/_defs/1"
-#: The case's own fields, in the order the API and the pages show them.
+#: The case's own fields, in the order the API and the pages show them (``department`` is optional).
 FIELDS = ("cause", "party", "officers", "source", "discovered_on", "filed_on", "procedure")
 SOURCES = ("监督检查", "投诉", "举报", "其他部门移送", "上级交办", "其他")
 PROCEDURES = ("普通", "简易")
@@ -57,6 +57,8 @@ SCHEMA: dict[str, Any] = {
                           "description": "发现违法行为线索或者收到材料的日期（程序规定第十八条的起算日）。"},
         "filed_on": {"$ref": f"{DEFS}#/$defs/date", "title": "立案日期"},
         "procedure": {"title": "程序", "enum": list(PROCEDURES), "description": "普通程序或者简易程序。"},
+        "department": {"type": "string", "title": "承办部门", "minLength": 1, "maxLength": 100,
+                       "description": "承办案件的科室或者单位（可选）；行政执法统计年报按它分部门汇总。"},
     },
 }
 

@@ -7,7 +7,8 @@ array of the shared ``officer`` (``handlers``, ``officers``, ``inspectors``)
 the 承办人员 when they fit its ``maxItems``; a ``case`` object of
 ``party_name`` + ``cause`` (the letters' case reference) both; ``cause`` the
 案由; ``case_cause`` (案件名称) the party's name, the 案由 and 案; ``case_number``
-the 案件编号; ``filed_on`` the 立案日期; a ``source`` enum the 案件来源.
+the 案件编号; ``filed_on`` the 立案日期; a ``source`` enum the 案件来源; a ``department`` string
+(办案机构, 申请部门) the case's 承办部门 when the case names one.
 
 Where an instrument's field means something else under the same name it is
 listed in ``NOT_FILLED`` (an investigation report's ``cause`` is the finding,
@@ -76,6 +77,8 @@ def case_fields(case: "Case", release: TemplateVersion) -> dict[str, Any]:
             filled[name] = data["filed_on"]
         elif name == "source" and data["source"] in node.get("enum", ()):
             filled[name] = data["source"]
+        elif name == "department" and node.get("type") == "string" and data.get("department"):
+            filled[name] = data["department"]
         elif node.get("type") == "array" and name in {"handlers", "officers", "inspectors"}:
             officers = _officers(node, data["officers"], local)
             if officers is not None:

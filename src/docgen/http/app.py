@@ -19,7 +19,7 @@ from ..problems import HANDLERS
 from ..service import Service, authority
 from ..web import STATIC_DIR, router as web_router, site
 from ..web.errors import install as install_error_pages
-from . import approvals, documents, drafts, health, log, previews, publicity, templates, verify, voiding
+from . import approvals, documents, drafts, health, log, previews, publicity, statistics, templates, verify, voiding
 from .cases import routes as case_routes
 from .limits import RequestGuard
 from .models import problems
@@ -29,7 +29,7 @@ from .routing import StrictJSONRoute
 #: add 401, 403 and 409.
 PROBLEMS = problems(400, 404, 413, 415, 422, 503, 507)
 ROUTERS = (health.router, templates.router, documents.router, approvals.router, drafts.router, previews.router,
-           publicity.router, verify.router, voiding.router, log.router)
+           publicity.router, verify.router, voiding.router, log.router, statistics.router)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -52,6 +52,7 @@ class CaseFields(BaseModel):
     discovered_on: str = Field(description="发现日期（YYYY-MM-DD）")
     filed_on: str = Field(description="立案日期（YYYY-MM-DD）")
     procedure: Literal[PROCEDURES] = Field(description="程序：普通或简易")  # type: ignore[valid-type]
+    department: str | None = Field(default=None, description="承办部门（可选）：行政执法统计按部门汇总时用")
 
 
 class CasePatch(BaseModel):
@@ -65,6 +66,7 @@ class CasePatch(BaseModel):
     discovered_on: str | None = Field(default=None, description="发现日期")
     filed_on: str | None = Field(default=None, description="立案日期")
     procedure: Literal[PROCEDURES] | None = Field(default=None, description="程序")  # type: ignore[valid-type]
+    department: str | None = Field(default=None, description="承办部门")
 
 
 class CaseBody(CaseFields):
@@ -237,7 +239,7 @@ def routes(service: Any) -> APIRouter:
     @router.post("/v1/cases", status_code=201, response_model=CaseBody)
     def create_case(body: CaseFields, response: Response, caller: Principal = Depends(principal)) -> CaseBody:
         caller.require("case_system")
-        case = store.create(caller.id, body.model_dump())
+        case = store.create(caller.id, body.model_dump(exclude_none=True))
         response.headers["Location"] = f"/v1/cases/{case.id}"
         return case_body(case)
 

@@ -13,6 +13,7 @@ from ..storage import StoredDocument
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def content_disposition(filename: str) -> str:

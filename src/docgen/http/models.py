@@ -267,3 +267,45 @@ class PublicVerifyReport(BaseModel):
     differences: int = Field(description="与原件文字的差异处数（验证通过时均为列明的隐去内容）")
     failures: list[dict[str, Any]] = Field(description="code、message、detail")
     summary: str
+
+
+class StatisticsCell(BaseModel):
+    value: int | str = Field(description="数值：件数，或金额（元，两位小数的文本），或比例（如 66.7%）")
+    documents: list[str] = Field(description="该数字所计的文书 id（已签发、已签名），可逐一打开")
+    cases: list[str] = Field(description="该数字所计的案件 id（法定期限表）；其他表为空")
+
+
+class StatisticsRow(BaseModel):
+    id: str
+    title: str
+    cells: dict[str, StatisticsCell] = Field(description="列 id → 数字")
+
+
+class StatisticsColumn(BaseModel):
+    id: str
+    title: str
+
+
+class StatisticsTable(BaseModel):
+    id: str
+    title: str
+    basis: str = Field(description="计数规则与法律依据")
+    columns: list[StatisticsColumn]
+    rows: list[StatisticsRow]
+
+
+class StatisticsOmission(BaseModel):
+    id: str
+    title: str
+    reason: str
+
+
+class Statistics(BaseModel):
+    """行政执法统计年报：每个数字都可展开为它所计的文书。"""
+
+    year: int
+    department: str | None = Field(description="只统计该承办部门；null 为全部")
+    as_of: str = Field(description="法定期限的判断日（年度最后一天，或本年度的今天）")
+    departments: list[str] = Field(description="记录中出现的全部承办部门")
+    tables: list[StatisticsTable]
+    omitted: list[StatisticsOmission] = Field(description="尚不能从已签名记录计算、因而未给出的数字及原因")

@@ -18,13 +18,14 @@ the same service objects as the API (``Issuer.issue``, ``Approver.approve``,
 | ``/verify`` | offline-style verification of uploaded stage PDFs, in plain Chinese |
 | ``/cases``, ``/cases/{id}`` | the case list with search; one case: deadlines, timeline, documents, media, volume, publicity |
 | ``/publicity``, ``/publicity/{id}`` | due and overdue decisions with countdowns; one decision: original and public rendition side by side, make, mark published, withdraw |
+| ``/statistics`` | the year's 行政执法统计年报: tables, charts, each figure opening the documents it counts |
 """
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from ..service import Service
-from . import cases, documents, drafts, eform, home, numbers, publicity, signin, verify, worklists
+from . import cases, documents, drafts, eform, home, numbers, publicity, signin, statistics, verify, worklists
 from .context import STATIC_DIR, Web, environment
 from .session import Sessions, derive_secret
 
@@ -41,6 +42,6 @@ def router(service: Service, web: Web | None = None) -> APIRouter:
     """Every page of the site, bound to one installation's service."""
     web = web or site(service)
     combined = APIRouter(include_in_schema=False)
-    for module in (home, eform, documents, cases, publicity, worklists, drafts, numbers, signin, verify):
+    for module in (home, eform, documents, cases, publicity, worklists, drafts, numbers, signin, verify, statistics):
         combined.include_router(module.routes(web))
     return combined
