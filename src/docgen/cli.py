@@ -35,12 +35,15 @@ def _fail(exc: DocgenError) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    """Serve until SIGTERM or Ctrl-C, then drain the requests in flight (``http/serve.py``)."""
+    import logging.config
 
     from .api import create_app
+    from .http.serve import serve
+    from .logs import log_config
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
+    logging.config.dictConfig(log_config())  # the start-up's own lines are JSON too
+    return serve(create_app(settings), args.host, args.port, settings.shutdown_grace)
 
 
 def cmd_templates(args: argparse.Namespace, settings: Settings) -> int:

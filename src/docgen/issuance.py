@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from . import chain
+from . import chain, metrics
 from .catalogue import Catalogue, TemplateVersion
 from .chain import Manifest
 from .errors import TemplateRetired
@@ -136,6 +136,7 @@ class Issuer:
                 self.cases.attach(conn, case_id, document)
         if holder:
             self.numbering.settled()
+        metrics.DOCUMENTS_ISSUED.labels(release.template_id).inc()
         return document
 
     def blank(self, release: TemplateVersion) -> tuple[bytes, bytes]:

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from . import chain
+from . import chain, metrics
 from .catalogue import TemplateVersion
 from .chain import Link, Manifest
 from .converters import Converter
@@ -117,8 +117,9 @@ class Stages:
         last = manifest.last
         stage = release.workflow.stage(last.stage)
         reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
-        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
-                          manifest)
+        signed = seal(content, manifest, signer, self.authority.root_certificate, reason=reason)
+        metrics.SIGNATURES.labels(last.stage).inc()
+        return StageBytes(docx, signed, manifest)
 
     def store(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
               produced: StageBytes) -> StoredStage:

@@ -19,16 +19,17 @@ from ..problems import HANDLERS
 from ..service import Service, authority
 from ..web import STATIC_DIR, router as web_router, site
 from ..web.errors import install as install_error_pages
-from . import approvals, documents, drafts, health, previews, templates, verify
+from . import approvals, documents, drafts, health, previews, prometheus, templates, verify
 from .cases import routes as case_routes
 from .limits import RequestGuard
 from .models import problems
+from .observe import Observe
 from .routing import StrictJSONRoute
 
 #: Every operation may answer these as problem documents (RFC 9457); routers that need a principal
 #: add 401, 403 and 409.
 PROBLEMS = problems(400, 404, 413, 415, 422, 503, 507)
-ROUTERS = (health.router, templates.router, documents.router, approvals.router, drafts.router, previews.router,
+ROUTERS = (health.router, prometheus.router, templates.router, documents.router, approvals.router, drafts.router, previews.router,
            verify.router)
 
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         service.converter.start()
         try:
             yield
-        finally:
+        finally:  # after uvicorn drained the requests in flight (``http/serve.py``)
             service.converter.close()
             service.sandbox.close()
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     app.add_middleware(RequestGuard, limits=settings.limits, authenticate=service.principals.authenticate)
+    app.add_middleware(Observe, routes=lambda: app.router.routes)  # added last: outermost, sees every request
     app.state.service = service
     for router in ROUTERS:
         app.include_router(router)
