@@ -156,6 +156,34 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok and ok else 1
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the SQLite installation, also while the server runs (``backup.py``)."""
+    from .backup import backup
+
+    manifest = backup(settings.data_dir, settings.database_path, Path(args.destination).resolve())
+    size = sum(entry.size for entry in manifest.files.values())
+    _print_json({"backup": str(Path(args.destination).resolve()), "files": len(manifest.files), "bytes": size,
+                 "database": manifest.database, "master_key_included": manifest.master_key})
+    if not manifest.master_key:
+        print("注意：主密钥来自 DOCGEN_MASTER_KEY，不在备份中；恢复时需要同一个主密钥，请另行妥善保管",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put a backup back (refusing a non-empty data directory unless ``--force``, and any data
+    directory a server holds), then verify every document chain and volume again."""
+    from .recheck import recheck
+    from .restore import restore
+
+    manifest = restore(Path(args.source).resolve(), settings.data_dir, settings.database_path, force=args.force)
+    service = Service(settings, authority(settings))
+    checked = recheck(service.storage, service.trust_bundle())
+    _print_json({"restored": str(settings.data_dir), "backup_created_at": manifest.created_at,
+                 "files": len(manifest.files), "verification": checked.to_dict()})
+    return 0 if checked.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -200,6 +228,18 @@ def parser() -> argparse.ArgumentParser:
     export = trust.add_parser("export", help="导出信任包（根证书、全部签名证书、审批流程）")
     export.add_argument("-o", "--output")
     export.set_defaults(run=cmd_trust_export)
+
+    save = sub.add_parser("backup", help="备份 SQLite 安装（服务运行时也可以）：数据库、文件存储、密钥与清单")
+    save.add_argument("destination", help="备份目录（不存在或为空）")
+    save.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    save.set_defaults(run=cmd_backup)
+
+    back = sub.add_parser("restore", help="从备份恢复到数据目录，并重新验证每份文书的签名链")
+    back.add_argument("source", help="docgen backup 写出的备份目录")
+    back.add_argument("--force", action="store_true",
+                      help="数据目录不为空时也恢复：现有内容移到 replaced-<时间> 目录（不删除）")
+    back.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    back.set_defaults(run=cmd_restore)
 
     check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
     check.add_argument("files", nargs="+")
