@@ -97,6 +97,13 @@ def test_every_response_and_every_problem_gets_an_id_even_refused_before_the_bod
     assert invalid.json()["request_id"] == "case-2026-0012" == invalid.headers["x-request-id"]
 
 
+def test_a_browser_error_page_shows_the_request_id(fake_server: Server) -> None:
+    page = httpx.get(fake_server.url + "/no/such/page", headers={"Accept": "text/html", "X-Request-ID": "page-77"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-request-id"] == "page-77"
+    assert "请求编号 <code>page-77</code>" in page.text
+
+
 def test_log_lines_are_json_with_the_common_fields(fake_server: Server) -> None:
     httpx.get(fake_server.url + "/healthz", headers={"X-Request-ID": "common-fields"})
     wait_for_log(fake_server, lambda entry: entry.get("request_id") == "common-fields")
