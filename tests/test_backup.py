@@ -116,6 +116,8 @@ def test_restore_verifies_every_chain_and_a_server_continues_on_it(
     assert checked["ok"] is True and checked["failures"] == []
     assert checked["documents"] == manifest["database"]["documents"]
     assert checked["stages"] == manifest["database"]["stages"] == checked["documents"] + len(STAGES)
+    again = cli(target, "recheck")  # the same verification on its own, read-only
+    assert again.returncode == 0 and json.loads(again.stdout) == checked
     restored = Server(target, installation.tokens, **installation.env)  # the same principals' tokens work
     try:
         snapshot = sqlite3.connect(taken / "docgen.sqlite3")
@@ -194,3 +196,18 @@ def test_backup_refuses_a_destination_that_is_not_empty(installation: Server, tm
     done = cli(installation.data_dir, "backup", str(tmp_path / "old"))
     assert done.returncode == 1
     assert problem_type(done) == "/problems/backup-failed"
+
+
+def test_recheck_names_a_document_whose_stored_pdf_was_altered(taken: Path, tmp_path: Path) -> None:
+    target = tmp_path / "altered"
+    assert cli(target, "restore", str(taken)).returncode == 0
+    db = sqlite3.connect(target / "docgen.sqlite3")
+    pdf, number = db.execute("SELECT s.pdf_sha256, d.doc_number FROM stages s JOIN documents d ON d.id = s.document_id"
+                             " WHERE d.template_id = ? LIMIT 1", (TEMPLATE,)).fetchone()
+    blob = target / "blobs" / pdf[:2] / pdf[2:]
+    blob.chmod(0o644)
+    blob.write_bytes(blob.read_bytes().replace(b"%%EOF", b"%%EOX", 1))
+    done = cli(target, "recheck")
+    assert done.returncode == 1
+    failures = json.loads(done.stdout)["failures"]
+    assert len(failures) == 1 and failures[0].startswith(number) and "sha256" in failures[0]

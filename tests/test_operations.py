@@ -147,6 +147,7 @@ def test_metrics_count_requests_documents_signatures_and_conversions_by_template
     assert delta("docgen_http_request_duration_seconds_count", method="POST", route="/v1/documents") == 1
     assert value(after, "docgen_converters_alive") == 1
     assert value(after, "docgen_converter_queue_depth") == 0
+    assert value(after, "docgen_storage_free_bytes") > 0
     # bounded cardinality: no label anywhere carries an id or a raw path
     for (name, labels) in after:
         for _, label in labels:

@@ -184,6 +184,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if checked.ok else 1
 
 
+def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
+    """Verify every document chain and volume the installation holds (as ``restore`` does after
+    copying): after a PostgreSQL restore, a move, or to audit. Reads only."""
+    from .recheck import recheck
+
+    service = Service(settings, authority(settings))
+    checked = recheck(service.storage, service.trust_bundle())
+    _print_json(checked.to_dict())
+    return 0 if checked.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -240,6 +251,10 @@ def parser() -> argparse.ArgumentParser:
                       help="数据目录不为空时也恢复：现有内容移到 replaced-<时间> 目录（不删除）")
     back.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
     back.set_defaults(run=cmd_restore)
+
+    audit = sub.add_parser("recheck", help="重新验证本安装中每份文书的签名链与每个案卷（只读）")
+    audit.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    audit.set_defaults(run=cmd_recheck)
 
     check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
     check.add_argument("files", nargs="+")

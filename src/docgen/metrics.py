@@ -65,6 +65,9 @@ VERIFICATION_SECONDS = Histogram("docgen_verification_duration_seconds", "Time o
 VERIFICATIONS_IN_FLIGHT = Gauge("docgen_verification_jobs_in_flight", "Verification jobs running or waiting.",
                                 registry=REGISTRY)
 
+STORAGE_FREE = Gauge("docgen_storage_free_bytes", "Free bytes on the blob store's file system (issuing stops "
+                     "with 507 below DOCGEN_MIN_FREE_BYTES).", registry=REGISTRY)
+
 #: The route label of a request no route matched (404s for unknown addresses): one series, not one per path.
 UNMATCHED = "(unmatched)"
 

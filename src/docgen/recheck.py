@@ -59,7 +59,8 @@ def recheck(storage: Storage, trust: TrustBundle) -> Recheck:
         documents += 1
         stages += len(files)
         if not files:
-            failures.append(f"{name}：没有可验证的环节文件")
+            if not any(failure.startswith(f"{name}：") for failure in failures):
+                failures.append(f"{name}：没有可验证的环节文件")
             continue
         report = verify(files, trust)
         if not report.ok:
