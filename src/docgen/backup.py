@@ -141,10 +141,10 @@ def copy_file(source: Path, target: Path) -> FileEntry:
     return FileEntry(digest.hexdigest(), size)
 
 
-def installation_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
+def installation_files(data_dir: Path, blobs: Path) -> Iterator[tuple[str, Path]]:
     """The files of an installation besides its database, as (name in the backup, path): blobs
-    (not their temp files), keys and certificates (not their lock), the master key file."""
-    blobs = data_dir / BLOBS
+    (not their temp files; ``blobs/…`` in the backup wherever the store lives), keys and
+    certificates (not their lock), the master key file."""
     for path in sorted(blobs.rglob("*")) if blobs.is_dir() else ():
         relative = path.relative_to(blobs)
         if path.is_file() and relative.parts[0] != "tmp":
@@ -157,7 +157,7 @@ def installation_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
         yield MASTER_KEY_FILE, data_dir / MASTER_KEY_FILE
 
 
-def backup(data_dir: Path, database_path: Path, destination: Path) -> Manifest:
+def backup(data_dir: Path, database_path: Path, blob_dir: Path, destination: Path) -> Manifest:
     """Write a backup of the installation into ``destination`` (absent or empty); see the module docstring."""
     if not database_path.is_file():
         raise BackupFailed(f"没有数据库 {database_path}：这个数据目录里还没有安装")
@@ -167,7 +167,7 @@ def backup(data_dir: Path, database_path: Path, destination: Path) -> Manifest:
     files: dict[str, FileEntry] = {}
     database = snapshot(database_path, destination / DATABASE)
     files[DATABASE] = FileEntry(file_sha256(destination / DATABASE), (destination / DATABASE).stat().st_size)
-    for name, path in installation_files(data_dir):
+    for name, path in installation_files(data_dir, blob_dir):
         files[name] = copy_file(path, destination / name)
         if name.startswith(BLOBS + "/") and files[name].sha256 != name[len(BLOBS) + 1:].replace("/", ""):
             raise BackupFailed(f"数据目录中的文件 {name} 的内容与其名称（sha256）不符：存储已损坏，请先排查")

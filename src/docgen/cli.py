@@ -156,11 +156,17 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok and ok else 1
 
 
+def _sqlite_installation(settings: Settings) -> tuple[Path, Path, Path]:
+    """Data directory, SQLite database and blob directory: what ``backup`` and ``restore`` copy
+    (a PostgreSQL installation is backed up with pg_dump, docs/deployment.md)."""
+    return settings.data_dir, settings.database_path, settings.data_dir / "blobs"
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """A consistent copy of the SQLite installation, also while the server runs (``backup.py``)."""
     from .backup import backup
 
-    manifest = backup(settings.data_dir, settings.database_path, Path(args.destination).resolve())
+    manifest = backup(*_sqlite_installation(settings), Path(args.destination).resolve())
     size = sum(entry.size for entry in manifest.files.values())
     _print_json({"backup": str(Path(args.destination).resolve()), "files": len(manifest.files), "bytes": size,
                  "database": manifest.database, "master_key_included": manifest.master_key})
@@ -176,7 +182,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from .recheck import recheck
     from .restore import restore
 
-    manifest = restore(Path(args.source).resolve(), settings.data_dir, settings.database_path, force=args.force)
+    manifest = restore(Path(args.source).resolve(), *_sqlite_installation(settings), force=args.force)
     service = Service(settings, authority(settings))
     checked = recheck(service.storage, service.trust_bundle())
     _print_json({"restored": str(settings.data_dir), "backup_created_at": manifest.created_at,

@@ -25,9 +25,9 @@ class DataDirInUse(DocgenError):
 
 
 def instance_lock(data_dir: Path, database_path: Path) -> "InstanceLock":
-    """The lock a server holds on its installation: the data directory's and the database's.
-    ``docgen restore`` takes the same one, so it cannot run under a server, nor a server start
-    in the middle of a restore."""
+    """The lock a SQLite server holds on its installation (``Service.claim`` takes these same two
+    files): the data directory's and the database's. ``docgen restore`` takes it, so it cannot run
+    under a server, nor a server start in the middle of a restore."""
     return InstanceLock([data_dir / "docgen.lock", database_path.with_name(database_path.name + ".lock")])
 
 

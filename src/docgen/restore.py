@@ -32,7 +32,8 @@ class DataDirNotEmpty(DocgenError):
     title = "数据目录不是空的"
 
 
-def restore(source: Path, data_dir: Path, database_path: Path, *, force: bool = False) -> Manifest:
+def restore(source: Path, data_dir: Path, database_path: Path, blob_dir: Path, *,
+            force: bool = False) -> Manifest:
     """Check, lock, (move aside,) copy: see the module docstring. The caller re-verifies afterwards
     (``recheck``), with the restored installation's own trust bundle. Returns the backup's manifest."""
     manifest = Manifest.read(source)
@@ -40,7 +41,7 @@ def restore(source: Path, data_dir: Path, database_path: Path, *, force: bool = 
     lock = instance_lock(data_dir, database_path)
     lock.acquire()  # DataDirInUse while a server runs on it
     try:
-        present = occupied(data_dir, database_path)
+        present = occupied(data_dir, database_path, blob_dir)
         if present and not force:
             raise DataDirNotEmpty(f"{data_dir} 中已有 {'、'.join(present[:5])}；恢复不会覆盖现有数据。"
                                   "确认要替换时加 --force（现有内容会移到 replaced-<时间> 目录，不会删除）")
@@ -48,26 +49,36 @@ def restore(source: Path, data_dir: Path, database_path: Path, *, force: bool = 
             move_aside(data_dir, database_path, present)
         names = [name for name in manifest.files if name != DATABASE]
         for name in names:
-            copy_file(source / name, data_dir / name)
-        (data_dir / BLOBS / "tmp").mkdir(parents=True, exist_ok=True)
+            copy_file(source / name, target_of(name, data_dir, blob_dir))
+        (blob_dir / "tmp").mkdir(parents=True, exist_ok=True)
         partial = database_path.with_name(database_path.name + ".restoring")
         partial.unlink(missing_ok=True)
         copy_file(source / DATABASE, partial)
         os.replace(partial, database_path)
-        sync_tree(data_dir, names)
+        sync_tree(data_dir, [name for name in names if not name.startswith(BLOBS + "/")])
+        sync_tree(blob_dir, [name[len(BLOBS) + 1:] for name in names if name.startswith(BLOBS + "/")])
         sync_tree(database_path.parent, [database_path.name])
     finally:
         lock.release()
     return manifest
 
 
-def occupied(data_dir: Path, database_path: Path) -> list[str]:
-    """What the data directory holds besides lock files and converter profiles (and the database,
-    wherever it lives): what a restore would replace."""
+def target_of(name: str, data_dir: Path, blob_dir: Path) -> Path:
+    """Where a file of the backup goes: ``blobs/…`` into the blob store, the rest into the data directory."""
+    if name.startswith(BLOBS + "/"):
+        return blob_dir / name[len(BLOBS) + 1:]
+    return data_dir / name
+
+
+def occupied(data_dir: Path, database_path: Path, blob_dir: Path) -> list[str]:
+    """What the data directory holds besides lock files and converter profiles (and the database
+    and the blob store, wherever they live): what a restore would replace."""
     present = sorted(entry.name for entry in data_dir.iterdir()
                      if entry.name not in DISPOSABLE and not entry.name.endswith(".lock")) if data_dir.is_dir() else []
     if database_path.exists() and database_path.parent != data_dir:
         present.append(str(database_path))
+    if blob_dir.parent != data_dir and blob_dir.is_dir() and any(p.name != "tmp" for p in blob_dir.iterdir()):
+        present.append(str(blob_dir))
     return present
 
 

@@ -14,7 +14,7 @@ from .converters import Converter, converter_for
 from .drafts import Drafts
 from .errors import NotFound, VerifierBusy
 from .issuance import Issuer
-from .lock import InstanceLock, instance_lock
+from .lock import InstanceLock
 from .pki import Authority
 from .previews import Previewer
 from .principals import Principals
@@ -49,7 +49,9 @@ class Service:
     def claim(self) -> boot.Boot:
         """Become the one server of this data directory: lock it (or refuse, ``DataDirInUse``),
         then start a boot that frees what a crashed predecessor left in flight."""
-        lock = instance_lock(self.settings.data_dir, self.settings.database_path)
+        paths = [self.settings.data_dir / "docgen.lock", self.settings.database_path.with_name(
+            self.settings.database_path.name + ".lock")]
+        lock = InstanceLock(paths)
         lock.acquire()
         self._lock = lock
         started = boot.begin(self.storage.db)
