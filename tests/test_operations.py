@@ -245,3 +245,62 @@ def test_sigterm_drains_a_conversion_in_flight_then_exits_0(tmp_path: Path, cata
             assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     finally:
         restarted.stop()
+
+
+def _slow_upload(seconds: float, pieces: int = 10):
+    """A multipart ``/v1/verify`` body that trickles in over ``seconds``: a request that stays in flight."""
+    boundary = "docgen-slow-upload"
+    yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\n"
+           "Content-Type: application/pdf\r\n\r\n%PDF-1.7\n").encode()
+    for _ in range(pieces):
+        time.sleep(seconds / pieces)
+        yield b"% padding\n" * 10
+    yield (f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"trust\"; filename=\"t.json\"\r\n"
+           f"Content-Type: application/json\r\n\r\n{{}}\r\n--{boundary}--\r\n").encode()
+
+
+def _start_slow_upload(server: Server, seconds: float, result: dict[str, Any]) -> threading.Thread:
+    def upload() -> None:
+        try:
+            result["response"] = httpx.post(
+                server.url + "/v1/verify", content=_slow_upload(seconds), timeout=60,
+                headers={"Content-Type": "multipart/form-data; boundary=docgen-slow-upload"})
+        except httpx.HTTPError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while value(samples(server), "docgen_http_requests_in_flight") < 2:
+        assert time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.01)
+    return thread
+
+
+def test_sigterm_lets_a_slow_upload_finish_within_the_grace(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", DOCGEN_CONVERTER="fake", DOCGEN_SHUTDOWN_GRACE="20")
+    result: dict[str, Any] = {}
+    thread = _start_slow_upload(server, 2.0, result)
+    os.kill(server.process.pid, signal.SIGTERM)
+    thread.join(30)
+    code = server.process.wait(30)
+    server.log.close()
+    assert "error" not in result, result.get("error")
+    assert result["response"].status_code in (200, 422)  # answered (the made-up files do not verify)
+    assert code == 0
+
+
+def test_a_request_outlasting_the_grace_is_cancelled_and_the_exit_status_says_so(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", DOCGEN_CONVERTER="fake", DOCGEN_SHUTDOWN_GRACE="1")
+    result: dict[str, Any] = {}
+    thread = _start_slow_upload(server, 15.0, result)
+    signalled = time.monotonic()
+    os.kill(server.process.pid, signal.SIGTERM)
+    code = server.process.wait(30)
+    took = time.monotonic() - signalled
+    thread.join(30)
+    server.log.close()
+    assert code == 1
+    assert took < 12  # the grace (1 s) and the converters' stop, not the upload's 15 s
+    assert "response" not in result or result["response"].status_code >= 500
+    assert any("未能完成全部进行中的请求" in entry["message"] for entry in log_lines(server))
