@@ -51,16 +51,17 @@ def converter_for(settings: "Settings", work_dir: Path, size: int | None = None)
     processes (``docgen render`` needs one)."""
     if settings.converter == FAKE:
         from .fixedpdf import FixedPdfConverter
-        return Metered(FixedPdfConverter())
+        return FixedPdfConverter()
     from .conversion import ConverterPool
-    return Metered(ConverterPool(size or settings.converters, work_dir, recycle_after=settings.recycle_after,
-                                 timeout=settings.conversion_timeout, queue_limit=settings.queue_limit,
-                                 queue_timeout=settings.queue_timeout, uno_python=settings.uno_python))
+    return ConverterPool(size or settings.converters, work_dir, recycle_after=settings.recycle_after,
+                         timeout=settings.conversion_timeout, queue_limit=settings.queue_limit,
+                         queue_timeout=settings.queue_timeout, uno_python=settings.uno_python)
 
 
 class Metered:
     """A ``Converter`` that counts and times every conversion of the one it wraps (``metrics``):
-    every caller (issuance, approvals, previews, blank forms, volumes) is counted in one place."""
+    the service wraps its converter, so every caller (issuance, approvals, previews, blank forms,
+    volumes) is counted in one place."""
 
     def __init__(self, inner: Converter) -> None:
         self.inner = inner

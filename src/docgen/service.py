@@ -10,7 +10,7 @@ from .approvals import Approver
 from .cases import CaseStore
 from .catalogue import Catalogue
 from .config import Settings
-from .converters import Converter, converter_for
+from .converters import Converter, Metered, converter_for
 from .drafts import Drafts
 from .errors import NotFound, VerifierBusy
 from .issuance import Issuer
@@ -80,7 +80,7 @@ class Service:
     @cached_property
     def converter(self) -> Converter:
         """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``)."""
-        return converter_for(self.settings, self.settings.data_dir / "converters")
+        return Metered(converter_for(self.settings, self.settings.data_dir / "converters"))
 
     @cached_property
     def stages(self) -> Stages:
