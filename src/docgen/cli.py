@@ -179,12 +179,10 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     """Put a backup back (refusing a non-empty data directory unless ``--force``, and any data
     directory a server holds), then verify every document chain and volume again."""
-    from .recheck import recheck
     from .restore import restore
 
     manifest = restore(Path(args.source).resolve(), *_sqlite_installation(settings), force=args.force)
-    service = Service(settings, authority(settings))
-    checked = recheck(service.storage, service.trust_bundle())
+    checked = _recheck(settings)
     _print_json({"restored": str(settings.data_dir), "backup_created_at": manifest.created_at,
                  "files": len(manifest.files), "verification": checked.to_dict()})
     return 0 if checked.ok else 1
@@ -193,12 +191,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
     """Verify every document chain and volume the installation holds (as ``restore`` does after
     copying): after a PostgreSQL restore, a move, or to audit. Reads only."""
+    checked = _recheck(settings)
+    _print_json(checked.to_dict())
+    return 0 if checked.ok else 1
+
+
+def _recheck(settings: Settings) -> Any:
+    """Every chain and volume of the installation, verified with its own trust bundle (``recheck.py``)."""
     from .recheck import recheck
 
     service = Service(settings, authority(settings))
-    checked = recheck(service.storage, service.trust_bundle())
-    _print_json(checked.to_dict())
-    return 0 if checked.ok else 1
+    return recheck(service.storage, service.trust_bundle())
 
 
 def parser() -> argparse.ArgumentParser:
