@@ -75,6 +75,7 @@ def taken(installation: Server, catalogue: Catalogue, tmp_path_factory: pytest.T
             while not stop.is_set():
                 issued.append(http.post("/v1/documents", json={"template": TEMPLATE,
                                                                "data": catalogue.get(TEMPLATE).example}).status_code)
+                stop.wait(0.1)  # a steady writer, not a flood: the point is writes during the snapshot
 
     writer = threading.Thread(target=keep_issuing)
     writer.start()
