@@ -209,3 +209,30 @@ def test_close_stops_every_process_and_is_idempotent(work_dir: Path) -> None:
     assert all(group_gone(pgid) for pgid in groups)
     with pytest.raises(ConversionFailed):
         closing.convert(build_docx())
+
+
+def test_restarts_and_waiting_callers_are_counted_for_metrics(pool: ConverterPool, work_dir: Path) -> None:
+    from docgen.metrics import REGISTRY
+
+    def restarts(reason: str) -> float:
+        return REGISTRY.get_sample_value("docgen_converter_restarts_total", {"reason": reason}) or 0.0
+
+    failed = restarts("failed")
+    os.killpg(pool._slots[0].worker.pid, signal.SIGKILL)
+    assert pool.convert(build_docx()).startswith(b"%PDF-")
+    assert restarts("failed") == failed + 1  # the dead worker, replaced while the caller waited
+    with pool._lease():  # holds the only worker: a caller queues behind it
+        assert pool.waiting() == 0
+        waiter = threading.Thread(target=pool.convert, args=(build_docx(),))
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while pool.waiting() != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    waiter.join(30)
+    assert pool.waiting() == 0
+    recycled = restarts("recycled")
+    with ConverterPool(1, work_dir / "counted", recycle_after=1) as recycling:
+        recycling.convert(build_docx())
+        wait_alive(recycling, 1)
+    assert restarts("recycled") >= recycled + 1

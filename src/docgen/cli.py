@@ -41,12 +41,15 @@ def _fail(exc: DocgenError) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    """Serve until SIGTERM or Ctrl-C, then drain the requests in flight (``http/serve.py``)."""
+    import logging.config
 
     from .api import create_app
+    from .http.serve import serve
+    from .logs import log_config
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
+    logging.config.dictConfig(log_config())  # the start-up's own lines are JSON too
+    return serve(create_app(settings), args.host, args.port, settings.shutdown_grace)
 
 
 def cmd_templates(args: argparse.Namespace, settings: Settings) -> int:
@@ -288,6 +291,54 @@ def cmd_statistics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _sqlite_installation(settings: Settings) -> tuple[Path, Path, Path]:
+    """Data directory, SQLite database and blob directory: what ``backup`` and ``restore`` copy
+    (a PostgreSQL installation is backed up with pg_dump, docs/deployment.md)."""
+    return settings.data_dir, settings.database_path, settings.data_dir / "blobs"
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the SQLite installation, also while the server runs (``backup.py``)."""
+    from .backup import backup
+
+    manifest = backup(*_sqlite_installation(settings), Path(args.destination).resolve())
+    size = sum(entry.size for entry in manifest.files.values())
+    _print_json({"backup": str(Path(args.destination).resolve()), "files": len(manifest.files), "bytes": size,
+                 "database": manifest.database, "master_key_included": manifest.master_key})
+    if not manifest.master_key:
+        print("注意：主密钥来自 DOCGEN_MASTER_KEY，不在备份中；恢复时需要同一个主密钥，请另行妥善保管",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put a backup back (refusing a non-empty data directory unless ``--force``, and any data
+    directory a server holds), then verify every document chain and volume again."""
+    from .restore import restore
+
+    manifest = restore(Path(args.source).resolve(), *_sqlite_installation(settings), force=args.force)
+    checked = _recheck(settings)
+    _print_json({"restored": str(settings.data_dir), "backup_created_at": manifest.created_at,
+                 "files": len(manifest.files), "verification": checked.to_dict()})
+    return 0 if checked.ok else 1
+
+
+def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
+    """Verify every document chain and volume the installation holds (as ``restore`` does after
+    copying): after a PostgreSQL restore, a move, or to audit. Reads only."""
+    checked = _recheck(settings)
+    _print_json(checked.to_dict())
+    return 0 if checked.ok else 1
+
+
+def _recheck(settings: Settings) -> Any:
+    """Every chain and volume of the installation, verified with its own trust bundle (``recheck.py``)."""
+    from .recheck import recheck
+
+    service = Service(settings, authority(settings))
+    return recheck(service.storage, service.trust_bundle())
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -332,6 +383,22 @@ def parser() -> argparse.ArgumentParser:
     export = trust.add_parser("export", help="导出信任包（根证书、全部签名证书、审批流程）")
     export.add_argument("-o", "--output")
     export.set_defaults(run=cmd_trust_export)
+
+    save = sub.add_parser("backup", help="备份 SQLite 安装（服务运行时也可以）：数据库、文件存储、密钥与清单")
+    save.add_argument("destination", help="备份目录（不存在或为空）")
+    save.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    save.set_defaults(run=cmd_backup)
+
+    back = sub.add_parser("restore", help="从备份恢复到数据目录，并重新验证每份文书的签名链")
+    back.add_argument("source", help="docgen backup 写出的备份目录")
+    back.add_argument("--force", action="store_true",
+                      help="数据目录不为空时也恢复：现有内容移到 replaced-<时间> 目录（不删除）")
+    back.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    back.set_defaults(run=cmd_restore)
+
+    audit = sub.add_parser("recheck", help="重新验证本安装中每份文书的签名链与每个案卷（只读）")
+    audit.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    audit.set_defaults(run=cmd_recheck)
 
     check = sub.add_parser("verify", help="离线验证环节 PDF 的签名链")
     check.add_argument("files", nargs="+")

@@ -141,6 +141,9 @@ class Settings:
 
     master_key_value: str | None = field(default=None, repr=False)
     """``DOCGEN_MASTER_KEY`` as read at start (hex or base64); None: ``<data dir>/master.key``."""
+    shutdown_grace: float = 30.0
+    """``DOCGEN_SHUTDOWN_GRACE``: seconds a stopping server lets requests in flight finish before it
+    cancels them (a conversion takes seconds, a volume tens of seconds)."""
     demo: bool = False
     """``DOCGEN_DEMO=1``: a demonstration installation, where the e-form may issue a draft started
     from the example."""
@@ -183,6 +186,7 @@ class Settings:
             public_url=public_url(os.environ.get("DOCGEN_PUBLIC_URL")),
             master_key_value=os.environ.get("DOCGEN_MASTER_KEY") or None,
             demo=os.environ.get("DOCGEN_DEMO", "") == "1",
+            shutdown_grace=_float_env("DOCGEN_SHUTDOWN_GRACE", 30.0),
         )
 
 

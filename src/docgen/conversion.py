@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Iterator
 
+from . import metrics
 from .errors import ConversionFailed, ConverterBusy
 
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
@@ -238,6 +239,11 @@ class ConverterPool:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    def waiting(self) -> int:
+        """Callers queued for a slot now (``docgen_converter_queue_depth``)."""
+        with self._lock:
+            return len(self._waiters)
+
     def alive(self) -> int:
         """Workers that are connected to their soffice, still running and not hung: a conversion
         running past half its timeout counts as hung (``/readyz`` sees it before the kill)."""
@@ -389,6 +395,7 @@ class ConverterPool:
 
     def _respawn_now(self, slot: _Slot, why: str) -> None:
         """Replace the slot's worker while the caller waits (it holds the slot and needs a worker)."""
+        metrics.CONVERTER_RESTARTS.labels("failed").inc()
         self._kill(slot)
         try:
             self._spawn(slot)
@@ -419,6 +426,7 @@ class ConverterPool:
         thread.start()
 
     def _revive(self, slot: _Slot, recycle: bool) -> None:
+        metrics.CONVERTER_RESTARTS.labels("recycled" if recycle else "failed").inc()
         if recycle:
             self._retire(slot)
         else:

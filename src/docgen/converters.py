@@ -15,6 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from . import metrics
+from .errors import ConverterBusy
+
 if TYPE_CHECKING:
     from .config import Settings
 
@@ -35,6 +38,9 @@ class Converter(Protocol):
     def alive(self) -> int:
         """How many conversions could run now (0: not ready); ``/readyz`` reports it."""
 
+    def waiting(self) -> int:
+        """How many conversions wait for a free converter now; ``/metrics`` reports it."""
+
     def convert(self, docx: bytes) -> bytes:
         """The PDF/A-3b of ``docx``; ``ConversionFailed`` if it is not a DOCX or cannot be
         converted, ``ConverterBusy`` if the converter is saturated."""
@@ -50,3 +56,37 @@ def converter_for(settings: "Settings", work_dir: Path, size: int | None = None)
     return ConverterPool(size or settings.converters, work_dir, recycle_after=settings.recycle_after,
                          timeout=settings.conversion_timeout, queue_limit=settings.queue_limit,
                          queue_timeout=settings.queue_timeout, uno_python=settings.uno_python)
+
+
+class Metered:
+    """A ``Converter`` that counts and times every conversion of the one it wraps (``metrics``):
+    the service wraps its converter, so every caller (issuance, approvals, previews, blank forms,
+    volumes) is counted in one place."""
+
+    def __init__(self, inner: Converter) -> None:
+        self.inner = inner
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def alive(self) -> int:
+        return self.inner.alive()
+
+    def waiting(self) -> int:
+        return self.inner.waiting()
+
+    def convert(self, docx: bytes) -> bytes:
+        outcome = "failed"
+        try:
+            with metrics.timed(metrics.CONVERSION_SECONDS):
+                pdf = self.inner.convert(docx)
+            outcome = "ok"
+            return pdf
+        except ConverterBusy:
+            outcome = "busy"
+            raise
+        finally:
+            metrics.CONVERSIONS.labels(outcome).inc()

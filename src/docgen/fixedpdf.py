@@ -50,6 +50,9 @@ class FixedPdfConverter:
     def alive(self) -> int:
         return 1 if self._pdf is not None and not self._closed else 0
 
+    def waiting(self) -> int:
+        return 0  # converts at once, in the caller's thread
+
     def convert(self, docx: bytes) -> bytes:
         if not docx.startswith(b"PK\x03\x04"):
             raise ConversionFailed("输入不是 DOCX 文件")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from . import chain
+from . import chain, metrics
 from .catalogue import Catalogue, TemplateVersion
 from .chain import Manifest
 from .errors import TemplateRetired
@@ -139,6 +139,7 @@ class Issuer:
                 self.publicity.opened(conn, document, data, case_id)
         if holder:
             self.numbering.settled()
+        metrics.DOCUMENTS_ISSUED.labels(release.template_id).inc()
         return document
 
     def blank(self, release: TemplateVersion) -> tuple[bytes, bytes]:

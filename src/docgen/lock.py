@@ -24,6 +24,13 @@ class DataDirInUse(DocgenError):
     title = "数据目录已被占用"
 
 
+def instance_lock(data_dir: Path, database_path: Path) -> "InstanceLock":
+    """The lock a SQLite server holds on its installation (``Service.claim`` takes these same two
+    files): the data directory's and the database's. ``docgen restore`` takes it, so it cannot run
+    under a server, nor a server start in the middle of a restore."""
+    return InstanceLock([data_dir / "docgen.lock", database_path.with_name(database_path.name + ".lock")])
+
+
 class InstanceLock:
     """Exclusive locks on a few lock files, held until ``release`` or the process ends."""
 

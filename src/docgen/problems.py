@@ -13,8 +13,10 @@ from starlette.exceptions import HTTPException
 from .errors import ConversionFailed, DocgenError, Unauthorized, ValidationFailed
 from .jsontext import pointer as json_pointer
 from .jsontext import safe
+from .logs import current_request_id
 
 MEDIA_TYPE = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
 
 _HTTP_TITLES = {
     400: "请求有误", 401: "未认证", 403: "无权访问", 404: "未找到", 405: "不支持的请求方法",
@@ -54,9 +56,15 @@ _REQUEST_MESSAGES = {
 def problem(status: int, slug: str, title: str, detail: str, instance: str,
             headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
     """A problem document; every string it echoes is made encodable first (a lone surrogate
-    from the request must not turn a 4xx into a 500)."""
+    from the request must not turn a 4xx into a 500). It names the request (``request_id``,
+    also in ``X-Request-ID``) so that a caller's report finds the server's log lines, also for
+    a 500 that the middleware's own send never sees."""
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
             "instance": instance, **extensions}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
+        headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
     return JSONResponse(safe(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

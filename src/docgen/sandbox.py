@@ -111,6 +111,11 @@ class Sandbox:
             except queue.Empty:
                 return
 
+    @property
+    def in_flight(self) -> int:
+        """Calls running or waiting for a worker now."""
+        return self._in_flight
+
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` in a child; ``BudgetExceeded`` past the time or memory budget,
         ``SandboxError`` if it raised, ``VerifierBusy`` when every worker is busy and the queue is full."""

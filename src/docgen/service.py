@@ -6,20 +6,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from . import boot
+from . import boot, metrics
 from .approvals import Approver
 from .cases import CaseStore
 from .catalogue import Catalogue
 from .config import Settings
-from .converters import Converter, converter_for
+from .converters import Converter, Metered, converter_for
 from .drafts import Drafts
-from .errors import NotFound
+from .errors import NotFound, VerifierBusy
 from .issuance import Issuer
 from .lock import InstanceLock
 from .pki import Authority
 from .previews import Previewer
 from .principals import Principals
-from .sandbox import Sandbox
+from .sandbox import BudgetExceeded, Sandbox
 from .published import PublishedSchemas
 from .publicity import PublicityStore, Renditions, Withholding
 from .stages import Stages
@@ -89,7 +89,7 @@ class Service:
     @cached_property
     def converter(self) -> Converter:
         """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``)."""
-        return converter_for(self.settings, self.settings.data_dir / "converters")
+        return Metered(converter_for(self.settings, self.settings.data_dir / "converters"))
 
     @cached_property
     def stages(self) -> Stages:
@@ -171,7 +171,20 @@ class Service:
     async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes,
                      complete: bool = False) -> VerificationReport:
         """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
-        return await self.sandbox.run(verify_files, files, trust_json, complete)
+        outcome = "rejected"  # the sandbox raised: unreadable material
+        try:
+            with metrics.timed(metrics.VERIFICATION_SECONDS):
+                report: VerificationReport = await self.sandbox.run(verify_files, files, trust_json, complete)
+            outcome = "verified" if report.ok else "failed"
+            return report
+        except VerifierBusy:
+            outcome = "busy"
+            raise
+        except BudgetExceeded:
+            outcome = "budget"
+            raise
+        finally:
+            metrics.VERIFICATIONS.labels(outcome).inc()
 
     async def verify_public(self, name: str, data: bytes, trust_json: bytes,
                             original: tuple[str, bytes] | None) -> dict[str, Any]:

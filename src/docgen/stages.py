@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from pypdf import PdfReader, PdfWriter
 
-from . import chain
+from . import chain, metrics
 from .catalogue import TemplateVersion
 from .chain import Link, Manifest
 from .converters import Converter
@@ -136,8 +136,9 @@ class Stages:
         last = manifest.last
         stage = release.workflow.stage(last.stage)
         reason = f"{stage.label if stage else last.stage}：{last.decision or '签发'}"
-        return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
-                          manifest)
+        signed = seal(content, manifest, signer, self.authority.root_certificate, reason=reason)
+        metrics.SIGNATURES.labels(last.stage).inc()
+        return StageBytes(docx, signed, manifest)
 
     def stamped(self, previous_pdf: bytes, previous: Link, docx: bytes, stamp: bytes, signer: Signer,
                 make_manifest: Callable[[bytes], Manifest], reason: str) -> StageBytes:

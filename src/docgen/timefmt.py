@@ -37,6 +37,13 @@ def parse_time(value: str) -> dt.datetime:
         raise VerificationError(f"时间 {value!r} 无效") from exc
 
 
+def log_time(epoch: float) -> str:
+    """A log record's time (``time.time()`` seconds) as RFC 3339 UTC with milliseconds
+    (``2026-11-26T23:59:01.250Z``): log lines of one second must still sort."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def record_now() -> str:
     """Now, as records write it (``created_at``): ISO 8601, UTC, whole seconds, ``+00:00``."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

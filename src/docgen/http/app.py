@@ -19,17 +19,18 @@ from ..problems import HANDLERS
 from ..service import Service, authority
 from ..web import STATIC_DIR, router as web_router, site
 from ..web.errors import install as install_error_pages
-from . import approvals, documents, drafts, health, log, previews, publicity, statistics, templates, verify, voiding
+from . import approvals, documents, drafts, health, log, previews, prometheus, publicity, statistics, templates, verify, voiding
 from .cases import routes as case_routes
 from .limits import RequestGuard
 from .models import problems
+from .observe import Observe
 from .routing import StrictJSONRoute
 
 #: Every operation may answer these as problem documents (RFC 9457); routers that need a principal
 #: add 401, 403 and 409.
 PROBLEMS = problems(400, 404, 413, 415, 422, 503, 507)
-ROUTERS = (health.router, templates.router, documents.router, approvals.router, drafts.router, previews.router,
-           publicity.router, verify.router, voiding.router, log.router, statistics.router)
+ROUTERS = (health.router, prometheus.router, templates.router, documents.router, approvals.router, drafts.router,
+           previews.router, publicity.router, verify.router, voiding.router, log.router, statistics.router)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,7 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         service.publisher.start()  # a signed checkpoint at least every DOCGEN_CHECKPOINT_INTERVAL seconds
         try:
             yield
-        finally:
+        finally:  # after uvicorn drained the requests in flight (``http/serve.py``)
             service.publisher.close()
             service.converter.close()
             service.sandbox.close()
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     for exc_class, handler in HANDLERS.items():
         app.add_exception_handler(exc_class, handler)
     app.add_middleware(RequestGuard, limits=settings.limits, authenticate=service.principals.authenticate)
+    app.add_middleware(Observe, routes=lambda: app.router.routes)  # added last: outermost, sees every request
     app.state.service = service
     for router in ROUTERS:
         app.include_router(router)

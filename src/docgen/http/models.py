@@ -27,6 +27,7 @@ class Problem(BaseModel):
     instance: str
     errors: list[dict[str, str]] | None = Field(default=None, description="校验错误：pointer 与 message（最多 100 条）")
     error_count: int | None = Field(default=None, description="发现的错误总数")
+    request_id: str | None = Field(default=None, description="请求编号（与响应头 X-Request-ID 相同），用于在服务日志中查找")
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -71,7 +71,8 @@ def negotiated(web: Web, handler: Handler) -> Handler:
         try:
             page = web.page(request, "error.html", status=status, title=problem.get("title", "错误"),
                             detail=describe(status, str(problem.get("detail", "")), request.url.path),
-                            errors=problem.get("errors") or [], code=status)
+                            errors=problem.get("errors") or [], code=status,
+                            request_id=problem.get("request_id"))
         except Exception:  # the page itself failed (say, the database is gone): the problem document still stands
             return response
         for name in KEPT_HEADERS:
