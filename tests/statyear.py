@@ -300,7 +300,37 @@ def penalty(year: Year, case_id: str, day: date) -> None:
     if rng.random() < 0.1:
         items.append({"type": "罚款", "amount": "1000.00"})  # a second fine in the same decision
     decision["penalties"] = items
-    year.issue("penalty-decision", decision, day + timedelta(days=20), case_id)
+    issued = year.issue("penalty-decision", decision, day + timedelta(days=20), case_id)
+    publicize(year, issued.id)
+
+
+def publicize(year: Year, document_id: str) -> None:
+    """What the bureau then does with a decision to publish (公示): published in time or late, withdrawn after
+    publishing, not published with the approval, or nothing yet; through the service as the pages do."""
+    service = year.service
+    record = service.publicity.find(document_id)
+    if record is None or record.status != "due":  # warning only, or withheld by a rule: nothing to do
+        return
+    officer = year.people["case_system"]
+    outcome = year.rng.choice(("on_time", "on_time", "late", "withdrawn", "not_published", "refused", "none"))
+    if outcome in ("not_published", "refused"):
+        service.withholding.propose(officer, document_id, "涉及商业秘密", "政府信息公开条例第十五条")
+        service.withholding.approve(year.people["legal_head"], document_id,
+                                    "同意" if outcome == "not_published" else "不同意",
+                                    "" if outcome == "not_published" else "不涉及商业秘密，应予公示。")
+        return
+    if outcome == "none":
+        return
+    due = date.fromisoformat(record.due_on)
+    published_on = due - timedelta(days=year.rng.randrange(0, 5)) if outcome != "late" \
+        else due + timedelta(days=year.rng.randrange(1, 15))
+    service.renditions.make(officer.id, document_id)
+    last = service.storage.stages(document_id)[-1]
+    service.publicity.published(officer.id, document_id, "国家企业信用信息公示系统", "https://www.gsxt.gov.cn/公示",
+                                published_on.isoformat(), service.storage.payload(last.payload_sha256))
+    if outcome == "withdrawn":
+        service.publicity.withdraw(officer.id, document_id, "行政复议决定撤销原处罚决定", "株政复决字〔2026〕1号",
+                                   (published_on + timedelta(days=30)).isoformat())
 
 
 def major_review(year: Year, case_id: str, day: date) -> None:

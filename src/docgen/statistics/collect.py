@@ -3,7 +3,8 @@
 Every stored document with a signed stage, with the payload of its latest stage
 and every stage's link (round, stage, decision, signed time as a local date); its
 case and the case's 承办部门; the cases' 音像记录 days; each case's statutory
-deadlines as ``cases/deadlines.py`` judges them on the snapshot's day. Read in
+deadlines as ``cases/deadlines.py`` judges them on the snapshot's day; the
+publicity (公示) records of the signed decisions. Read in
 a few queries, sorted, so the same database always gives the same snapshot.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..cases.deadlines import Issued
 from ..chain import Link, parse_time
 from ..storage import Storage, StoredDocument
 from ..workdays import Calendar
-from .records import NO_DEPARTMENT, DeadlineRow, MediaDay, Record, Signed, Snapshot
+from .records import NO_DEPARTMENT, DeadlineRow, MediaDay, Publicity, Record, Signed, Snapshot
 
 
 def as_of(year: int, today: date) -> date:
@@ -69,7 +70,20 @@ def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, to
             if day:
                 found.append(DeadlineRow(case_id, deadline.id.split(":")[0], deadline.title, deadline.status,
                                          date.fromisoformat(day), deadline.document_id))
-    return Snapshot(tuple(records), tuple(m for m in media if m.day), tuple(found), calendar, judged)
+    signed = {record.id for record in records}
+    publicity = tuple(_publicity(row) for row in conn.execute(
+        "SELECT document_id, status, decided_on, due_on, detail FROM publicity_records ORDER BY document_id")
+        if row["document_id"] in signed)
+    return Snapshot(tuple(records), tuple(m for m in media if m.day), tuple(found), calendar, judged, publicity)
+
+
+def _publicity(row) -> Publicity:
+    detail = json.loads(row["detail"])
+    published = detail.get("published")
+    withheld = detail.get("not_published") or {}
+    return Publicity(row["document_id"], row["status"], date.fromisoformat(row["decided_on"]),
+                     date.fromisoformat(row["due_on"]), bool(published["on_time"]) if published else None,
+                     "automatic" if withheld.get("automatic") else withheld.get("status"))
 
 
 def _signed(link: Link, zone: ZoneInfo) -> Signed:

@@ -3,9 +3,8 @@
 A figure is a cell of a table: its value and the ids of the documents it counts
 (and, for deadlines, the cases), so every number can be expanded to what it was
 computed from. Tables are registered in ``REGISTRY`` in the order the report
-prints them; a new table (the publicity figures, once the publicity records
-exist) is one more ``register(TableSpec(…))`` and appears in the JSON, the
-workbook, the report and the page without touching them.
+prints them; a new table is one more ``register(TableSpec(…))`` and appears in
+the JSON, the workbook, the report and the page without touching them.
 
 Every figure is dated by a date the signed record carries — a decision's
 决定日期 (``issued_on``), the day a 审批表 was approved (its last stage's signed
@@ -16,7 +15,7 @@ The rules are stated, with their legal basis, beside each table below and in
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
@@ -80,10 +79,7 @@ class Hit:
 REGISTRY: list[TableSpec] = []
 
 #: Figures the issue asks for that this installation cannot yet compute from a signed record, with why.
-OMITTED: list[dict[str, str]] = [
-    {"id": "publicity", "title": "行政执法公示（按期公示、逾期公示、经批准不公示）",
-     "reason": "本系统尚无行政执法公示记录（公示功能另行建设）；在公示记录存在之前，这些数字不计算、不估算。"},
-]
+OMITTED: list[dict[str, str]] = []
 
 
 def register(spec: TableSpec) -> None:
@@ -523,6 +519,32 @@ def departments_table(s: Snapshot, year: int) -> Table:
                  columns, tuple(rows))
 
 
+#: The publicity (公示) outcomes, one row each: every record falls in exactly one.
+PUBLICITY_ROWS = (("on_time", "按期公示"), ("late", "逾期公示"), ("overdue", "逾期尚未公示"), ("pending", "尚未到期、尚未公示"),
+                  ("approved", "经批准不予公开"), ("automatic", "依规则不予公开（如涉及未成年人）"))
+
+
+def publicity_outcome(record, as_of: date) -> str:
+    """The row a publicity record counts in, judged on ``as_of`` (a withdrawn decision by how it was published)."""
+    if record.published_on_time is not None:
+        return "on_time" if record.published_on_time else "late"
+    if record.status == "not_published":
+        return "automatic" if record.withheld == "automatic" else "approved"
+    return "overdue" if record.due_on < as_of else "pending"
+
+
+def publicity_table(s: Snapshot, year: int) -> Table:
+    hits = [Hit(p.document_id, p.decided_on, publicity_outcome(p, s.as_of)) for p in s.publicity
+            if p.decided_on.year == year]
+    withdrawn = [Hit(p.document_id, p.decided_on) for p in s.publicity if p.decided_on.year == year
+                 and p.status == "withdrawn"]
+    table = counts_table("publicity", "行政执法公示",
+                         "应公示的行政处罚决定（公示规定第二条；种子文件（一）3：自作出之日起7个工作日内，其他执法决定20个工作日内），"
+                         "按决定日期计入年度；按期与否以登记的公示日期对照公示期限；不予公开须经批准（种子文件（一）4），"
+                         "批准为签名记录。已撤回的（公示规定第十一条）仍按其公示情况计入，另列其数。", hits, PUBLICITY_ROWS)
+    return replace(table, rows=table.rows + (Row("withdrawn", "其中：已撤回", {"count": count(withdrawn)}),))
+
+
 for _spec in (TableSpec("cases", "案件受理与办结", cases_table), TableSpec("closing", "结案情形", closing_table),
               TableSpec("penalties", "行政处罚（按种类）", penalties_table),
               TableSpec("no_penalty", "不予行政处罚（按情形）", no_penalty_table),
@@ -532,5 +554,6 @@ for _spec in (TableSpec("cases", "案件受理与办结", cases_table), TableSpe
               TableSpec("review_days", "法制审核用时", review_days_table),
               TableSpec("transfers", "案件移送", transfers_table), TableSpec("media", "音像记录覆盖", media_table),
               TableSpec("deadlines", "法定期限遵守情况", deadlines_table),
+              TableSpec("publicity", "行政执法公示", publicity_table),
               TableSpec("monthly", "按月统计", monthly_table), TableSpec("departments", "按承办部门统计", departments_table)):
     register(_spec)

@@ -95,6 +95,22 @@ class DeadlineRow:
 
 
 @dataclass(frozen=True)
+class Publicity:
+    """The publicity (公示) record of a signed decision (``publicity/record.py``)."""
+
+    document_id: str
+    status: str
+    """``due``, ``published``, ``withdrawn`` or ``not_published`` as stored."""
+    decided_on: date
+    """The decision's 决定日期: what the record is dated by."""
+    due_on: date
+    published_on_time: bool | None
+    """For a decision recorded as published (also one withdrawn since): within its due date."""
+    withheld: str | None
+    """For one not published: ``approved`` (拟不予公开, approved and signed) or ``automatic`` (a rule, e.g. a minor)."""
+
+
+@dataclass(frozen=True)
 class Snapshot:
     records: tuple[Record, ...]
     """Sorted by id, so every list derived from it has one order."""
@@ -103,6 +119,8 @@ class Snapshot:
     calendar: Calendar
     as_of: date
     """The day deadlines were judged on: the year's last day, or today for the current year."""
+    publicity: tuple[Publicity, ...] = ()
+    """The publicity records of the decisions in ``records``, sorted by document id."""
 
     def of(self, *templates: str) -> list[Record]:
         return [r for r in self.records if r.template_id in templates]
@@ -114,5 +132,7 @@ class Snapshot:
         """The part of the record one department handled (its cases' documents, media and deadlines)."""
         records = tuple(r for r in self.records if r.department == department)
         cases = {r.case_id for r in records if r.case_id}
+        ids = {r.id for r in records}
         return Snapshot(records, tuple(m for m in self.media if m.case_id in cases),
-                        tuple(d for d in self.deadlines if d.case_id in cases), self.calendar, self.as_of)
+                        tuple(d for d in self.deadlines if d.case_id in cases), self.calendar, self.as_of,
+                        tuple(p for p in self.publicity if p.document_id in ids))
