@@ -324,13 +324,16 @@ def publicize(year: Year, document_id: str) -> None:
     due = date.fromisoformat(record.due_on)
     published_on = due - timedelta(days=year.rng.randrange(0, 5)) if outcome != "late" \
         else due + timedelta(days=year.rng.randrange(1, 15))
+    today = service.publicity.today()
+    if published_on > today:  # not published yet: only a publication made can be recorded
+        return
     service.renditions.make(officer.id, document_id)
     last = service.storage.stages(document_id)[-1]
     service.publicity.published(officer.id, document_id, "国家企业信用信息公示系统", "https://www.gsxt.gov.cn/公示",
                                 published_on.isoformat(), service.storage.payload(last.payload_sha256))
     if outcome == "withdrawn":
         service.publicity.withdraw(officer.id, document_id, "行政复议决定撤销原处罚决定", "株政复决字〔2026〕1号",
-                                   (published_on + timedelta(days=30)).isoformat())
+                                   min(published_on + timedelta(days=30), today).isoformat())
 
 
 def major_review(year: Year, case_id: str, day: date) -> None:

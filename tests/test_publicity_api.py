@@ -74,6 +74,10 @@ def test_the_lifecycle_of_a_published_decision(server: Server, client: httpx.Cli
     # recording publication: bad fields named, then accepted with its period end (公示规定第十三条)
     bad = problem(client.post(f"{base}/published", json={"platform": "", "url": "gsxt", "published_at": "昨天"}), 422)
     assert {e["pointer"] for e in bad["errors"]} == {"/platform", "/url", "/published_at"}
+    future = (today + timedelta(days=1)).isoformat()  # a publication not yet made cannot be recorded as made
+    bad = problem(client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统",
+                                                         "url": "https://www.gsxt.gov.cn/x", "published_at": future}), 422)
+    assert [e["pointer"] for e in bad["errors"]] == ["/published_at"]
     published = client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统",
                                                         "url": "https://www.gsxt.gov.cn/x", "published_at": today.isoformat()})
     assert published.status_code == 200, published.text
@@ -86,6 +90,9 @@ def test_the_lifecycle_of_a_published_decision(server: Server, client: httpx.Cli
     after = client.get(base).json()
     bad = problem(client.post(f"{base}/withdraw", json={"reason": " ", "basis": "株政复决字〔2026〕1号"}), 422)
     assert bad["errors"][0]["pointer"] == "/reason"
+    bad = problem(client.post(f"{base}/withdraw", json={"reason": "复议撤销", "basis": "株政复决字〔2026〕1号",
+                                                        "changed_on": (today + timedelta(days=1)).isoformat()}), 422)
+    assert [e["pointer"] for e in bad["errors"]] == ["/changed_on"]
     assert client.get(base).json() == after
     withdrawn = client.post(f"{base}/withdraw", json={"reason": "行政复议决定撤销原处罚决定", "basis": "株政复决字〔2026〕1号",
                                                       "changed_on": today.isoformat()}).json()

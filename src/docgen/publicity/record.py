@@ -170,6 +170,8 @@ class PublicityStore:
         except ValueError:
             issues.append(Issue("/published_at", "应为日期（YYYY-MM-DD）或 ISO 8601 时间"))
             published_on = None
+        if published_on is not None and published_on > self.today():
+            issues.append(Issue("/published_at", "公示日期不能晚于今天：登记的是已经公示的日期"))
         if issues:
             raise ValidationFailed(issues)
         with self.db.transaction() as conn:
@@ -198,6 +200,8 @@ class PublicityStore:
         except ValueError:
             issues.append(Issue("/changed_on", "应为日期（YYYY-MM-DD）：决定被变更、撤销或确认违法、无效之日"))
             changed = self.today()
+        if changed > self.today():
+            issues.append(Issue("/changed_on", "决定被变更、撤销之日不能晚于今天"))
         if issues:
             raise ValidationFailed(issues)
         with self.db.transaction() as conn:
