@@ -15,6 +15,7 @@ from docgen.catalogue import Catalogue, schema_registry
 from docgen.config import PROJECT_DIR, calendar_of, load_agency
 from docgen.errors import Issue, TemplateError, ValidationFailed
 from docgen.identifiers import resident_id_check_digit, uscc_check_char
+from docgen.jsontext import pointer_parts
 from docgen.validation import FORMAT_CHECKER, compile_validator, pointer, validate
 from payloads import maximal
 
@@ -707,7 +708,7 @@ def place(data: object, at: str) -> tuple[bool, bool]:
     """Whether the pointer ``at`` names a value of ``data``, and whether it names a missing property of an
     object that is there."""
     node: Any = data
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+    parts = pointer_parts(at)
     for index, part in enumerate(parts):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]

@@ -42,6 +42,11 @@ def pointer(path: "tuple[str | int, ...] | list[str | int]") -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def pointer_parts(at: str) -> list[str]:
+    """The keys and indexes (as text) of RFC 6901 JSON pointer ``at``: ``pointer``'s inverse."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+
+
 class _Refused(ValueError):
     """A number or constant this parser refuses; its message is the Chinese reason."""
 

@@ -16,6 +16,7 @@ from ..http.downloads import DOCX, PDF, document_filename, download
 from ..approvals import Approval, Pending
 from ..errors import DocgenError, NotFound, Unauthorized, ValidationFailed
 from ..storage import StoredDocument, StoredStage
+from ..timefmt import instant
 from ..workflow import ISSUANCE, Workflow, WorkflowStage
 from .context import Web, safe_next
 from .payload_view import diff, rows, schema_of
@@ -86,7 +87,7 @@ def routes(web: Web) -> APIRouter:
         done = next((s for s in stages if s.link.stage == period.stage and s.link.index > latest_start), None)
         today = datetime.now(web.zone).date()
         if done:
-            done_on = datetime.fromisoformat(done.link.time.replace("Z", "+00:00")).astimezone(web.zone).date()
+            done_on = instant(done.link.time).astimezone(web.zone).date()
             state = {"state": "done", "done_on": done_on.isoformat(), "late": done_on > date.fromisoformat(due["due"])}
         else:
             state = {"state": "overdue" if today > date.fromisoformat(due["due"]) else "running"}
