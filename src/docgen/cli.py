@@ -1,4 +1,9 @@
-"""The ``docgen`` command line."""
+"""The ``docgen`` command line.
+
+Each command imports what it needs when it runs: ``docgen init`` needs the key code, not
+FastAPI, pyHanko and docxtpl (a second of imports), and ``docgen verify`` runs offline
+without the server's modules.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,15 +15,7 @@ from typing import Any, Sequence
 
 from .catalogue import Catalogue
 from .config import Settings
-from .converters import converter_for
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
-from .problems import problem_body
-from .pki import Authority, certificate_sha256
-from .service import Service, authority
-from .trust import TrustBundle
-from .verify import verify
-from .verify.volume import is_volume, verify_volume
-from .rendering import RenderContext, render_docx
 
 
 def _print_json(value: Any) -> None:
@@ -27,6 +24,8 @@ def _print_json(value: Any) -> None:
 
 def _fail(exc: DocgenError) -> int:
     """Report an error as the API would (RFC 9457 fields) on stderr."""
+    from .problems import problem_body
+
     extensions, _ = problem_body(exc)
     body: dict[str, Any] = {"type": f"/problems/{exc.type}", "title": exc.title, "status": exc.status,
                             "detail": exc.detail, **extensions}
@@ -76,6 +75,9 @@ def _read_payload(path: str) -> Any:
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
+    from .converters import converter_for
+    from .rendering import RenderContext, render_docx
+
     catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.choices)
     release = catalogue.get(args.template, args.version)
     data = _read_payload(args.payload)
@@ -96,6 +98,8 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     """Create the agency root key and certificate; refuses to replace an existing one."""
+    from .pki import Authority, certificate_sha256
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     created = Authority.create(settings.data_dir / "pki", settings.agency["name"],
                                settings.master_key())
@@ -105,6 +109,8 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_principals_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
+
     service = Service(settings, authority(settings))
     principal, signer, token = service.principals.add(args.name, args.role)
     result = {"id": principal.id, "token": token, "certificate_sha256": signer.certificate_sha256}
@@ -116,6 +122,8 @@ def cmd_principals_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
+
     bundle = Service(settings, authority(settings)).trust_bundle().to_json()
     if args.output:
         Path(args.output).write_bytes(bundle)
@@ -130,6 +138,10 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     Any set of genuine stage files of one document verifies (the latest file's links vouch
     for the earlier stages); ``--complete`` also requires every stage's file and a finished
     workflow."""
+    from .trust import TrustBundle
+    from .verify import verify
+    from .verify.volume import is_volume, verify_volume
+
     try:
         trust = TrustBundle.from_json(Path(args.trust).read_bytes())
         files = [(path, Path(path).read_bytes()) for path in args.files]
