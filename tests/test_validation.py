@@ -722,11 +722,10 @@ def place(data: object, at: str) -> tuple[bool, bool]:
 class SchemaCase:
     """One schema file: its validator, a plain jsonschema validator to compare with, and valid payloads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shared: Registry) -> None:
         template, version = path.parent.name, path.name.split(".")[0]
         self.name = f"{template}@{version}"
         self.schema = json.loads(path.read_text(encoding="utf-8"))
-        shared = schema_registry(PROJECT_DIR)
         self.validator = compile_validator(self.schema, shared)
         self.plain = Draft202012Validator(self.schema, registry=shared, format_checker=FORMAT_CHECKER)
         example_path = PROJECT_DIR / "templates" / template / version / "example.json"
@@ -737,7 +736,8 @@ class SchemaCase:
 
 @pytest.fixture(scope="module")
 def schema_cases() -> list[SchemaCase]:
-    return [SchemaCase(path) for path in SCHEMA_FILES]
+    shared = schema_registry(PROJECT_DIR)  # immutable: one for every case
+    return [SchemaCase(path, shared) for path in SCHEMA_FILES]
 
 
 def check_issues(case: SchemaCase, data: Any, seen: set[str], raw: list[Any] | None = None) -> list[tuple[str, str]]:
