@@ -85,8 +85,9 @@ def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
 class Server:
     """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
-    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, **env: str) -> None:
-        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given."""
+    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, wait: bool = True, **env: str) -> None:
+        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given.
+        ``wait=False`` returns once the process is started: ``ready()`` waits for it."""
         self.data_dir = data_dir
         self.env = env
         self.port = free_port()
@@ -105,7 +106,16 @@ class Server:
              "--port", str(self.port)],
             env=environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        self._wait_ready()
+        self._ready = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> "Server":
+        """Wait until the server answers ``/readyz`` (once)."""
+        if not self._ready:
+            self._wait_ready()
+            self._ready = True
+        return self
 
     def _wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
