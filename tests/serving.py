@@ -39,35 +39,12 @@ def docgen(data_dir: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
-_SEVERAL = """
-import contextlib, io, json, sys
-from docgen.cli import main
-outputs = []
-for argv in json.loads(sys.argv[1]):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = main(argv)
-    if code:
-        sys.exit(f"docgen {' '.join(argv)}: exit {code}")
-    outputs.append(out.getvalue())
-print(json.dumps(outputs))
-"""
-
-
-def docgen_several(data_dir: Path, *commands: list[str]) -> list[str]:
-    """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
-    and a half of imports); the standard output of each."""
-    argvs = [["--data-dir", str(data_dir), *command] for command in commands]
-    done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout)
-
-
 def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
-    """Several ``docgen`` commands run by the command line's own ``main`` in this process, which
-    has imported docgen already: a test server's installation costs its key generation, not
-    another interpreter and its imports. Whatever a command opened (the database) is released
-    before this returns, so the server that follows finds the data directory as a separate
-    ``docgen`` process would have left it."""
+    """Several ``docgen`` commands, in order, run by the command line's own ``main`` in this process
+    (which has imported docgen already: a test server's installation costs its key generation, not
+    another interpreter and a second and a half of imports); the standard output of each. Whatever
+    a command opened (the database) is released before this returns, so the server that follows
+    finds the data directory as a separate ``docgen`` process would have left it."""
     from docgen.cli import main
 
     outputs = []
