@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from .catalogue import Catalogue
 from .config import Settings
-from .errors import DocgenError, Issue, ValidationFailed, VerificationError
+from .errors import DocgenError, Issue, ValidationFailed, VerificationError, problem_body
 
 
 def _print_json(value: Any) -> None:
@@ -24,8 +24,6 @@ def _print_json(value: Any) -> None:
 
 def _fail(exc: DocgenError) -> int:
     """Report an error as the API would (RFC 9457 fields) on stderr."""
-    from .problems import problem_body
-
     extensions, _ = problem_body(exc)
     body: dict[str, Any] = {"type": f"/problems/{exc.type}", "title": exc.title, "status": exc.status,
                             "detail": exc.detail, **extensions}
