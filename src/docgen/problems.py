@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .errors import ConversionFailed, DocgenError, ValidationFailed, problem_body  # noqa: F401 - problem_body: here too
+from .errors import ConversionFailed, DocgenError, ValidationFailed, problem_body
 from .jsontext import pointer as json_pointer
 from .jsontext import safe
 
