@@ -64,10 +64,31 @@ def client(server: Server) -> Iterator[httpx.Client]:
         yield http
 
 
+#: Fixtures through which a test may use ``fake_server`` (``api_server`` picks it by parameter).
+FAKE_USERS = {"fake_server", "api_server", "api"}
+_booting: list[Server] = []
+
+
+def _fake(factory: pytest.TempPathFactory) -> Server:
+    return Server(factory.mktemp("fake-server") / "data", wait=False, DOCGEN_CONVERTER="fake")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Start ``fake_server`` as soon as a test that may use it is collected: it boots (a second of
+    imports) on the other core while the rest of the suite is collected."""
+    if not _booting and FAKE_USERS & set(getattr(item, "fixturenames", ())):
+        _booting.append(_fake(item.config._tmp_path_factory))  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish() -> None:
+    for srv in _booting:  # started for tests that were then deselected
+        srv.stop()
+
+
 @pytest.fixture(scope="session")
 def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server with the test-only fixed-PDF converter: everything but the typesetting is real."""
-    srv = Server(tmp_path_factory.mktemp("fake-server") / "data", DOCGEN_CONVERTER="fake")
+    srv = (_booting.pop() if _booting else _fake(tmp_path_factory)).ready()
     yield srv
     srv.stop()
 

@@ -1,6 +1,9 @@
 """A real ``docgen serve`` subprocess on a free loopback port, for tests and the benchmark."""
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
 import json
 import os
 import socket
@@ -36,40 +39,38 @@ def docgen(data_dir: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
-_SEVERAL = """
-import contextlib, io, json, sys
-from docgen.cli import main
-outputs = []
-for argv in json.loads(sys.argv[1]):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = main(argv)
-    if code:
-        sys.exit(f"docgen {' '.join(argv)}: exit {code}")
-    outputs.append(out.getvalue())
-print(json.dumps(outputs))
-"""
+def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
+    """Several ``docgen`` commands, in order, run by the command line's own ``main`` in this process
+    (which has imported docgen already: a test server's installation costs its key generation, not
+    another interpreter and a second and a half of imports); the standard output of each. Whatever
+    a command opened (the database) is released before this returns, so the server that follows
+    finds the data directory as a separate ``docgen`` process would have left it."""
+    from docgen.cli import main
 
-
-def docgen_several(data_dir: Path, *commands: list[str]) -> list[str]:
-    """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
-    and a half of imports); the standard output of each."""
-    argvs = [["--data-dir", str(data_dir), *command] for command in commands]
-    done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout)
+    outputs = []
+    for command in commands:
+        argv = ["--data-dir", str(data_dir), *command]
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(argv)
+        if code:
+            raise RuntimeError(f"docgen {' '.join(argv)}: exit {code}")
+        outputs.append(out.getvalue())
+    gc.collect()  # close the SQLite connections the commands' objects held
+    return outputs
 
 
 class Server:
     """A ``docgen serve`` subprocess with its principals; stopped at the end of the session."""
 
-    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, **env: str) -> None:
-        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given."""
+    def __init__(self, data_dir: Path, tokens: dict[str, str] | None = None, wait: bool = True, **env: str) -> None:
+        """A server on ``data_dir``; a new installation with ``PEOPLE`` unless ``tokens`` of one are given.
+        ``wait=False`` returns once the process is started: ``ready()`` waits for it."""
         self.data_dir = data_dir
         self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if tokens is None:
-            added = docgen_several(data_dir, ["init"], *[
+            added = docgen_here(data_dir, ["init"], *[
                 ["principals", "add", "--name", name, *[arg for role in roles for arg in ("--role", role)], "--json"]
                 for name, roles in PEOPLE.values()])[1:]
             tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
@@ -82,7 +83,16 @@ class Server:
              "--port", str(self.port)],
             env=environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        self._wait_ready()
+        self._ready = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> "Server":
+        """Wait until the server answers ``/readyz`` (once)."""
+        if not self._ready:
+            self._wait_ready()
+            self._ready = True
+        return self
 
     def _wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -94,7 +104,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.3)
+            time.sleep(0.1)
         raise RuntimeError("server did not become ready")
 
     def client(self, who: str = "case_system") -> httpx.Client:

@@ -19,6 +19,7 @@ from referencing.exceptions import NoSuchResource
 
 from docgen.catalogue import Catalogue
 from docgen.config import Settings
+from docgen.jsontext import pointer
 from docgen.published import PublishedSchemas
 from docgen.web.schema_form import resolved
 from payloads import leaves
@@ -60,7 +61,7 @@ def walk(node: Any) -> Iterator[tuple[str, Any]]:
 
 
 def pointer_of(path: Any) -> str:
-    return "".join(f"/{str(part).replace('~', '~0').replace('/', '~1')}" for part in path)
+    return pointer(tuple(path))
 
 
 def forbidden_names(negated: dict[str, Any]) -> list[str]:

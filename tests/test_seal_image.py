@@ -61,6 +61,7 @@ def test_a_form_without_a_seal_position_is_left_alone() -> None:
     assert place_seal_image(form, red_disc_png()) == form
 
 
+@pytest.mark.libreoffice  # its own ConverterPool: real soffice
 def test_the_converted_copy_shows_the_image_on_the_last_page(tmp_path: Path) -> None:
     stamped = place_seal_image(issued("penalty-decision"), red_disc_png())
     with ConverterPool(1, tmp_path / "profiles", timeout=120.0) as pool:

@@ -15,6 +15,7 @@ from docgen.catalogue import Catalogue, schema_registry
 from docgen.config import PROJECT_DIR, calendar_of, load_agency
 from docgen.errors import Issue, TemplateError, ValidationFailed
 from docgen.identifiers import resident_id_check_digit, uscc_check_char
+from docgen.jsontext import pointer_parts
 from docgen.validation import FORMAT_CHECKER, compile_validator, pointer, validate
 from payloads import maximal
 
@@ -707,7 +708,7 @@ def place(data: object, at: str) -> tuple[bool, bool]:
     """Whether the pointer ``at`` names a value of ``data``, and whether it names a missing property of an
     object that is there."""
     node: Any = data
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+    parts = pointer_parts(at)
     for index, part in enumerate(parts):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
@@ -721,11 +722,10 @@ def place(data: object, at: str) -> tuple[bool, bool]:
 class SchemaCase:
     """One schema file: its validator, a plain jsonschema validator to compare with, and valid payloads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shared: Registry) -> None:
         template, version = path.parent.name, path.name.split(".")[0]
         self.name = f"{template}@{version}"
         self.schema = json.loads(path.read_text(encoding="utf-8"))
-        shared = schema_registry(PROJECT_DIR)
         self.validator = compile_validator(self.schema, shared)
         self.plain = Draft202012Validator(self.schema, registry=shared, format_checker=FORMAT_CHECKER)
         example_path = PROJECT_DIR / "templates" / template / version / "example.json"
@@ -736,7 +736,8 @@ class SchemaCase:
 
 @pytest.fixture(scope="module")
 def schema_cases() -> list[SchemaCase]:
-    return [SchemaCase(path) for path in SCHEMA_FILES]
+    shared = schema_registry(PROJECT_DIR)  # immutable: one for every case
+    return [SchemaCase(path, shared) for path in SCHEMA_FILES]
 
 
 def check_issues(case: SchemaCase, data: Any, seen: set[str], raw: list[Any] | None = None) -> list[tuple[str, str]]:

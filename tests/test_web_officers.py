@@ -26,6 +26,7 @@ from docgen.catalogue import Catalogue
 from docgen.web.labels import cn_date
 from pdftools import text as pdf_text
 from serving import PEOPLE, Server
+from tiers import CONVERTERS
 from test_web import REVIEW, browser, field, page, screenshot, sign_in  # noqa: F401  (fixtures)
 
 PARTY_ID = "430202198503124516"  # the example's 身份证号 of the party's representative
@@ -410,9 +411,11 @@ def test_an_example_draft_is_refused_unless_demo(page: Page, server: Server, cat
     assert counts(server)["documents"] == before["documents"]
 
 
+@pytest.mark.parametrize("converter", CONVERTERS)  # LibreOffice in the full suite, as an API test
 def test_a_demo_installation_may_issue_the_example(tmp_path_factory: pytest.TempPathFactory,
-                                                   catalogue: Catalogue) -> None:
-    demo = Server(tmp_path_factory.mktemp("demo") / "data", DOCGEN_CONVERTERS="1", DOCGEN_DEMO="1")
+                                                   catalogue: Catalogue, converter: str) -> None:
+    demo = Server(tmp_path_factory.mktemp("demo") / "data", DOCGEN_CONVERTERS="1", DOCGEN_DEMO="1",
+                  DOCGEN_CONVERTER=converter)
     try:
         with httpx.Client(base_url=demo.url, timeout=120) as http:
             login = http.get("/login")

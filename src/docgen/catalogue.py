@@ -19,7 +19,7 @@ from referencing import Registry, Resource
 
 from .errors import NotFound, TemplateError
 from . import workflow
-from .jsontext import integral
+from .jsontext import integral, pointer_parts
 from .validation import compile_validator
 from .workdays import DEFAULT, Calendar
 from .workflow import Workflow, WorkflowStage
@@ -132,7 +132,7 @@ def narrowed(schema: dict[str, Any], choices: Mapping[str, Sequence[str]]) -> di
     copied = copy.deepcopy(schema)
     for at, allowed in choices.items():
         node: Any = copied
-        for part in at.split("/")[1:]:
+        for part in pointer_parts(at):
             node = (node.get("properties") or {}).get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or not isinstance(node.get("enum"), list):
             raise TemplateError(f"机关配置 choices 中的 {at} 不是 {schema.get('$id')} 的可选项字段（enum）")

@@ -1,4 +1,9 @@
-"""The ``docgen`` command line."""
+"""The ``docgen`` command line.
+
+Each command imports what it needs when it runs: ``docgen init`` needs the key code, not
+FastAPI, pyHanko and docxtpl (a second of imports), and ``docgen verify`` runs offline
+without the server's modules.
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,23 +13,15 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from typing import TYPE_CHECKING
+
 from .catalogue import Catalogue
 from .config import Settings
-from .converters import converter_for
-from .errors import DocgenError, Issue, ValidationFailed, VerificationError
-from .problems import problem_body
-from .pki import Authority, certificate_sha256
-from .service import Service, authority
-from .trust import TrustBundle
-from .verify import verify
-from .verify.public import is_public, verify_public
-from .verify.volume import is_volume, verify_volume
-from .rendering import RenderContext, render_docx
-from .durable import write_atomically
-from .tlog import inclusion, note, tiles
-from .tlog.audit import audit
-from .tlog.tiles import TileError
-from .tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
+from .errors import DocgenError, Issue, ValidationFailed, VerificationError, problem_body
+
+if TYPE_CHECKING:
+    from .tlog import inclusion, note
+    from .trust import TrustBundle
 
 
 def _print_json(value: Any) -> None:
@@ -85,6 +82,9 @@ def _read_payload(path: str) -> Any:
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
+    from .converters import converter_for
+    from .rendering import RenderContext, render_docx
+
     catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.choices)
     release = catalogue.get(args.template, args.version)
     data = _read_payload(args.payload)
@@ -105,6 +105,8 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     """Create the agency root key and certificate; refuses to replace an existing one."""
+    from .pki import Authority, certificate_sha256
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     created = Authority.create(settings.data_dir / "pki", settings.agency["name"],
                                settings.master_key())
@@ -114,6 +116,8 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_principals_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
+
     service = Service(settings, authority(settings))
     principal, signer, token = service.principals.add(args.name, args.role)
     result = {"id": principal.id, "token": token, "certificate_sha256": signer.certificate_sha256}
@@ -125,6 +129,8 @@ def cmd_principals_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
+
     bundle = Service(settings, authority(settings)).trust_bundle().to_json()
     if args.output:
         Path(args.output).write_bytes(bundle)
@@ -135,6 +141,7 @@ def cmd_trust_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _vkey(value: str) -> note.VerifierKey:
     """A verifier key given as text or as the path of a file holding it."""
+    from .tlog import note
     path = Path(value)
     return note.VerifierKey.parse(path.read_text(encoding="utf-8") if "+" not in value and path.exists() else value)
 
@@ -142,6 +149,7 @@ def _vkey(value: str) -> note.VerifierKey:
 def _log_check(args: argparse.Namespace, trust: TrustBundle,
                files: list[tuple[str, bytes]]) -> inclusion.LogReport | None:
     """``--checkpoint``: each file's inclusion in the log at that checkpoint, from a copy of the tiles."""
+    from .tlog import inclusion, note
     if not args.checkpoint:
         return None
     checkpoint = Path(args.checkpoint)
@@ -157,6 +165,13 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     for the earlier stages); ``--complete`` also requires every stage's file and a finished
     workflow. ``--checkpoint`` adds whether each file is in the transparency log at that
     checkpoint (and, with ``--witness-key``, that those witnesses cosigned it)."""
+    from .tlog import note
+    from .tlog.tiles import TileError
+    from .trust import TrustBundle
+    from .verify import verify
+    from .verify.public import is_public, verify_public
+    from .verify.volume import is_volume, verify_volume
+
     if args.witness_key and not args.checkpoint:
         print("docgen verify: --witness-key 需要与 --checkpoint 一起使用", file=sys.stderr)
         return 2
@@ -199,6 +214,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
     """0 cosigned (or nothing new), 1 refused (a fork or a shrink: loudly, on stderr), 2 unusable input."""
+    from .durable import write_atomically
+    from .tlog import note
+    from .tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
     if args.action == "keygen":
         if not args.name:
             print("docgen witness keygen: 需要 --name", file=sys.stderr)
@@ -235,6 +253,8 @@ def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
+    from .tlog.audit import audit
     service = Service(settings, authority(settings))
     report = audit(service.log, service.storage)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.describe())
@@ -243,6 +263,9 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_log_export(args: argparse.Namespace, settings: Settings) -> int:
     """The latest cosigned checkpoint (else the latest) and every tile and entry bundle it needs."""
+    from .durable import write_atomically
+    from .service import Service, authority
+    from .tlog import note, tiles
     log = Service(settings, authority(settings)).log
     try:
         checkpoint = log.checkpoint(cosigned=True)
@@ -257,6 +280,7 @@ def cmd_log_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_log_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Service, authority
     log = Service(settings, authority(settings)).log
     signed = log.publish()
     sys.stdout.write(signed if signed else log.checkpoint())
@@ -265,6 +289,8 @@ def cmd_log_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_statistics(args: argparse.Namespace, settings: Settings) -> int:
     """The year's 行政执法统计年报 from the signed record: JSON, XLSX or PDF/A by the output's suffix."""
+    from .converters import converter_for
+    from .service import Service, authority
     from .statistics.annual import annual
 
     suffix = Path(args.output).suffix.lower()
@@ -333,6 +359,7 @@ def cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
 
 def _recheck(settings: Settings) -> Any:
     """Every chain and volume of the installation, verified with its own trust bundle (``recheck.py``)."""
+    from .service import Service, authority
     from .recheck import recheck
 
     service = Service(settings, authority(settings))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .catalogue import Catalogue
 from .errors import Conflict, Issue, NotFound, ValidationFailed
 from .storage import Database
+from .timefmt import record_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -49,10 +49,6 @@ MAX_DRAFT_BYTES = 512 * 1024
 #: Drafts one principal may keep; beyond that old ones must be deleted first.
 MAX_DRAFTS = 200
 MAX_NOTE = 2000
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def party_name(data: Any) -> str | None:
@@ -133,7 +129,7 @@ class Drafts:
             raise ValidationFailed([Issue("/template", f"模板（/template）{template_id} 第 {version or '现行'} 版不存在")]) \
                 from None
         text = self._encoded(data, note)
-        stamp = now()
+        stamp = record_now()
         draft_id = "dr" + secrets.token_hex(10)
         with self.db.transaction() as conn:
             count = conn.execute("SELECT COUNT(*) FROM drafts WHERE principal_id = ?", (principal_id,)).fetchone()[0]
@@ -174,7 +170,7 @@ class Drafts:
             changed = conn.execute(
                 "UPDATE drafts SET data = ?, note = ?, example = COALESCE(?, example), updated_at = ?"
                 " WHERE id = ? AND principal_id = ?",
-                (text, note, None if example is None else int(example), now(), draft_id, principal_id)).rowcount
+                (text, note, None if example is None else int(example), record_now(), draft_id, principal_id)).rowcount
         if changed != 1:
             raise NotFound(f"没有草稿 {draft_id}")
         return self.get(principal_id, draft_id)

@@ -6,6 +6,7 @@ can turn it into an RFC 9457 problem document without knowing each class.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class DocgenError(Exception):
@@ -205,3 +206,19 @@ class Forbidden(DocgenError):
     status = 403
     type = "forbidden"
     title = "无权操作"
+
+
+def problem_body(exc: DocgenError) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """The problem extensions and headers of a docgen error: one conversion for HTTP (``problems.py``)
+    and the CLI, here beside the errors so the CLI reports one without importing FastAPI."""
+    extensions: dict[str, Any] = {}
+    headers = None
+    if isinstance(exc, ValidationFailed):
+        extensions["errors"] = exc.listed()
+        extensions["error_count"] = len(exc.issues)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="docgen"'}
+    return extensions, headers

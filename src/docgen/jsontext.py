@@ -42,6 +42,11 @@ def pointer(path: "tuple[str | int, ...] | list[str | int]") -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def pointer_parts(at: str) -> list[str]:
+    """The keys and indexes (as text) of RFC 6901 JSON pointer ``at``: ``pointer``'s inverse."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
+
+
 def steps(text: str) -> list[str]:
     """The reference tokens of an RFC 6901 pointer (``/a~1b/0`` → ``["a/b", "0"]``); ``ValueError`` if it
     does not start with ``/`` (the empty pointer is the whole document: no steps)."""
@@ -49,7 +54,7 @@ def steps(text: str) -> list[str]:
         return []
     if not text.startswith("/"):
         raise ValueError(f"JSON 指针 {text!r} 应以 / 开头")
-    return [part.replace("~1", "/").replace("~0", "~") for part in text[1:].split("/")]
+    return pointer_parts(text)
 
 
 def resolve(document: Any, text: str) -> Any:

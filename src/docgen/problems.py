@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .errors import ConversionFailed, DocgenError, Unauthorized, ValidationFailed
+from .errors import ConversionFailed, DocgenError, ValidationFailed, problem_body
 from .jsontext import pointer as json_pointer
 from .jsontext import safe
 from .logs import current_request_id
@@ -66,21 +66,6 @@ def problem(status: int, slug: str, title: str, detail: str, instance: str,
         body["request_id"] = request_id
         headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
     return JSONResponse(safe(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
-
-
-def problem_body(exc: DocgenError) -> tuple[dict[str, Any], dict[str, str] | None]:
-    """The problem extensions and headers of a docgen error: one conversion for HTTP and the CLI."""
-    extensions: dict[str, Any] = {}
-    headers = None
-    if isinstance(exc, ValidationFailed):
-        extensions["errors"] = exc.listed()
-        extensions["error_count"] = len(exc.issues)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        headers = {"Retry-After": str(retry_after)}
-    if isinstance(exc, Unauthorized):
-        headers = {"WWW-Authenticate": 'Bearer realm="docgen"'}
-    return extensions, headers
 
 
 async def docgen_error(request: Request, exc: Exception) -> JSONResponse:

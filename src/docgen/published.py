@@ -26,20 +26,15 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from . import schemaref
 from .catalogue import Catalogue, TemplateVersion
 from .errors import NotFound
 
 DEFS_DIR = "_defs"
-_DATA_KEYWORDS = {"enum", "const", "examples", "default"}  # values, not schemas: never rewritten
 NOTE = ("已发布为 {released}（文件不可变，sha256 见 templates/manifest.json）；此处的 $id 与 $ref 指向本服务。"
         "通用校验器按 JSON Schema 2020-12 检查结构、必填项、长度、pattern 与 enum；"
         "服务端另外检查 format（真实日期、统一社会信用代码与居民身份证号码校验码、金额等）"
         "和 x-docgen-after（按本机关工作日计算的期限），以服务端结果为准。")
-
-
-def _split(reference: str) -> tuple[str, str | None]:
-    base, hash_, fragment = reference.partition("#")
-    return base, fragment if hash_ else None
 
 
 class PublishedSchemas:
@@ -100,37 +95,15 @@ class PublishedSchemas:
                 **{key: value for key, value in contents.items() if key != "$id"}}
 
     def _rewrite(self, node: Any, base: str) -> Any:
-        if isinstance(node, list):
-            return [self._rewrite(item, base) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in ("$ref", "$id") and isinstance(value, str):
-                target, fragment = _split(value)
-                if target in self._paths:
-                    value = base + self._paths[target] + ("" if fragment is None else f"#{fragment}")
-                out[key] = value
-            elif key in _DATA_KEYWORDS:
-                out[key] = value
-            else:
-                out[key] = self._rewrite(value, base)
-        return out
+        def served(reference: str) -> str:
+            target, fragment = schemaref.split(reference)
+            if target not in self._paths:
+                return reference
+            return base + self._paths[target] + ("" if fragment is None else f"#{fragment}")
+
+        return schemaref.rewritten(node, served)
 
     def _references(self, released: str) -> set[str]:
         """The released ``$id``s a resource's ``$ref``s point into."""
-        found: set[str] = set()
-
-        def walk(node: Any) -> None:
-            if isinstance(node, list):
-                for item in node:
-                    walk(item)
-            elif isinstance(node, dict):
-                for key, value in node.items():
-                    if key == "$ref" and isinstance(value, str) and _split(value)[0] in self._paths:
-                        found.add(_split(value)[0])
-                    elif key not in _DATA_KEYWORDS:
-                        walk(value)
-
-        walk(self._schemas[released])
-        return found
+        targets = (schemaref.split(reference)[0] for reference in schemaref.references(self._schemas[released]))
+        return {target for target in targets if target in self._paths}

@@ -153,7 +153,7 @@ class _CompilingOnceEnvironment(SandboxedEnvironment):
     the render time, and the parts of a released template never change, so each
     distinct part is compiled once (keyed by its source text)."""
 
-    @functools.lru_cache(maxsize=512)
+    @functools.lru_cache(maxsize=2048)  # per environment: every part of every release, with room
     def _compiled(self, source: str) -> Template:
         return super().from_string(source)
 
@@ -343,8 +343,8 @@ def _source(xml: str) -> str:
     return _PARAGRAPH.sub(r"\n<w:p\1", _patched(xml))
 
 
-@functools.lru_cache(maxsize=64)
-def _prepare(template: bytes) -> _Prepared | None:
+@functools.lru_cache(maxsize=256)  # every release of the catalogue (106 now, ~70 KB each): a cache smaller
+def _prepare(template: bytes) -> _Prepared | None:  # than the set in rotation would miss on every render
     """Everything about ``template`` that does not depend on the data, or ``None`` when the
     template uses something only docxtpl's own path handles (footnotes, tags in core
     properties) or cannot be read: that path then renders it and raises what it raises."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+
+from . import schemaref
 
 ITEMS = "[]"  # the path step from an array to any of its items
 _SCALARS = {"string", "number", "integer", "boolean", "null"}
@@ -130,11 +131,7 @@ class SchemaTree:
     """A schema (with its registry, for ``$ref``) navigated by property names."""
 
     def __init__(self, schema: Mapping[str, Any], registry: Registry | None = None) -> None:
-        registry = registry or Registry()
-        resource = DRAFT202012.create_resource(schema)
-        uri = str(schema.get("$id", ""))
-        self._registry = registry.with_resource(uri, resource) if uri else registry
-        self._root_resolver = self._registry.resolver_with_root(resource)
+        self._root_resolver = schemaref.resolver(schema, registry)
         self.root = self._place((), [(schema, self._root_resolver)])
 
     # Expansion -----------------------------------------------------------------------
@@ -146,8 +143,8 @@ class SchemaTree:
         yield schema, resolver
         ref = schema.get("$ref")
         if isinstance(ref, str):
-            resolved = resolver.lookup(ref)
-            yield from self._expand(resolved.contents, resolved.resolver, depth + 1)
+            target = schemaref.follow(resolver, ref)
+            yield from self._expand(target.contents, target.resolver, depth + 1)
         for key in _SAME_INSTANCE_LISTS:
             for sub in schema.get(key, []):
                 yield from self._expand(sub, resolver, depth + 1)

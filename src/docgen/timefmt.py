@@ -44,6 +44,18 @@ def log_time(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def record_time(moment: dt.datetime) -> str:
+    """An aware datetime as records write it (``created_at``): ISO 8601, UTC, whole seconds, ``+00:00``."""
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def record_now() -> str:
-    """Now, as records write it (``created_at``): ISO 8601, UTC, whole seconds, ``+00:00``."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    """Now, as records write it."""
+    return record_time(dt.datetime.now(dt.timezone.utc))
+
+
+def instant(value: str) -> dt.datetime:
+    """A stored time in either spelling (a signed ``…Z`` or a record's ``…+00:00``) as an aware
+    datetime; ``ValueError`` if it is neither. For reading and comparing, never for verifying
+    (``parse_time`` accepts the signed spelling alone)."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -26,11 +26,11 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
 
+from . import schemaref
 from .errors import Issue, TemplateError, ValidationFailed
 from .identifiers import resident_id_problem, uscc_problem
-from .jsontext import pointer
+from .jsontext import pointer, pointer_parts
 from .workdays import DEFAULT, Calendar
 
 if TYPE_CHECKING:
@@ -314,14 +314,10 @@ _AFTER_OPTIONAL = {"exclusive", "within"}
 _AFTER_COUNTS = ("working_days", "days")
 
 
-def _pointer_parts(at: str) -> list[str]:
-    return [part.replace("~1", "/").replace("~0", "~") for part in at.split("/")[1:]]
-
-
 def _date_at(instance: object, at: str) -> date | None:
     """The date at pointer ``at``, or None when it is absent or not a real date."""
     value: Any = instance
-    for part in _pointer_parts(at):
+    for part in pointer_parts(at):
         if not isinstance(value, dict) or part not in value:
             return None
         value = value[part]
@@ -348,7 +344,7 @@ def _after(calendar: Calendar, rules: list[dict[str, Any]], instance: object) ->
             continue  # absent or not a date: the fields' own rules say so
         limit = _limit(calendar, rule, start)
         if "working_days" in rule and (unknown := calendar.unknown_years(start, max(limit, end))):
-            yield ValidationError("unknown-years", path=_pointer_parts(rule["field"]), schema_path=[index],
+            yield ValidationError("unknown-years", path=pointer_parts(rule["field"]), schema_path=[index],
                                   instance=unknown)
             continue
         if rule.get("within"):
@@ -356,7 +352,7 @@ def _after(calendar: Calendar, rules: list[dict[str, Any]], instance: object) ->
         else:
             wrong = end <= limit if rule.get("exclusive") else end < limit
         if wrong:
-            yield ValidationError(limit.isoformat(), path=_pointer_parts(rule["field"]), schema_path=[index])
+            yield ValidationError(limit.isoformat(), path=pointer_parts(rule["field"]), schema_path=[index])
 
 
 def _check_after(rules: object) -> None:
@@ -381,7 +377,7 @@ _DISTINCT_KEYS = {"field", "from", "because"}
 def _names_at(instance: object, at: str, key: str | None) -> list[tuple[int, str]]:
     """(index, name) of the items of the list at pointer ``at``: each item itself, or its ``key``."""
     value: Any = instance
-    for part in _pointer_parts(at):
+    for part in pointer_parts(at):
         if not isinstance(value, dict) or part not in value:
             return []
         value = value[part]
@@ -400,7 +396,7 @@ def _distinct(rules: list[dict[str, Any]], instance: object) -> Iterator[Validat
         others = {name for _, name in _names_at(instance, rule["from"], rule.get("from_key"))}
         for position, name in _names_at(instance, rule["field"], rule.get("field_key")):
             if name in others:
-                yield ValidationError(name, path=[*_pointer_parts(rule["field"]), position], schema_path=[index])
+                yield ValidationError(name, path=[*pointer_parts(rule["field"]), position], schema_path=[index])
 
 
 def _check_distinct(rules: object) -> None:
@@ -442,7 +438,7 @@ class CompiledValidator:
         self._schema = schema
         self._validator = _validator_class(calendar)(schema, registry=registry, format_checker=FORMAT_CHECKER)
         self.calendar = calendar
-        self._resolver = registry.resolver_with_root(DRAFT202012.create_resource(schema))
+        self._resolver = schemaref.resolver(schema, registry)
 
     def validate(self, payload: object) -> None:
         """Raise ``ValidationFailed`` listing every problem, or return if there is none."""
@@ -681,7 +677,7 @@ class CompiledValidator:
                 if part in _CONTAINERS:
                     node = node[path[index]]
                     index += 1
-                resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
+                resolver = schemaref.enter(resolver, node)
                 chain.append((kind, node, index))
             self._follow(node, resolver, None, chain, index)
         except (LookupError, TypeError, Unresolvable):
@@ -692,8 +688,8 @@ class CompiledValidator:
     def _follow(node: Any, resolver: Resolver[Any], part: str | int | None,
                 chain: list[tuple[str, Any, int]], index: int) -> tuple[Any, Resolver[Any]]:
         while isinstance(node, dict) and "$ref" in node and (part is None or part not in node):
-            resolved = resolver.lookup(node["$ref"])
-            node, resolver = resolved.contents, resolved.resolver
+            target = schemaref.follow(resolver, node["$ref"])
+            node, resolver = target.contents, target.resolver
             chain.append(("ref", node, index))
         return node, resolver
 
@@ -746,7 +742,7 @@ class CompiledValidator:
 
 def _schema_path(at: str) -> list[str]:
     """The schema path that declares the property at payload pointer ``at`` (objects only)."""
-    return [step for part in _pointer_parts(at) for step in ("properties", part)]
+    return [step for part in pointer_parts(at) for step in ("properties", part)]
 
 
 def _first_title(nodes: list[dict[str, Any]]) -> str | None:

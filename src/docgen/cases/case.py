@@ -17,13 +17,14 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Mapping
 
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
 from ..agency import as_agency
 from ..numbering import Numbering
 from ..storage import Database, StoredDocument
+from ..timefmt import record_now
 from ..validation import compile_validator
 from ..workdays import Calendar
 from .fill import merge
@@ -61,10 +62,6 @@ SCHEMA: dict[str, Any] = {
                        "description": "承办案件的科室或者单位（可选）；行政执法统计年报按它分部门汇总。"},
     },
 }
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -238,7 +235,7 @@ class CaseStore:
         reservation = self.numbering.reserve("case")
         try:
             reservation = self.numbering.turn(reservation)
-            now = utc_now()
+            now = record_now()
             case = Case(uuid.uuid4().hex, reservation.text, OPEN, data, now, actor, now)
             with self.db.transaction() as conn:
                 Numbering.confirm(conn, reservation, case.id)
@@ -261,7 +258,7 @@ class CaseStore:
         self.validate(data)
         changed = {key: {"from": case.data.get(key), "to": value} for key, value in changes.items()
                    if case.data.get(key) != value}
-        now = utc_now()
+        now = record_now()
         with self.db.transaction() as conn:
             current = conn.execute("SELECT status, data FROM cases WHERE id = ?", (case_id,)).fetchone()
             if current["status"] == CLOSED:
@@ -300,7 +297,7 @@ class CaseStore:
     def add_media(self, actor: str, case_id: str, kind: str, media_type: str, sha256: str, size: int,
                   filename: str, metadata: dict[str, str]) -> Media:
         """Record a stored file as the case's next 音像记录, with its event; 409 if the case closed meanwhile."""
-        now = utc_now()
+        now = record_now()
         with self.db.transaction() as conn:
             _still_open(conn, case_id, "添加材料")
             position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM case_media WHERE case_id = ?",
@@ -317,7 +314,7 @@ class CaseStore:
         return media
 
     def close(self, actor: str, case_id: str, detail: dict[str, Any]) -> Case:
-        now = utc_now()
+        now = record_now()
         with self.db.transaction() as conn:
             row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
             if row is None:
@@ -335,7 +332,7 @@ class CaseStore:
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = ?",
                            (case_id,)).fetchone()[0]
         conn.execute("INSERT INTO case_events (case_id, seq, kind, time, actor, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                     (case_id, seq, kind, utc_now(), actor, _dump(detail)))
+                     (case_id, seq, kind, record_now(), actor, _dump(detail)))
 
 
 def _dump(value: Any) -> str:

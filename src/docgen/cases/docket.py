@@ -16,6 +16,7 @@ from ..catalogue import Catalogue
 from ..chain import ISSUANCE
 from ..errors import Conflict
 from ..storage import Storage, StoredDocument, StoredStage
+from ..timefmt import instant
 from ..workdays import Calendar
 from . import deadlines
 from .case import Case, CaseStore
@@ -84,7 +85,7 @@ class Docket:
                                      {"document_id": doc.id, "index": stage.idx, "stage": stage.stage,
                                       "label": label, "decision": stage.link.decision,
                                       "opinion": stage.link.opinion, "signer": stage.link.signer_name}))
-        return sorted(entries, key=lambda e: (_instant(e.time).replace(microsecond=0), _RANK.get(e.kind, 2)))
+        return sorted(entries, key=lambda e: (instant(e.time).replace(microsecond=0), _RANK.get(e.kind, 2)))
 
     def closing_approval(self, case: Case) -> StoredDocument:
         """The case's 结案审批表 whose last stage approved it (程序规定第七十七条); 409 if there is none."""
@@ -101,10 +102,6 @@ class Docket:
 def _final_label(catalogue: Catalogue) -> str:
     stages = catalogue.get(CLOSING).workflow.stages
     return stages[-1].label.removesuffix("意见")
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _summary(kind: str, detail: dict[str, Any]) -> str:

@@ -17,9 +17,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Limits
-from ..errors import BadRequest, DocgenError, PayloadTooLarge
+from ..errors import BadRequest, DocgenError, PayloadTooLarge, problem_body
 from ..principals import Principal
-from ..problems import problem, problem_body
+from ..problems import problem
 
 #: Routes whose POST carries uploaded files, with the larger limit; every other body has the JSON limit.
 UPLOAD_PATHS = frozenset({"/v1/verify", "/v1/verify/public", "/verify"})

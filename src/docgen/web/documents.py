@@ -21,6 +21,7 @@ from ..chain import VoidMark
 from ..errors import DocgenError, Issue, NotFound, Unauthorized, ValidationFailed
 from ..voiding import check_reason
 from ..storage import StoredDocument, StoredStage
+from ..timefmt import instant
 from ..workflow import ISSUANCE, Workflow, WorkflowStage
 from .context import Web, safe_next
 from .payload_view import diff, rows, schema_of
@@ -90,7 +91,7 @@ def routes(web: Web) -> APIRouter:
         done = next((s for s in stages if s.link.stage == period.stage and s.link.index > latest_start), None)
         today = datetime.now(web.zone).date()
         if done:
-            done_on = datetime.fromisoformat(done.link.time.replace("Z", "+00:00")).astimezone(web.zone).date()
+            done_on = instant(done.link.time).astimezone(web.zone).date()
             state = {"state": "done", "done_on": done_on.isoformat(), "late": done_on > date.fromisoformat(due["due"])}
         else:
             state = {"state": "overdue" if today > date.fromisoformat(due["due"]) else "running"}

@@ -42,6 +42,7 @@ from ..previews import data_url, page_images
 from ..problems import problem
 from ..jsontext import canonical_json
 from ..storage import StoredDocument, StoredStage, sha256
+from ..timefmt import record_time
 from ..workflow import ISSUANCE, WorkflowStage
 from ..voiding import refuse_if_void
 from . import labels
@@ -104,7 +105,7 @@ def routes(web: Web) -> APIRouter:
 
     def duplicates(template_id: str, data: Any) -> list[dict[str, Any]]:
         """Documents of this template issued in the last ``DUPLICATE_DAYS`` days with exactly this payload."""
-        since = (datetime.now(timezone.utc) - timedelta(days=DUPLICATE_DAYS)).isoformat(timespec="seconds")
+        since = record_time(datetime.now(timezone.utc) - timedelta(days=DUPLICATE_DAYS))
         rows = storage.db.connection().execute(
             "SELECT * FROM documents WHERE template_id = ? AND payload_sha256 = ? AND created_at >= ?"
             " ORDER BY created_at DESC LIMIT 5", (template_id, sha256(canonical_json(data)), since)).fetchall()

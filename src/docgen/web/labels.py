@@ -1,8 +1,10 @@
 """Chinese names for the identifiers the pages show (roles, kinds, times)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
+
+from ..timefmt import instant
 
 ROLES = {
     "case_system": "案件系统（承办部门）",
@@ -30,7 +32,7 @@ def local_time(value: str | None, zone: ZoneInfo) -> str:
     if not value:
         return ""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = instant(value)
     except ValueError:
         return value
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

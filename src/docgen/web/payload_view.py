@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalogue import Catalogue, TemplateVersion
+from ..jsontext import pointer as jsonpointer
 from .schema_form import resolved
 
 _SCHEMAS: dict[str, dict[str, Any]] = {}
@@ -51,10 +52,6 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
-
-
 def branch(node: dict[str, Any], value: Any) -> dict[str, Any] | None:
     """The ``oneOf`` branch ``value`` is in, told by a ``const`` discriminator (e.g. 当事人的 kind)."""
     for option in node.get("oneOf", []):
@@ -71,11 +68,11 @@ def rows(node: dict[str, Any], value: Any, pointer: str = "") -> list[Row]:
         chosen = branch(node, value)
         if chosen is None:
             return [Row(pointer, node.get("title", ""), text(value))] if not isinstance(value, dict) else \
-                [Row(f"{pointer}/{_escape(k)}", k, text(v)) for k, v in value.items()]
+                [Row(pointer + jsonpointer((k,)), k, text(v)) for k, v in value.items()]
         kind = chosen.get("title")
         consts = [k for k, v in chosen.get("properties", {}).items() if isinstance(v, dict) and "const" in v]
         inner = rows(chosen, value, pointer)
-        return ([Row(f"{pointer}/{_escape(consts[0])}", "类型", kind)] if kind and consts else []) + inner
+        return ([Row(pointer + jsonpointer((consts[0],)), "类型", kind)] if kind and consts else []) + inner
     if not isinstance(value, dict):
         return []
     props: dict[str, Any] = node.get("properties", {})
@@ -86,7 +83,7 @@ def rows(node: dict[str, Any], value: Any, pointer: str = "") -> list[Row]:
         child = props.get(name, {})
         if isinstance(child, dict) and "const" in child:
             continue  # a discriminator: said by the branch's title
-        out.append(row(child if isinstance(child, dict) else {}, value[name], f"{pointer}/{_escape(name)}", name))
+        out.append(row(child if isinstance(child, dict) else {}, value[name], pointer + jsonpointer((name,)), name))
     return out
 
 

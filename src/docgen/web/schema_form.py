@@ -13,43 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
-from ..errors import TemplateError
+from .. import schemaref
 
 _SMALLEST = {"maxLength", "maxItems", "maximum", "exclusiveMaximum"}
 _LARGEST = {"minLength", "minItems", "minimum", "exclusiveMinimum"}
 _REPLACED = {"title", "description", "examples", "$comment"}
-_DROPPED = {"$id", "$schema", "$defs", "definitions", "$anchor"}
-MAX_DEPTH = 64
+_DROPPED = frozenset({"$id", "$schema", "$defs", "definitions", "$anchor"})
 
 
 def resolved(schema: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    """``schema`` as one self-contained tree: no ``$ref``, no ``$defs``."""
-    resolver = registry.resolver_with_root(DRAFT202012.create_resource(schema))
-    return _resolve(schema, resolver, ())
-
-
-def _resolve(node: Any, resolver: Any, seen: tuple[str, ...]) -> Any:
-    if isinstance(node, list):
-        return [_resolve(item, resolver, seen) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if len(seen) > MAX_DEPTH:
-        raise TemplateError("JSON Schema 的 $ref 嵌套过深")
-    resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _DROPPED or key == "$ref":
-            continue
-        out[key] = _resolve(value, resolver, seen)
-    if "$ref" not in node:
-        return out
-    reference = node["$ref"]
-    if reference in seen:
-        raise TemplateError(f"JSON Schema 的 $ref 形成循环：{reference}")
-    target = resolver.lookup(reference)
-    return merge(_resolve(target.contents, target.resolver, (*seen, reference)), out)
+    """``schema`` as one self-contained tree: no ``$ref``, no ``$defs`` (``schemaref.inline`` follows
+    the references; ``merge`` says how a reference and its siblings become one field)."""
+    return schemaref.inline(schema, registry, merge, _DROPPED)
 
 
 def merge(target: dict[str, Any], siblings: dict[str, Any]) -> dict[str, Any]:
