@@ -22,6 +22,9 @@ from docgen.catalogue import Catalogue
 from serving import Server
 from tiers import CONVERTERS
 
+#: Backups of a running server, restores and re-verification end to end: system tests (`make test`).
+pytestmark = pytest.mark.system
+
 TEMPLATE = "penalty-decision"
 REVIEW = "major-decision-review"
 STAGES = (("dept_head", "同意", "同意送法制审核。"), ("dept_leader", "同意", "同意。"),

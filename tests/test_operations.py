@@ -192,6 +192,7 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.mark.libreoffice
+@pytest.mark.system  # a server process signalled mid-request
 def test_sigterm_drains_a_conversion_in_flight_then_exits_0(tmp_path: Path, catalogue: Catalogue) -> None:
     grace = 30.0
     server = Server(tmp_path / "data", DOCGEN_CONVERTER="libreoffice", DOCGEN_CONVERTERS="1",
@@ -277,6 +278,7 @@ def _start_slow_upload(server: Server, seconds: float, result: dict[str, Any]) -
     return thread
 
 
+@pytest.mark.system  # a server process signalled mid-request
 def test_sigterm_lets_a_slow_upload_finish_within_the_grace(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", DOCGEN_CONVERTER="fake", DOCGEN_SHUTDOWN_GRACE="20")
     result: dict[str, Any] = {}
@@ -290,6 +292,7 @@ def test_sigterm_lets_a_slow_upload_finish_within_the_grace(tmp_path: Path) -> N
     assert code == 0
 
 
+@pytest.mark.system  # a server process signalled mid-request
 def test_a_request_outlasting_the_grace_is_cancelled_and_the_exit_status_says_so(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", DOCGEN_CONVERTER="fake", DOCGEN_SHUTDOWN_GRACE="1")
     result: dict[str, Any] = {}

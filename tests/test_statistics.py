@@ -22,6 +22,9 @@ from docgen.cases.case import Query
 from serving import Server
 from test_case_pages import browser, signed_in  # noqa: F401 - browser: the module-scoped Chromium fixture
 
+#: A generated year of 300 cases through the service: a system test, in `make test` (not the fast tier).
+pytestmark = pytest.mark.system
+
 YEAR = 2026
 ZONE = ZoneInfo("Asia/Shanghai")
 AGENCY = json.loads((Path(__file__).parents[1] / "src/docgen/defaults/agency.json").read_text(encoding="utf-8"))

@@ -30,6 +30,9 @@ from docgen.tlog.tiles import TileNodes
 from docgen.tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
 from serving import Server
 
+#: Real servers, the real command line, witnesses and crafted logs end to end: system tests (`make test`).
+pytestmark = pytest.mark.system
+
 REVIEW = "major-decision-review"
 DECISION = "penalty-decision"
 ORIGIN = "docgen.test/zhuzhou/log"
