@@ -8,7 +8,6 @@ then stores them (bytes first, row last) inside the caller's transaction.
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -22,6 +21,7 @@ from .rendering import RenderContext, render_docx
 from .agency import as_agency
 from .sealimage import place_seal_image, read_seal_image
 from .sealing import seal
+from .database import Connection, IntegrityError
 from .storage import Storage, StoredStage
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Stages:
         return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
                           manifest)
 
-    def store(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
+    def store(self, conn: Connection, document_id: str, payload_sha256: str,
               produced: StageBytes) -> StoredStage:
         """The bytes into the blob store, then the stage's row, in the caller's transaction."""
         link = produced.manifest.last
@@ -129,6 +129,6 @@ class Stages:
                             pdf_sha256=self.storage.blobs.put(produced.pdf), link=link)
         try:
             self.storage.insert(conn, "stages", stage.row())
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict(f"环节 {link.index} 已由另一请求签署") from None
         return stage
