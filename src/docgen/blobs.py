@@ -92,6 +92,12 @@ class BlobStore:
         fsync_dir(final.parent)
         return digest
 
+    def digests(self) -> Iterator[str]:
+        """Every stored digest (``export``)."""
+        for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/*")):
+            if len(path.name) == 62:
+                yield path.parent.name + path.name
+
     def writable(self) -> bool:
         return _writable(self.tmp)
 
@@ -166,6 +172,10 @@ class DatabaseBlobStore:
                 self._store(digest, iter(lambda: handle.read(CHUNK), b""))
         staged.unlink(missing_ok=True)
         return digest
+
+    def digests(self) -> Iterator[str]:
+        for row in self.db.query("SELECT sha256 FROM blobs ORDER BY sha256"):
+            yield row[0]
 
     def writable(self) -> bool:
         return _writable(self.tmp) and self.db.writable()

@@ -19,6 +19,8 @@ from .trust import TrustBundle
 from .verify import verify
 from .verify.volume import is_volume, verify_volume
 from .rendering import RenderContext, render_docx
+from .storage import Storage, connect, migrate
+from . import transfer
 
 
 def _print_json(value: Any) -> None:
@@ -153,6 +155,55 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok and ok else 1
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the schema migrations the database lacks (forward only); safe while servers run."""
+    db = connect(settings.store.database_url, upgrade=False)
+    try:
+        done = migrate(db)
+    finally:
+        db.close()
+    print(f"数据库架构：第 {done.before} 版 → 第 {done.after} 版" if done.after != done.before
+          else f"数据库架构已是第 {done.after} 版，无需迁移")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Every record and blob of this installation into a new directory (stop the servers first)."""
+    service = Service(settings, authority(settings))
+    moved = transfer.export(service.storage, Path(args.directory))
+    _print_json({"rows": moved.rows, "blobs": moved.blobs})
+    return 0
+
+
+def reverify(storage: Storage, trust: TrustBundle) -> tuple[int, int, list[str]]:
+    """Verify every document's chain (all its stage files) and every case volume; (documents, volumes,
+    failures)."""
+    failures: list[str] = []
+    documents = [row[0] for row in storage.db.query("SELECT id FROM documents ORDER BY created_at, id")]
+    for document_id in documents:
+        files = [(f"{document_id}-{stage.idx}.pdf", storage.blobs.get(stage.pdf_sha256))
+                 for stage in storage.stages(document_id)]
+        report = verify(files, trust)
+        if not report.ok:
+            failures.append(f"文书 {document_id}：{report.status()['summary']}")
+    volumes = storage.db.query("SELECT case_id, volume, sha256 FROM case_volumes ORDER BY case_id, volume")
+    for case_id, number, digest in (tuple(row) for row in volumes):
+        bound = verify_volume(f"{case_id}-{number}.pdf", storage.blobs.get(digest), trust)
+        if not bound.ok:
+            failures.append(f"案卷 {case_id} 第 {number} 卷未通过验证")
+    return len(documents), len(volumes), failures
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load an export into this (empty) installation's database, then re-verify every chain."""
+    service = Service(settings, authority(settings))
+    moved = transfer.import_(service.storage, Path(args.directory))
+    documents, volumes, failures = reverify(service.storage, service.trust_bundle())
+    _print_json({"rows": moved.rows, "blobs": moved.blobs, "verified_documents": documents,
+                 "verified_volumes": volumes, "failures": failures})
+    return 1 if failures else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docgen", description="执法文书生成服务")
     root.add_argument("--data-dir", type=Path, help="数据目录（默认 $DOCGEN_DATA_DIR 或 ./var）")
@@ -205,6 +256,14 @@ def parser() -> argparse.ArgumentParser:
                        help="同时检查完整性：每个环节都提供了文件，且审批流程已完成")
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=cmd_verify)
+
+    sub.add_parser("migrate", help="迁移数据库架构到当前版本（只进不退）").set_defaults(run=cmd_migrate)
+    dump = sub.add_parser("export", help="把全部记录与文件导出到一个新目录（先停止服务）")
+    dump.add_argument("directory")
+    dump.set_defaults(run=cmd_export)
+    load = sub.add_parser("import", help="把导出载入空数据库（DOCGEN_DATABASE_URL），再逐一验证签名链")
+    load.add_argument("directory")
+    load.set_defaults(run=cmd_import)
     return root
 
 
