@@ -59,11 +59,17 @@ def libreoffice() -> None:
 
 
 @pytest.fixture(scope="session")
-def server(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def lo_server(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The server with real LibreOffice conversion (whatever ``DOCGEN_CONVERTER`` says outside)."""
     srv = Server(tmp_path_factory.mktemp("server") / "data", DOCGEN_CONVERTER=LIBREOFFICE)
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server(lo_server: Server) -> Server:
+    """``lo_server``; a module may override ``server`` to run its tests on PostgreSQL too (test_cases)."""
+    return lo_server
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +100,7 @@ def pg_fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 def api_server(request: pytest.FixtureRequest) -> Server:
     """For API contract tests: the LibreOffice ``server`` (marked ``libreoffice``), then ``fake_server``,
     then ``pg_fake_server`` (the same on PostgreSQL)."""
-    fixture = {LIBREOFFICE: "server", POSTGRES: "pg_fake_server"}.get(request.param, "fake_server")
+    fixture = {LIBREOFFICE: "lo_server", POSTGRES: "pg_fake_server"}.get(request.param, "fake_server")
     return request.getfixturevalue(fixture)
 
 

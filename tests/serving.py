@@ -102,6 +102,15 @@ class Server:
         """The server's database (``DOCGEN_DATABASE_URL``), for a test to look at its rows."""
         return self.env.get("DOCGEN_DATABASE_URL") or f"sqlite:///{self.data_dir / 'docgen.sqlite3'}"
 
+    def rows(self, sql: str, *params: object) -> list:
+        """The rows of a read of the server's database, whichever backend it is on."""
+        from docgen.storage import connect
+        db = connect(self.database_url, upgrade=False)
+        try:
+            return db.query(sql, params)
+        finally:
+            db.close()
+
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,
                             headers={"Authorization": f"Bearer {self.tokens[who]}"})
