@@ -323,9 +323,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{'measurement':<22}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
-    for name, row in results.items():
-        print(f"{name:<22}{row['p50_ms']:>10.0f}{row['p95_ms']:>10.0f}{row['docs_per_s']:>10.2f}")
+    print_table(results)
     conversion_per_page = results["converter_1_caller"]["p50_ms"] / CONVERTED_PAGES[0]
     ratios = {
         f"warm conversion ms per page ({TEMPLATE}, {CONVERTED_PAGES[0]} pages)": conversion_per_page,
@@ -351,6 +349,12 @@ def main() -> None:
     print(json.dumps({"results": results, "ratios": ratios}, ensure_ascii=False))
 
 
+def print_table(results: dict[str, dict[str, float]]) -> None:
+    print(f"{'measurement':<24}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
+    for name, row in results.items():
+        print(f"{name:<24}{row['p50_ms']:>10.1f}{row['p95_ms']:>10.1f}{row['docs_per_s']:>10.2f}")
+
+
 def server_ratios(results: dict[str, dict[str, float]]) -> dict[str, float]:
     return {
         "2 processes x 1 converter / 1 process x 2 converters (PostgreSQL)":
@@ -369,9 +373,7 @@ def servers_main(args: argparse.Namespace) -> None:
         results.update(bench_numbering(args.numbers, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'measurement':<24}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
-    for name, row in results.items():
-        print(f"{name:<24}{row['p50_ms']:>10.1f}{row['p95_ms']:>10.1f}{row['docs_per_s']:>10.2f}")
+    print_table(results)
     print()
     for name, value in server_ratios(results).items():
         print(f"{name:<66}{value:>8.2f}")

@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from psycopg_pool import ConnectionPool
+
 from .durable import fsync_dir, write_atomically
 from .errors import NotFound
 
@@ -107,8 +109,13 @@ class DatabaseBlobStore:
 
     kind = "database"
 
-    def __init__(self, db: Any, local: Path) -> None:
-        self.db = db  # a PostgresDatabase: its pool, never its write lock (a caller may hold that)
+    def __init__(self, db: Any, local: Path, pool_size: int = 4) -> None:
+        self.db = db  # a PostgresDatabase, for reads
+        # Writes get a pool of their own: a write transaction that holds the records' lock (and one of
+        # their pool's connections) stores its bytes here, and must never wait for the pool that others,
+        # queued for that lock, have exhausted.
+        self.pool = ConnectionPool(db.url, min_size=1, max_size=pool_size, open=True, name="docgen-blobs",
+                                   kwargs={"autocommit": True})
         self.root = local
         self.tmp = local / "tmp"
         self.cache = local / "cache"
@@ -119,7 +126,7 @@ class DatabaseBlobStore:
 
     def _store(self, digest: str, chunks: Iterator[bytes]) -> None:
         """Chunks first, the ``blobs`` row last, in one transaction of a pooled connection."""
-        with self.db.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn, conn.transaction():
             size = count = 0
             for count, chunk in enumerate(chunks, start=1):
                 conn.execute("INSERT INTO blob_chunks (sha256, seq, data) VALUES (%s, %s, %s)"
@@ -179,3 +186,6 @@ class DatabaseBlobStore:
 
     def writable(self) -> bool:
         return _writable(self.tmp) and self.db.writable()
+
+    def close(self) -> None:
+        self.pool.close()

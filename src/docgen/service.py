@@ -174,6 +174,8 @@ class Service:
 
     def close(self) -> None:
         """Give back database connections (and with them, on PostgreSQL, this boot's lock)."""
+        if "storage" in self.__dict__ and isinstance(self.storage.blobs, DatabaseBlobStore):
+            self.storage.blobs.close()
         if "database" in self.__dict__:
             self.database.close()
 
