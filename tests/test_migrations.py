@@ -134,3 +134,20 @@ def test_export_from_sqlite_and_import_into_postgresql_keeps_every_record_and_ch
             assert target.rows("SELECT COUNT(*) FROM blobs")[0][0] > 0
         finally:
             target.stop()
+
+
+def test_storage_settings_are_checked_once_and_name_the_variable(tmp_path: Path) -> None:
+    from docgen.config import StoreSettings
+    default = StoreSettings.from_env(tmp_path, {})
+    assert default.database_url == f"sqlite:///{tmp_path / 'docgen.sqlite3'}" and not default.postgres
+    assert default.blob_dir == tmp_path / "blobs" and default.migrate == "startup"
+    pg = StoreSettings.from_env(tmp_path, {"DOCGEN_DATABASE_URL": "postgresql://u@h/db", "DOCGEN_BLOB_STORE": "database"})
+    assert pg.postgres and pg.sqlite_path is None and pg.blob_store == "database"
+    for env, name in [({"DOCGEN_DATABASE_URL": "mysql://h/db"}, "DOCGEN_DATABASE_URL"),
+                      ({"DOCGEN_DATABASE_URL": "postgresql://h"}, "DOCGEN_DATABASE_URL"),
+                      ({"DOCGEN_BLOB_STORE": "database"}, "DOCGEN_BLOB_STORE"),
+                      ({"DOCGEN_BLOB_STORE": "s3"}, "DOCGEN_BLOB_STORE"),
+                      ({"DOCGEN_DATABASE_POOL": "ten"}, "DOCGEN_DATABASE_POOL"),
+                      ({"DOCGEN_MIGRATE": "never"}, "DOCGEN_MIGRATE")]:
+        with pytest.raises(ValueError, match=name):
+            StoreSettings.from_env(tmp_path, env)

@@ -14,6 +14,7 @@ from docgen import boot
 from docgen.errors import ConverterBusy
 from docgen.numbering import Numbering
 from docgen.database import Database
+from docgen.storage import connect
 
 
 @pytest.fixture
@@ -131,3 +132,22 @@ def test_concurrent_issues_commit_in_number_order(numbering: Numbering) -> None:
 def test_an_instrument_without_a_configured_prefix_is_an_error(numbering: Numbering) -> None:
     with pytest.raises(TemplateError, match="on-site-record"):
         numbering.reserve("on-site-record")
+
+
+def test_a_boot_is_alive_while_its_process_holds_it(database_url: str) -> None:
+    """PostgreSQL: alive while the holder's session lock stands, dead once it is gone, seen from another
+    connection. SQLite: one server per data directory, so another process's boot is always dead."""
+    holder, other = connect(database_url), connect(database_url)
+    try:
+        key = holder.hold_boot("held")
+        assert holder.alive("held", key)
+        if database_url.startswith("postgresql"):
+            assert other.alive("held", key)
+            holder.close()
+            assert not other.alive("held", key)
+        else:
+            assert not other.alive("held", key)
+        assert not other.alive(None, None)
+    finally:
+        other.close()
+        holder.close()
