@@ -42,6 +42,8 @@ from .database import Connection, Database
 #: How long a document waits for the lower numbers of its series before it gives up (503).
 TURN_TIMEOUT = 120.0
 _POLL = 0.05
+#: The notification channel of issued and freed numbers (``Database.notify``).
+CHANNEL = "docgen_numbers"
 #: Seconds between looks at whether the boots holding lower numbers are dead.
 REAP_EVERY = 1.0
 
@@ -68,6 +70,7 @@ class Numbering:
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.boot_id = boot_id
         self._changed = threading.Condition()  # wakes waiting documents when a number is issued or freed
+        db.listen(CHANNEL, self._wake)  # ... on another server too (PostgreSQL)
 
     def prefix(self, template_id: str) -> str:
         return self.scheme.prefix(template_id)
@@ -95,7 +98,11 @@ class Numbering:
         self.settled()
 
     def settled(self) -> None:
-        """A number was issued or freed: wake the documents waiting for their turn."""
+        """A number was issued or freed: wake the documents waiting for their turn, on every server."""
+        self._wake()
+        self.db.notify(CHANNEL)
+
+    def _wake(self) -> None:
         with self._changed:
             self._changed.notify_all()
 

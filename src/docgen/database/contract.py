@@ -5,7 +5,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import psycopg
 
@@ -79,6 +79,12 @@ class Database(ABC):
     @abstractmethod
     def alive(self, boot_id: str | None, lock_key: int | None) -> bool:
         """Whether the server process of ``boot_id`` (recorded with ``lock_key``) may still be running."""
+
+    def notify(self, channel: str) -> None:
+        """Tell every server's ``listen``ers on ``channel`` that something changed (after a commit)."""
+
+    def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when another server ``notify``s ``channel`` (one process needs none of it)."""
 
     def close(self) -> None:
         """Give back connections (a no-op where there is nothing to give back)."""

@@ -16,6 +16,9 @@ The contract is SQLite's (see ``database``), kept across processes:
   closes and PostgreSQL releases the lock. Another server that can take the
   lock knows the boot is dead and may reclaim what it left in flight.
   TCP keepalives on that session bound how long a vanished host goes unnoticed.
+- **Waiters are woken across servers** by ``NOTIFY``: a document waiting for a lower
+  number of its series polls the database, and a commit on any server sends a
+  notification that wakes it at once instead of at its next poll.
 """
 from __future__ import annotations
 
@@ -97,6 +100,8 @@ class PostgresDatabase(Database):
         self.pool.wait(timeout=30)
         self._boots: dict[str, psycopg.Connection[Any]] = {}
         self._boot_guard = threading.Lock()
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._listening: psycopg.Connection[Any] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
@@ -158,8 +163,36 @@ class PostgresDatabase(Database):
             conn.execute("SELECT pg_advisory_unlock(%s, %s)", (BOOT_LOCKS, lock_key))
         return False
 
+    def notify(self, channel: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("SELECT pg_notify(%s, '')", (channel,))
+
+    def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        with self._boot_guard:
+            new = channel not in self._listeners
+            self._listeners.setdefault(channel, []).append(callback)
+            if self._listening is None:
+                self._listening = psycopg.connect(self.url, autocommit=True)
+                threading.Thread(target=self._dispatch, args=(self._listening,), daemon=True,
+                                 name="docgen-listen").start()
+            if new:  # the dispatcher lets go of the connection between its waits
+                self._listening.execute(f'LISTEN "{channel}"')
+
+    def _dispatch(self, conn: psycopg.Connection[Any]) -> None:
+        """Run the callbacks of each notification, until the connection is closed."""
+        try:
+            while not conn.closed:
+                for note in conn.notifies(timeout=0.5):
+                    for callback in list(self._listeners.get(note.channel, ())):
+                        callback()
+        except psycopg.Error:
+            pass  # closed: the waiters fall back to polling
+
     def close(self) -> None:
         with self._boot_guard:
+            if self._listening is not None:
+                self._listening.close()
+                self._listening = None
             for conn in self._boots.values():
                 conn.close()
             self._boots.clear()
