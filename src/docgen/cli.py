@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from .catalogue import Catalogue
 from .config import Settings
 from .converters import converter_for
+from .database import DatabaseError
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError
 from .problems import problem_body
 from .pki import Authority, certificate_sha256
@@ -274,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args, settings)
     except DocgenError as exc:
         return _fail(exc)
+    except DatabaseError as exc:  # unreachable server, missing database, refused login
+        print(f"docgen: 数据库不可用（DOCGEN_DATABASE_URL）：{str(exc).strip()}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
+        psycopg.connect(url, connect_timeout=10).close()  # fail at once, with the server's own reason
         self.pool = ConnectionPool(url, min_size=1, max_size=max(pool_size, 2), open=True, name="docgen",
                                    kwargs={"autocommit": True, "row_factory": _rows})
         self.pool.wait(timeout=30)
