@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 
 from docgen.storage import MIGRATIONS, connect
 from pg import fresh_database
-from serving import Server, docgen
+from serving import Server
 from test_approvals import REVIEW, approve
 from test_cases import case_data, seq
 
@@ -26,7 +27,6 @@ MAIN_SCHEMA = Path(__file__).parent / "data" / "main-schema.sql"
 
 
 def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    import os
     return subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), *args],
                           capture_output=True, text=True, env={**os.environ, **env})
 

@@ -25,7 +25,6 @@ from typing import Any, AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..durable import fsync_dir
 from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
 from ..storage import BlobStore, DatabaseBlobStore
 

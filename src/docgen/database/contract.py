@@ -4,7 +4,6 @@ from __future__ import annotations
 import sqlite3
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import psycopg
