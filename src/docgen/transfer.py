@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from .errors import Conflict
 from .storage import MIGRATIONS, Storage
 
 FORMAT = "docgen-export/1"
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 #: Tables that are not records of the installation.
 SKIPPED = {"boots", "blobs", "blob_chunks", "docgen_schema"}
 #: Parents before children (foreign keys); tables not named here follow, in name order.
@@ -129,6 +131,10 @@ def import_(storage: Storage, source: Path) -> Moved:
                 raise Conflict(f"导出中的文件 {digest} 内容与其哈希不符，未导入")
             storage.blobs.adopt(staged, digest)
         copied += 1
+    known = set(tables(storage.db))
+    for record in records:  # names go into SQL: only this schema's tables, only plain column names
+        if record["table"] not in known or not all(map(_IDENTIFIER.fullmatch, record["row"])):
+            raise Conflict(f"导出中有本数据库没有的表或列：{record['table']}")
     counts: dict[str, int] = {}
     with storage.db.transaction() as conn:
         for record in records:
