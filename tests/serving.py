@@ -30,10 +30,10 @@ PEOPLE = {
 }
 
 
-def docgen(data_dir: Path, *args: str) -> str:
+def docgen(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run the ``docgen`` command line against a data dir; its standard output."""
     return subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), *args],
-                          check=True, capture_output=True, text=True).stdout
+                          check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
 
 
 _SEVERAL = """
@@ -50,12 +50,12 @@ print(json.dumps(outputs))
 """
 
 
-def docgen_several(data_dir: Path, *commands: list[str]) -> list[str]:
+def docgen_several(data_dir: Path, *commands: list[str], env: dict[str, str] | None = None) -> list[str]:
     """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
     and a half of imports); the standard output of each."""
     argvs = [["--data-dir", str(data_dir), *command] for command in commands]
     done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
-                          check=True, capture_output=True, text=True)
+                          check=True, capture_output=True, text=True, env={**os.environ, **(env or {})})
     return json.loads(done.stdout)
 
 
@@ -71,7 +71,7 @@ class Server:
         if tokens is None:
             added = docgen_several(data_dir, ["init"], *[
                 ["principals", "add", "--name", name, *[arg for role in roles for arg in ("--role", role)], "--json"]
-                for name, roles in PEOPLE.values()])[1:]
+                for name, roles in PEOPLE.values()], env=env)[1:]
             tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
         self.tokens = tokens
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
@@ -96,6 +96,20 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError("server did not become ready")
+
+    @property
+    def database_url(self) -> str:
+        """The server's database (``DOCGEN_DATABASE_URL``), for a test to look at its rows."""
+        return self.env.get("DOCGEN_DATABASE_URL") or f"sqlite:///{self.data_dir / 'docgen.sqlite3'}"
+
+    def rows(self, sql: str, *params: object) -> list:
+        """The rows of a read of the server's database, whichever backend it is on."""
+        from docgen.storage import connect
+        db = connect(self.database_url, upgrade=False)
+        try:
+            return db.query(sql, params)
+        finally:
+            db.close()
 
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,
