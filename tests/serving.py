@@ -111,6 +111,16 @@ class Server:
         finally:
             db.close()
 
+    def execute(self, sql: str, *params: object) -> int:
+        """A write to the server's database, whichever backend it is on (one transaction); rows changed."""
+        from docgen.storage import connect
+        db = connect(self.database_url, upgrade=False)
+        try:
+            with db.transaction() as conn:
+                return conn.execute(sql, params).rowcount
+        finally:
+            db.close()
+
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,
                             headers={"Authorization": f"Bearer {self.tokens[who]}"})
