@@ -62,6 +62,9 @@ def test_a_data_directory_of_the_previous_release_upgrades_in_place(tmp_path: Pa
             assert seq(made.json()["doc_number"]) == 2
     finally:
         server.stop()
+    audited = run(data, "audit", "--json")  # the log's tables came with migration 3; the new file has its leaf
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert json.loads(audited.stdout)["size"] == 1
 
 
 def test_explicit_migration_mode_refuses_to_start_on_an_old_schema(tmp_path: Path) -> None:
@@ -98,7 +101,8 @@ def test_export_from_sqlite_and_import_into_postgresql_keeps_every_record_and_ch
         assert approve(source, review.json()["id"], "dept_head", "dept_head", "同意", "同意。").status_code == 201
         before = {table: source.rows(f"SELECT COUNT(*) FROM {table}")[0][0]
                   for table in ("principals", "documents", "stages", "number_reservations", "cases",
-                                "case_events", "case_media", "drafts", "idempotency_keys")}
+                                "case_events", "case_media", "drafts", "idempotency_keys", "tlog_entries",
+                                "tlog_nodes", "publicity_records", "publicity_events")}
     finally:
         source.stop()
 
@@ -134,6 +138,9 @@ def test_export_from_sqlite_and_import_into_postgresql_keeps_every_record_and_ch
             assert target.rows("SELECT COUNT(*) FROM blobs")[0][0] > 0
         finally:
             target.stop()
+        audited = run(data, "audit", "--json", **env)  # the log moved too, and the new leaf follows it
+        assert audited.returncode == 0, audited.stdout + audited.stderr
+        assert json.loads(audited.stdout)["size"] == before["tlog_entries"] + 1
 
 
 def test_storage_settings_are_checked_once_and_name_the_variable(tmp_path: Path) -> None:

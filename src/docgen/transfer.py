@@ -38,7 +38,11 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 SKIPPED = {"boots", "blobs", "blob_chunks", "docgen_schema"}
 #: Parents before children (foreign keys); tables not named here follow, in name order.
 ORDER = ("principals", "documents", "stages", "number_reservations", "idempotency_keys", "cases", "case_events",
-         "case_documents", "case_media", "case_volumes", "drafts", "renditions")
+         "case_documents", "case_media", "case_volumes", "drafts", "renditions", "publicity_records",
+         "publicity_events", "public_renditions", "tlog_head", "tlog_entries", "tlog_nodes", "tlog_checkpoints",
+         "tlog_cosignatures")
+#: Tables a migration seeds with a row (the log's empty head), replaced by the export's rows.
+SEEDED = ("tlog_head",)
 #: Rows of a dead server's work in progress, left behind.
 UNFINISHED = {"number_reservations": "document_id IS NOT NULL", "idempotency_keys": "document_id IS NOT NULL"}
 
@@ -137,6 +141,9 @@ def import_(storage: Storage, source: Path) -> Moved:
             raise Conflict(f"导出中有本数据库没有的表或列：{record['table']}")
     counts: dict[str, int] = {}
     with storage.db.transaction() as conn:
+        for table in SEEDED:
+            if any(record["table"] == table for record in records):
+                conn.execute(f"DELETE FROM {table}")
         for record in records:
             row = {key: _decode(value) for key, value in record["row"].items()}
             Storage.insert(conn, record["table"], row)

@@ -195,6 +195,10 @@ class PostgresDatabase(Database):
                 self._listening.close()
                 self._listening = None
             for conn in self._boots.values():
+                try:  # at once: the server ends a closed session's locks only when its backend exits
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                except psycopg.Error:
+                    pass  # the session is gone already, and its locks with it
                 conn.close()
             self._boots.clear()
         self.pool.close()
