@@ -6,6 +6,8 @@ under concurrent load: what must hold across servers (issue 15, part 3).
 - an Idempotency-Key honoured whichever server the retry reaches;
 - exactly one approval of a stage wins;
 - case numbers serialised;
+- transparency-log appends serialised: one leaf per issued file at indexes 0…n-1, the audit clean
+  (checkpoints signed by both servers included);
 - a server killed (SIGKILL) mid-load leaves nothing the other trips on: the survivor's documents
   keep being issued (the dead boot's lower numbers are reclaimed while they wait), and retries of
   the dead server's keys complete on the survivor.
@@ -14,6 +16,7 @@ The converter is the fixed PDF (``DOCGEN_CONVERTER=fake``): what is under test i
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +28,7 @@ import pytest
 
 from docgen.storage import connect
 from pg import fresh_database
-from serving import Server
+from serving import Server, docgen
 from test_approvals import REVIEW, approve
 from test_cases import case_data, seq
 
@@ -58,6 +61,18 @@ def issued_in_order(url: str, template: str = TEMPLATE) -> list[int]:
     finally:
         db.close()
     return [seq(row[0]) for row in rows]
+
+
+def log_matches_the_files(server: Server) -> None:
+    """Every issued file has exactly one leaf and the leaves are 0…n-1 (appends from both servers never
+    shared an index or left a gap); ``docgen audit`` finds the log and the storage in agreement."""
+    kinds = ("stages", "case_volumes", "public_renditions")
+    indexes = sorted(row[0] for table in kinds for row in server.rows(f"SELECT log_index FROM {table}"))
+    size = server.rows("SELECT size FROM tlog_head WHERE id = 1")[0][0]
+    assert indexes == list(range(size)), (size, indexes)
+    report = json.loads(docgen(server.data_dir, "audit", "--json",
+                               env={"DOCGEN_DATABASE_URL": server.database_url}))
+    assert report["ok"] and report["size"] == size, report
 
 
 def test_numbers_keys_approvals_and_cases_hold_across_two_servers(pair: tuple[Server, Server], catalogue) -> None:
@@ -98,6 +113,7 @@ def test_numbers_keys_approvals_and_cases_hold_across_two_servers(pair: tuple[Se
         codes = list(pool.map(lambda n: approve(servers[n % 2], review["id"], "dept_head", "dept_head", "同意",
                                                 f"第{n}份意见").status_code, range(6)))
     assert sorted(codes) == [201] + [409] * 5
+    log_matches_the_files(second)
 
 
 def test_a_server_killed_mid_load_leaves_nothing_the_other_trips_on(pair: tuple[Server, Server],
@@ -147,3 +163,4 @@ def test_a_server_killed_mid_load_leaves_nothing_the_other_trips_on(pair: tuple[
             assert retry.status_code == 201, retry.text
     numbers = issued_in_order(second.database_url)
     assert numbers == list(range(1, len(numbers) + 1)), numbers  # gap-free and in number order
+    log_matches_the_files(second)  # the killed server's open transactions took their leaves with them
