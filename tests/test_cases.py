@@ -298,7 +298,8 @@ def test_openapi_documents_the_case_bodies(client: httpx.Client) -> None:
                  "/v1/cases/{case_id}/documents", "/v1/cases/{case_id}/close"):
         assert path in spec["paths"]
     fields = spec["components"]["schemas"]["CaseFields"]["properties"]
-    assert set(fields) == {"cause", "party", "officers", "source", "discovered_on", "filed_on", "procedure"}
+    assert set(fields) == {"cause", "party", "officers", "source", "discovered_on", "filed_on", "procedure",
+                           "department"}
     assert "case_id" in spec["components"]["schemas"]["DocumentRequest"]["properties"]
 
 
