@@ -19,7 +19,8 @@ import pytest
 
 import statyear
 from docgen.cases.case import Query
-from serving import Server
+from pg import fresh_database
+from serving import Server, docgen
 from test_case_pages import browser, signed_in  # noqa: F401 - browser: the module-scoped Chromium fixture
 
 YEAR = 2026
@@ -344,6 +345,27 @@ def test_http_statistics(generated: statyear.Year, stat_server: Server) -> None:
         assert missing.status_code == 422 and "year" in missing.text
     assert server.client().get("/v1/statistics", params={"year": YEAR}, headers={"Authorization": ""}
                                ).status_code == 401
+
+
+def test_the_same_figures_from_postgresql(generated: statyear.Year, tmp_path: Path) -> None:
+    """The generated year moved to PostgreSQL (``docgen export``/``import``, every chain re-verified): a
+    server there answers with exactly the figures computed from the SQLite original."""
+    from docgen.statistics.annual import annual
+
+    data_dir = generated.service.settings.data_dir
+    docgen(data_dir, "export", str(tmp_path / "dump"))
+    with fresh_database() as url:
+        env = {"DOCGEN_DATABASE_URL": url}
+        moved = json.loads(docgen(data_dir, "import", str(tmp_path / "dump"), env=env))
+        assert moved["failures"] == [] and moved["verified_documents"] > 1000, moved["failures"][:3]
+        server = Server(data_dir, generated.tokens, DOCGEN_CONVERTER="fake", **env)
+        try:
+            with server.client("legal_review") as http:
+                answer = http.get("/v1/statistics", params={"year": YEAR})
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == annual(generated.service, YEAR).to_dict()
+        finally:
+            server.stop()
 
 
 def test_workbook_opens_with_openpyxl(generated: statyear.Year) -> None:
