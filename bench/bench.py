@@ -6,6 +6,13 @@ DOCX, and a cold ``soffice --convert-to pdf`` per document, then the ratios
 the targets are stated in, and the cost of verifying a 7-stage signature
 chain offline against one conversion. Absolute times move between runs on a shared
 machine; the ratios, measured side by side, are what to compare.
+
+Many servers (``--servers-only`` runs just this part): on one PostgreSQL database
+(a fresh ``docgen_test_…`` database, dropped after), two server processes with
+one converter each against one process with two converters, same clients, same
+machine; and the cost of a 文书编号 (reserve → wait for the turn → commit) per
+document under contention, SQLite beside PostgreSQL (threads of one process, and
+for PostgreSQL also two processes).
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from serving import Server  # noqa: E402  (the same real server the tests use)
+from pg import fresh_database  # noqa: E402
 from docgen.catalogue import Catalogue  # noqa: E402
 from docgen.config import PACKAGE_DIR, PROJECT_DIR, load_agency  # noqa: E402
 from docgen.conversion import ConverterPool  # noqa: E402
@@ -175,6 +183,90 @@ def bench_volume(documents: int, photos: int, work: Path) -> tuple[dict[str, dic
 CONVERTED_PAGES: list[int] = []  # pages of the benchmark's converted document, for per-page comparisons
 
 
+def _issue_from(servers: list[Server], data: dict, count: int, clients: int) -> dict[str, float]:
+    """``count`` documents from ``clients`` threads, spread round-robin over ``servers``."""
+    http = [server.client() for server in servers]
+    try:
+        def issue(index: int) -> None:
+            client = http[index % len(http)]
+            response = client.post("/v1/documents", json={"template": TEMPLATE, "data": data})
+            response.raise_for_status()
+        run(issue, 2 * clients, clients)  # warm-up
+        return run(issue, count, clients)
+    finally:
+        for client in http:
+            client.close()
+
+
+def bench_servers(data: dict, count: int, work: Path) -> dict[str, dict[str, float]]:
+    """One process with two converters against two processes with one each, on one PostgreSQL."""
+    results = {}
+    with fresh_database() as url:
+        one = Server(work / "pg-one", DOCGEN_CONVERTERS="2", DOCGEN_DATABASE_URL=url)
+        try:
+            results["pg_1_process_2_conv"] = _issue_from([one], data, count, 4)
+        finally:
+            one.stop()
+    with fresh_database() as url:
+        env = {"DOCGEN_CONVERTERS": "1", "DOCGEN_DATABASE_URL": url}
+        first = Server(work / "pg-two", **env)
+        second = Server(work / "pg-two", first.tokens, **env)
+        try:
+            results["pg_2_processes_1_conv"] = _issue_from([first, second], data, count, 4)
+        finally:
+            first.stop()
+            second.stop()
+    return results
+
+
+_NUMBERING = """
+import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from docgen.config import load_agency
+from docgen.numbering import Numbering
+from docgen.storage import connect
+url, count, threads, boot, start_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+db = connect(url)
+numbering = Numbering(db, load_agency(), boot)
+time.sleep(max(0.0, start_at - time.time()))  # every process starts at once, imports and connection done
+def one(i):
+    reservation = numbering.turn(numbering.reserve("penalty-decision"))
+    with db.transaction() as conn:
+        Numbering.confirm(conn, reservation, f"{boot}-{i}")
+    numbering.settled()
+with ThreadPoolExecutor(max_workers=threads) as pool:
+    list(pool.map(one, range(count)))
+print(json.dumps({"end": time.time()}))
+db.close()
+"""
+
+
+def _numbering(url: str, count: int, processes: int, threads: int) -> float:
+    """Wall ms per 文书编号 (reserve, turn, commit) with ``processes`` × ``threads`` contending."""
+    start_at = time.time() + 8  # after every process's imports and connection
+    running = [subprocess.Popen([sys.executable, "-c", _NUMBERING, url, str(count // processes), str(threads),
+                                 f"boot{n}", str(start_at)], stdout=subprocess.PIPE, text=True)
+               for n in range(processes)]
+    ends = [json.loads(process.communicate()[0])["end"] for process in running]
+    return (max(ends) - start_at) * 1000 / count
+
+
+def bench_numbering(count: int, work: Path) -> dict[str, dict[str, float]]:
+    """The numbering's own cost per document under contention (wall time from a common start to the
+    last commit, over ``count``): no rendering, no conversion, no process start."""
+    rows = {}
+
+    def row(ms: float) -> dict[str, float]:
+        return {"p50_ms": ms, "p95_ms": ms, "docs_per_s": 1000 / ms}
+
+    rows["number_sqlite_1x4"] = row(_numbering(f"sqlite:///{work / 'numbers.sqlite3'}", count, 1, 4))
+    with fresh_database() as url:
+        rows["number_pg_1x4"] = row(_numbering(url, count, 1, 4))
+    with fresh_database() as url:
+        rows["number_pg_2x2"] = row(_numbering(url, count, 2, 2))
+    return rows
+
+
 def bench_converter(docx: bytes, count: int, work: Path) -> dict[str, dict[str, float]]:
     with ConverterPool(2, work / "pool") as pool:
         run(lambda _: pool.convert(docx), 6, 2)
@@ -227,9 +319,14 @@ def main() -> None:
                         help="leaves of the transparency log whose proofs are measured")
     parser.add_argument("--log-only", action="store_true",
                         help="only the transparency log, beside issuance with the fake converter")
+    parser.add_argument("--servers-only", action="store_true",
+                        help="only the many-servers part: two processes on one PostgreSQL, numbering cost")
+    parser.add_argument("--numbers", type=int, default=400, help="文书编号 per numbering measurement")
     args = parser.parse_args()
     if args.log_only:
         return log_only(args)
+    if args.servers_only:
+        return servers_main(args)
 
     release = Catalogue(PROJECT_DIR).get(TEMPLATE)
     docx = render_docx(release.template_bytes, RenderContext(
@@ -246,12 +343,12 @@ def main() -> None:
         if not args.volume_only:
             log_results, log_facts = bench_log(args.log_leaves)
             results.update(log_results)
+            results.update(bench_servers(release.example, args.count, work))
+            results.update(bench_numbering(args.numbers, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{'measurement':<22}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
-    for name, row in results.items():
-        print(f"{name:<22}{row['p50_ms']:>10.0f}{row['p95_ms']:>10.0f}{row['docs_per_s']:>10.2f}")
+    print_table(results)
     conversion_per_page = results["converter_1_caller"]["p50_ms"] / CONVERTED_PAGES[0]
     ratios = {
         f"warm conversion ms per page ({TEMPLATE}, {CONVERTED_PAGES[0]} pages)": conversion_per_page,
@@ -272,6 +369,8 @@ def main() -> None:
         })
     if log_facts is not None:
         ratios.update(log_ratios(results, log_facts, results.get("api_1_client")))
+    if not args.volume_only:
+        ratios.update(server_ratios(results))
     print()
     for name, value in ratios.items():
         print(f"{name:<58}{value:>8.2f}")
@@ -312,6 +411,35 @@ def log_only(args: argparse.Namespace) -> None:
     for name, value in ratios.items():
         print(f"{name:<62}{value:>10.3f}")
     print(json.dumps({"results": results, "facts": facts, "ratios": ratios}, ensure_ascii=False))
+def print_table(results: dict[str, dict[str, float]]) -> None:
+    print(f"{'measurement':<24}{'p50 ms':>10}{'p95 ms':>10}{'docs/s':>10}")
+    for name, row in results.items():
+        print(f"{name:<24}{row['p50_ms']:>10.1f}{row['p95_ms']:>10.1f}{row['docs_per_s']:>10.2f}")
+
+
+def server_ratios(results: dict[str, dict[str, float]]) -> dict[str, float]:
+    return {
+        "2 processes x 1 converter / 1 process x 2 converters (PostgreSQL)":
+            results["pg_2_processes_1_conv"]["docs_per_s"] / results["pg_1_process_2_conv"]["docs_per_s"],
+        "numbering ms per document, SQLite (1 process, 4 threads)": results["number_sqlite_1x4"]["p50_ms"],
+        "numbering ms per document, PostgreSQL (1 process, 4 threads)": results["number_pg_1x4"]["p50_ms"],
+        "numbering ms per document, PostgreSQL (2 processes x 2)": results["number_pg_2x2"]["p50_ms"],
+    }
+
+
+def servers_main(args: argparse.Namespace) -> None:
+    release = Catalogue(PROJECT_DIR).get(TEMPLATE)
+    work = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
+    try:
+        results = bench_servers(release.example, args.count, work)
+        results.update(bench_numbering(args.numbers, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(results)
+    print()
+    for name, value in server_ratios(results).items():
+        print(f"{name:<66}{value:>8.2f}")
+    print(json.dumps({"results": results}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

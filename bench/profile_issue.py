@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from docgen import issuance, rendering, sealing
-from docgen.config import PROJECT_DIR, Settings, load_agency
+from docgen.config import PROJECT_DIR, Settings, StoreSettings, load_agency
 from docgen.pki import Authority, MasterKey
 from docgen.service import Service
 
@@ -35,7 +35,7 @@ def main() -> None:
     try:
         data_dir = work / "data"
         data_dir.mkdir()
-        settings = Settings(data_dir=data_dir, database_path=data_dir / "db.sqlite3", catalogue_dir=PROJECT_DIR,
+        settings = Settings(data_dir=data_dir, store=StoreSettings.from_env(data_dir, {}), catalogue_dir=PROJECT_DIR,
                             agency=load_agency(), converters=1)
         master = MasterKey(b"k" * 32)
         authority = Authority.create(data_dir / "pki", settings.agency["name"], master)

@@ -16,6 +16,11 @@ tests use ``api_server``/``api`` instead of ``server``/``client``: those run twi
 against the LibreOffice server and against ``fake_server`` (``DOCGEN_CONVERTER=fake``: one fixed
 PDF/A-3b, sealed and verifiable, showing none of the data), and only against the latter in the fast
 tier. A test that reads the data back from the PDF needs ``server``.
+
+Storage backends: ``api_server`` also runs on PostgreSQL (``fake-postgresql``: the fixed-PDF
+converter, a database of its own), and ``database_url``/``db`` give storage-level tests one SQLite
+file and one fresh PostgreSQL database (``tests/pg.py``) in turn. PostgreSQL must be running: these
+tests fail, never skip, without it (``.ci/run`` checks it first).
 """
 from __future__ import annotations
 
@@ -28,11 +33,14 @@ import pytest
 
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, calendar_of, load_agency
+from docgen.database import Database
+from docgen.storage import connect
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from pg import fresh_database  # noqa: E402
 from serving import Server  # noqa: E402
-from tiers import CONVERTERS, LIBREOFFICE  # noqa: E402
+from tiers import BACKENDS, CONVERTERS, LIBREOFFICE, POSTGRES  # noqa: E402
 
 NEEDS = {"libreoffice": "libreoffice", "browser": "browser"}  # marker: the fixture that implies it
 
@@ -53,11 +61,17 @@ def libreoffice() -> None:
 
 
 @pytest.fixture(scope="session")
-def server(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def lo_server(libreoffice: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The server with real LibreOffice conversion (whatever ``DOCGEN_CONVERTER`` says outside)."""
     srv = Server(tmp_path_factory.mktemp("server") / "data", DOCGEN_CONVERTER=LIBREOFFICE)
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server(lo_server: Server) -> Server:
+    """``lo_server``; a module may override ``server`` to run its tests on PostgreSQL too (test_cases)."""
+    return lo_server
 
 
 @pytest.fixture(scope="session")
@@ -95,10 +109,40 @@ def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.stop()
 
 
-@pytest.fixture(scope="session", params=CONVERTERS)
+@pytest.fixture(scope="session")
+def pg_fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``fake_server`` on PostgreSQL: a database of its own, dropped at the end of the session."""
+    with fresh_database() as url:
+        srv = Server(tmp_path_factory.mktemp("pg-fake-server") / "data", DOCGEN_CONVERTER="fake",
+                     DOCGEN_DATABASE_URL=url)
+        yield srv
+        srv.stop()
+
+
+@pytest.fixture(scope="session", params=[*CONVERTERS, POSTGRES])
 def api_server(request: pytest.FixtureRequest) -> Server:
-    """For API contract tests: the LibreOffice ``server`` (marked ``libreoffice``), then ``fake_server``."""
-    return request.getfixturevalue("server" if request.param == LIBREOFFICE else "fake_server")
+    """For API contract tests: the LibreOffice ``server`` (marked ``libreoffice``), then ``fake_server``,
+    then ``pg_fake_server`` (the same on PostgreSQL)."""
+    fixture = {LIBREOFFICE: "lo_server", POSTGRES: "pg_fake_server"}.get(request.param, "fake_server")
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database of each backend in turn: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == POSTGRES:
+        with fresh_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """``database_url`` opened and migrated."""
+    database = connect(database_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture(scope="session")

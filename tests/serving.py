@@ -33,13 +33,13 @@ PEOPLE = {
 }
 
 
-def docgen(data_dir: Path, *args: str) -> str:
+def docgen(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run the ``docgen`` command line against a data dir; its standard output."""
     return subprocess.run([sys.executable, "-m", "docgen.cli", "--data-dir", str(data_dir), *args],
-                          check=True, capture_output=True, text=True).stdout
+                          check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
 
 
-def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
+def docgen_here(data_dir: Path, *commands: list[str], env: dict[str, str] | None = None) -> list[str]:
     """Several ``docgen`` commands, in order, run by the command line's own ``main`` in this process
     (which has imported docgen already: a test server's installation costs its key generation, not
     another interpreter and a second and a half of imports); the standard output of each. Whatever
@@ -47,6 +47,8 @@ def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
     finds the data directory as a separate ``docgen`` process would have left it."""
     from docgen.cli import main
 
+    if env and env.get("DOCGEN_DATABASE_URL"):  # its connection pool must not outlive the commands here
+        return docgen_several(data_dir, *commands, env=env)
     outputs = []
     for command in commands:
         argv = ["--data-dir", str(data_dir), *command]
@@ -57,6 +59,29 @@ def docgen_here(data_dir: Path, *commands: list[str]) -> list[str]:
         outputs.append(out.getvalue())
     gc.collect()  # close the SQLite connections the commands' objects held
     return outputs
+
+
+_SEVERAL = """
+import contextlib, io, json, sys
+from docgen.cli import main
+outputs = []
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(argv)
+    if code:
+        sys.exit(f"docgen {' '.join(argv)}: exit {code}")
+    outputs.append(out.getvalue())
+print(json.dumps(outputs))
+"""
+
+
+def docgen_several(data_dir: Path, *commands: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """Several ``docgen`` commands, in order, in one interpreter (each process start costs a second
+    and a half of imports); the standard output of each."""
+    argvs = [["--data-dir", str(data_dir), *command] for command in commands]
+    done = subprocess.run([sys.executable, "-c", _SEVERAL, json.dumps(argvs)],
+                          check=True, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    return json.loads(done.stdout)
 
 
 class Server:
@@ -72,7 +97,7 @@ class Server:
         if tokens is None:
             added = docgen_here(data_dir, ["init"], *[
                 ["principals", "add", "--name", name, *[arg for role in roles for arg in ("--role", role)], "--json"]
-                for name, roles in PEOPLE.values()])[1:]
+                for name, roles in PEOPLE.values()], env=env)[1:]
             tokens = {key: json.loads(output)["token"] for key, output in zip(PEOPLE, added)}
         self.tokens = tokens
         environment = {**os.environ, "DOCGEN_CONVERTERS": "2", **env}
@@ -106,6 +131,30 @@ class Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError("server did not become ready")
+
+    @property
+    def database_url(self) -> str:
+        """The server's database (``DOCGEN_DATABASE_URL``), for a test to look at its rows."""
+        return self.env.get("DOCGEN_DATABASE_URL") or f"sqlite:///{self.data_dir / 'docgen.sqlite3'}"
+
+    def rows(self, sql: str, *params: object) -> list:
+        """The rows of a read of the server's database, whichever backend it is on."""
+        from docgen.storage import connect
+        db = connect(self.database_url, upgrade=False)
+        try:
+            return db.query(sql, params)
+        finally:
+            db.close()
+
+    def execute(self, sql: str, *params: object) -> int:
+        """A write to the server's database, whichever backend it is on (one transaction); rows changed."""
+        from docgen.storage import connect
+        db = connect(self.database_url, upgrade=False)
+        try:
+            with db.transaction() as conn:
+                return conn.execute(sql, params).rowcount
+        finally:
+            db.close()
 
     def client(self, who: str = "case_system") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120,

@@ -3,7 +3,6 @@ converter, what the PDFs show (``client``) with LibreOffice only."""
 from __future__ import annotations
 
 import copy
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -60,8 +59,7 @@ def set_at(payload: dict[str, Any], pointer: str, value: Any) -> None:
 
 
 def document_count(server) -> int:
-    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
-        return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    return server.rows("SELECT COUNT(*) FROM documents")[0][0]
 
 
 def issue(client: httpx.Client, template: str, data: Any, **headers: str) -> httpx.Response:
@@ -252,9 +250,8 @@ def test_concurrent_requests_get_unique_gap_free_numbers(api: httpx.Client, api_
     with ThreadPoolExecutor(max_workers=6) as executor:
         responses = list(executor.map(lambda _: issue(api, "major-decision-review", example), range(12)))
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
-    with sqlite3.connect(api_server.data_dir / "docgen.sqlite3") as conn:
-        numbers = [row[0] for row in conn.execute(
-            "SELECT doc_number FROM documents WHERE template_id = 'major-decision-review'")]
+    numbers = [row[0] for row in api_server.rows(
+        "SELECT doc_number FROM documents WHERE template_id = 'major-decision-review'")]
     assert len(numbers) == len(set(numbers))
     sequence = sorted(int(n.split("〕")[1].rstrip("号")) for n in numbers)
     assert sequence == list(range(1, len(sequence) + 1))

@@ -1,10 +1,9 @@
-"""文书编号 allocation on a real SQLite database, from many threads."""
+"""文书编号 allocation on a real database (SQLite, then PostgreSQL), from many threads."""
 from __future__ import annotations
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -13,19 +12,21 @@ from docgen.errors import Conflict, TemplateError
 from docgen import boot
 from docgen.errors import ConverterBusy
 from docgen.numbering import Numbering
-from docgen.storage import Database
+from docgen.database import Database
+from docgen.storage import connect
 
 
 @pytest.fixture
-def numbering(tmp_path: Path) -> Numbering:
-    return Numbering(Database(tmp_path / "db.sqlite3"), load_agency(), "boot-a")
+def numbering(db: Database) -> Numbering:
+    return Numbering(db, load_agency(), "boot-a")
 
 
 def issue(numbering: Numbering, index: int) -> str:
     reservation = numbering.turn(numbering.reserve("penalty-decision"))
     with numbering.db.transaction() as conn:
         Numbering.confirm(conn, reservation, f"doc-{index}")
-        conn.execute("INSERT INTO renditions (key, sha256) VALUES (?, ?)", (f"order-{reservation.seq}", str(index)))
+        conn.execute("INSERT INTO renditions (key, sha256) VALUES (?, ?)",  # the commit order, as a sortable time
+                     (f"order-{reservation.seq}", f"{time.monotonic_ns():024d}"))
     numbering.settled()
     return reservation.text
 
@@ -56,8 +57,7 @@ def test_prefixes_count_separately(numbering: Numbering) -> None:
     assert numbering.reserve("penalty-notice").seq == 1
 
 
-def test_a_dead_boots_reservation_is_reclaimed_at_start_and_cannot_be_confirmed_late(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
+def test_a_dead_boots_reservation_is_reclaimed_at_start_and_cannot_be_confirmed_late(db: Database) -> None:
     dead = Numbering(db, load_agency(), "boot-dead")
     orphan = dead.reserve("penalty-decision")
     started = boot.begin(db)  # the next server process
@@ -71,12 +71,11 @@ def test_a_dead_boots_reservation_is_reclaimed_at_start_and_cannot_be_confirmed_
             Numbering.confirm(conn, orphan, "doc-orphan")
 
 
-def test_a_boot_reclaims_only_what_other_boots_left(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
+def test_a_boot_reclaims_only_what_other_boots_left(db: Database) -> None:
     started = boot.begin(db)
     mine = Numbering(db, load_agency(), started.id).reserve("penalty-decision")
-    with db.transaction() as conn:
-        assert Numbering.reclaim(conn, started.id) == 0
+    assert boot.reap(db, started.id) == (0, 0)
+    assert boot.begin(db).reclaimed_numbers == 0  # a second live boot of this process leaves it alone
     assert db.query_one("SELECT seq FROM number_reservations WHERE seq = ?", mine.seq) is not None
 
 
@@ -125,11 +124,29 @@ def test_waiting_for_a_stuck_lower_number_gives_up_with_503(numbering: Numbering
 def test_concurrent_issues_commit_in_number_order(numbering: Numbering) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: issue(numbering, i), range(40)))
-    rows = numbering.db.connection().execute(
-        "SELECT key FROM renditions WHERE key LIKE 'order-%' ORDER BY rowid").fetchall()
+    rows = numbering.db.query("SELECT key FROM renditions WHERE key LIKE 'order-%' ORDER BY sha256")
     assert [int(row[0].split("-")[1]) for row in rows] == list(range(1, 41))
 
 
 def test_an_instrument_without_a_configured_prefix_is_an_error(numbering: Numbering) -> None:
     with pytest.raises(TemplateError, match="on-site-record"):
         numbering.reserve("on-site-record")
+
+
+def test_a_boot_is_alive_while_its_process_holds_it(database_url: str) -> None:
+    """PostgreSQL: alive while the holder's session lock stands, dead once it is gone, seen from another
+    connection. SQLite: one server per data directory, so another process's boot is always dead."""
+    holder, other = connect(database_url), connect(database_url)
+    try:
+        key = holder.hold_boot("held")
+        assert holder.alive("held", key)
+        if database_url.startswith("postgresql"):
+            assert other.alive("held", key)
+            holder.close()
+            assert not other.alive("held", key)
+        else:
+            assert not other.alive("held", key)
+        assert not other.alive(None, None)
+    finally:
+        other.close()
+        holder.close()

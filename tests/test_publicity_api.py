@@ -1,6 +1,7 @@
 """Publicity over a real server (real LibreOffice): a record opened at issuance with its due date, the
 rendition, recording publication, withdrawal, the listing by state, and every bad input refused with
-a problem document that changes nothing."""
+a problem document that changes nothing. Also on PostgreSQL (the fixed-PDF converter): publicity's tables
+and the public renditions' leaves on the other engine."""
 from __future__ import annotations
 
 import copy
@@ -13,6 +14,7 @@ import httpx
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency
 from serving import Server
+from test_cases import client, server  # noqa: F401 - the case tests' servers: LibreOffice on SQLite, then PostgreSQL
 
 CATALOGUE = Catalogue(PROJECT_DIR)
 AGENCY = load_agency()
@@ -182,18 +184,20 @@ def test_the_export_batch_holds_each_due_rendition_with_its_summary_rows(client:
     assert all(decision()["party"]["phone"] not in json.dumps(r, ensure_ascii=False) for r in rows)
 
 
-def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(client: httpx.Client) -> None:
-    doc = issue(client, "penalty-decision", decision(date.today()))
-    base = f"/v1/documents/{doc['id']}/publicity"
-    assert client.post(f"{base}/rendition", json={}).status_code == 201
-    public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
-    alone = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf")})
-    assert alone.status_code == 200 and alone.json()["ok"] and alone.json()["original"] is None, alone.text
-    both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
-                                                   "original": ("original.pdf", original, "application/pdf")}).json()
-    assert both["ok"] and both["differences"] >= 2 and both["doc_number"] == doc["doc_number"], both
-    other = issue(client, "penalty-decision", decision(date.today()))
-    wrong = client.post("/v1/verify/public", files={
-        "file": ("public.pdf", public, "application/pdf"),
-        "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
-    assert not wrong["ok"] and wrong["failures"][0]["code"] == "public-original-mismatch"
+def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_server: Server) -> None:
+    """The differences are read from the pages' text: real LibreOffice only (the fixed PDF has none)."""
+    with lo_server.client() as client:
+        doc = issue(client, "penalty-decision", decision(date.today()))
+        base = f"/v1/documents/{doc['id']}/publicity"
+        assert client.post(f"{base}/rendition", json={}).status_code == 201
+        public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
+        alone = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf")})
+        assert alone.status_code == 200 and alone.json()["ok"] and alone.json()["original"] is None, alone.text
+        both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
+                                                       "original": ("original.pdf", original, "application/pdf")}).json()
+        assert both["ok"] and both["differences"] >= 2 and both["doc_number"] == doc["doc_number"], both
+        other = issue(client, "penalty-decision", decision(date.today()))
+        wrong = client.post("/v1/verify/public", files={
+            "file": ("public.pdf", public, "application/pdf"),
+            "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
+        assert not wrong["ok"] and wrong["failures"][0]["code"] == "public-original-mismatch"

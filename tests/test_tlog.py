@@ -28,7 +28,9 @@ from docgen.tlog import merkle, note
 from docgen.tlog.log import Leaf
 from docgen.tlog.tiles import TileNodes
 from docgen.tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
+from pg import fresh_database
 from serving import Server
+from tiers import BACKENDS, POSTGRES
 
 #: Real servers, the real command line, witnesses and crafted logs end to end: system tests (`make test`).
 pytestmark = pytest.mark.system
@@ -59,6 +61,24 @@ def log_server(tmp_path_factory: pytest.TempPathFactory, witness_key: tuple[Path
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def pg_log_server(tmp_path_factory: pytest.TempPathFactory, witness_key: tuple[Path, str]) -> Iterator[Server]:
+    """``log_server`` on PostgreSQL: a database of its own."""
+    with fresh_database() as url:
+        srv = Server(tmp_path_factory.mktemp("tlog-pg-server") / "data", DOCGEN_CONVERTER="fake",
+                     DOCGEN_CHECKPOINT_INTERVAL="0.3", DOCGEN_LOG_ORIGIN=ORIGIN,
+                     DOCGEN_LOG_WITNESSES=witness_key[1], DOCGEN_DATABASE_URL=url)
+        yield srv
+        srv.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def any_log_server(request: pytest.FixtureRequest) -> Server:
+    """The log server on SQLite, then on PostgreSQL: appends, proofs, tiles and checkpoints on both engines.
+    (The tests that tamper with a copy of the database file stay on SQLite.)"""
+    return request.getfixturevalue("pg_log_server" if request.param == POSTGRES else "log_server")
+
+
 def issue(server: Server, catalogue: Catalogue, template: str = DECISION) -> dict:
     with server.client() as http:
         response = http.post("/v1/documents", json={"template": template, "data": catalogue.get(template).example})
@@ -81,10 +101,10 @@ def log_vkey(server: Server) -> note.VerifierKey:
     return note.VerifierKey.parse(httpx.get(server.url + "/v1/log").json()["vkey"])
 
 
-def test_every_issued_file_is_a_leaf_with_a_proof(log_server: Server, catalogue: Catalogue) -> None:
-    document = issue(log_server, catalogue, REVIEW)
+def test_every_issued_file_is_a_leaf_with_a_proof(any_log_server: Server, catalogue: Catalogue) -> None:
+    document = issue(any_log_server, catalogue, REVIEW)
     assert isinstance(document["log_index"], int)
-    with log_server.client("dept_head") as http:
+    with any_log_server.client("dept_head") as http:
         approved = http.post(f"/v1/documents/{document['id']}/approvals",
                              json={"stage": "dept_head", "decision": "同意", "opinion": "同意送法制审核。"})
         assert approved.status_code == 201, approved.text
@@ -92,10 +112,10 @@ def test_every_issued_file_is_a_leaf_with_a_proof(log_server: Server, catalogue:
         files = [http.get(stage["links"]["pdf"]).content for stage in record["stages"]]
     indexes = [stage["log_index"] for stage in record["stages"]]
     assert indexes[0] == document["log_index"] == record["log_index"] and indexes[1] > indexes[0]
-    opened = note.open_checkpoint(checkpoint_covering(log_server, indexes[1]), log_vkey(log_server))
+    opened = note.open_checkpoint(checkpoint_covering(any_log_server, indexes[1]), log_vkey(any_log_server))
     assert opened.checkpoint.origin == ORIGIN
     for n, (index, data) in enumerate(zip(indexes, files)):
-        proof = httpx.get(log_server.url + "/v1/log/proof/inclusion",
+        proof = httpx.get(any_log_server.url + "/v1/log/proof/inclusion",
                           params={"leaf": index, "size": opened.checkpoint.size}).json()
         entry = base64.b64decode(proof["entry_b64"])
         assert proof["entry"] == json.loads(entry)
@@ -107,14 +127,14 @@ def test_every_issued_file_is_a_leaf_with_a_proof(log_server: Server, catalogue:
                                 [base64.b64decode(h) for h in proof["hashes"]], opened.checkpoint.root)
 
 
-def test_tiles_give_the_same_proofs_as_the_api(log_server: Server, catalogue: Catalogue) -> None:
+def test_tiles_give_the_same_proofs_as_the_api(any_log_server: Server, catalogue: Catalogue) -> None:
     for _ in range(3):
-        issue(log_server, catalogue)
-    opened = note.open_checkpoint(httpx.get(log_server.url + "/log/checkpoint").text, log_vkey(log_server))
+        issue(any_log_server, catalogue)
+    opened = note.open_checkpoint(httpx.get(any_log_server.url + "/log/checkpoint").text, log_vkey(any_log_server))
     size = opened.checkpoint.size
 
     def fetch(path: str) -> bytes:
-        response = httpx.get(f"{log_server.url}/log/{path}")
+        response = httpx.get(f"{any_log_server.url}/log/{path}")
         assert response.status_code == 200, (path, response.text)
         assert response.headers["content-type"] == "application/octet-stream"
         return response.content
@@ -124,13 +144,13 @@ def test_tiles_give_the_same_proofs_as_the_api(log_server: Server, catalogue: Ca
     entries = dict(nodes.entries())
     assert len(entries) == size
     for index in range(size):
-        api = httpx.get(log_server.url + "/v1/log/proof/inclusion", params={"leaf": index, "size": size}).json()
+        api = httpx.get(any_log_server.url + "/v1/log/proof/inclusion", params={"leaf": index, "size": size}).json()
         assert [base64.b64encode(h).decode() for h in merkle.inclusion_path(nodes, index, size)] == api["hashes"]
         assert base64.b64decode(api["entry_b64"]) == entries[index]
-    head = httpx.get(log_server.url + "/log/checkpoint")
+    head = httpx.get(any_log_server.url + "/log/checkpoint")
     assert head.headers["content-type"] == "text/plain; charset=utf-8" and head.headers["cache-control"] == "no-cache"
-    assert httpx.get(log_server.url + "/log/tile/0/x001/000").status_code == 404  # beyond the tree
-    assert httpx.get(log_server.url + "/log/tile/0/0000").status_code == 404  # not a tile path
+    assert httpx.get(any_log_server.url + "/log/tile/0/x001/000").status_code == 404  # beyond the tree
+    assert httpx.get(any_log_server.url + "/log/tile/0/0000").status_code == 404  # not a tile path
 
 
 @pytest.mark.parametrize("path, params, pointer", [
@@ -142,34 +162,34 @@ def test_tiles_give_the_same_proofs_as_the_api(log_server: Server, catalogue: Ca
     ("consistency", {"from": 3, "to": 2}, "/from"),
     ("consistency", {"from": 0, "to": 1}, "/from"),
 ])
-def test_a_proof_beyond_the_tree_is_a_problem_naming_the_parameter(log_server: Server, catalogue: Catalogue,
+def test_a_proof_beyond_the_tree_is_a_problem_naming_the_parameter(any_log_server: Server, catalogue: Catalogue,
                                                                    path: str, params: dict, pointer: str) -> None:
-    issue(log_server, catalogue)
-    issue(log_server, catalogue)
-    before = httpx.get(log_server.url + "/v1/log").json()["size"]
-    response = httpx.get(f"{log_server.url}/v1/log/proof/{path}", params=params)
+    issue(any_log_server, catalogue)
+    issue(any_log_server, catalogue)
+    before = httpx.get(any_log_server.url + "/v1/log").json()["size"]
+    response = httpx.get(f"{any_log_server.url}/v1/log/proof/{path}", params=params)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
-    assert httpx.get(log_server.url + "/v1/log").json()["size"] == before
+    assert httpx.get(any_log_server.url + "/v1/log").json()["size"] == before
 
 
-def test_a_malformed_or_foreign_cosignature_is_refused_and_stores_nothing(log_server: Server,
+def test_a_malformed_or_foreign_cosignature_is_refused_and_stores_nothing(any_log_server: Server,
                                                                           catalogue: Catalogue) -> None:
-    issue(log_server, catalogue)
-    current = checkpoint_covering(log_server, 0)
+    issue(any_log_server, catalogue)
+    current = checkpoint_covering(any_log_server, 0)
     stranger = note.SignerKey.generate("stranger.test/w", note.COSIGNATURE_V1)
     parsed = note.Note.parse(current)
     answers = {
-        "garbage": httpx.post(log_server.url + "/log/cosignature", content=b"not a note\n"),
-        "stranger": httpx.post(log_server.url + "/log/cosignature",
+        "garbage": httpx.post(any_log_server.url + "/log/cosignature", content=b"not a note\n"),
+        "stranger": httpx.post(any_log_server.url + "/log/cosignature",
                                content=parsed.with_signatures([stranger.sign(parsed.text)]).to_text().encode()),
-        "unsigned size": httpx.post(log_server.url + "/log/cosignature", content=current.replace(
+        "unsigned size": httpx.post(any_log_server.url + "/log/cosignature", content=current.replace(
             "\n" + current.split("\n")[1] + "\n", "\n999999\n", 1).encode()),
     }
     assert {k: r.status_code for k, r in answers.items()} == {"garbage": 400, "stranger": 403, "unsigned size": 409}
     assert all(r.headers["content-type"] == "application/problem+json" for r in answers.values())
-    assert httpx.get(log_server.url + "/log/checkpoint.cosigned").status_code in (200, 404)
+    assert httpx.get(any_log_server.url + "/log/checkpoint.cosigned").status_code in (200, 404)
 
 
 class FakeLog:

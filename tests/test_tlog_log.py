@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -16,8 +17,15 @@ from docgen.tlog.log import STAGE, Leaf, Log, backfill
 from docgen.tlog.tiles import TileNodes, TilePath
 
 
-def make_log(tmp_path: Path) -> tuple[Storage, Log]:
-    storage = Storage(tmp_path, tmp_path / "docgen.sqlite3")
+@pytest.fixture
+def storage(tmp_path: Path, database_url: str) -> Iterator[Storage]:
+    """Storage on each backend in turn (a SQLite file, a fresh PostgreSQL database)."""
+    stored = Storage(tmp_path, database_url)
+    yield stored
+    stored.db.close()
+
+
+def make_log(storage: Storage) -> tuple[Storage, Log]:
     key = note.SignerKey.generate("docgen.test/unit", note.ED25519)
     return storage, Log(storage.db, key.name, key)
 
@@ -26,8 +34,8 @@ def leaf(n: int) -> Leaf:
     return Leaf(STAGE, f"doc{n}", f"{n:064x}", "c" * 64, "2026-12-03T00:00:00Z", 1)
 
 
-def test_an_append_rolls_back_with_its_transaction(tmp_path: Path) -> None:
-    storage, log = make_log(tmp_path)
+def test_an_append_rolls_back_with_its_transaction(storage: Storage) -> None:
+    storage, log = make_log(storage)
     with storage.db.transaction() as tx:
         assert log.append(tx, leaf(0)) == 0
     with pytest.raises(Conflict):
@@ -57,8 +65,8 @@ def test_tile_paths_as_the_spec_writes_them() -> None:
         TilePath(0, 273, 112), TilePath(1, 0), TilePath(1, 1, 17), TilePath(2, 0, 1)]
 
 
-def test_proofs_from_tiles_equal_proofs_from_the_node_table(tmp_path: Path) -> None:
-    storage, log = make_log(tmp_path)
+def test_proofs_from_tiles_equal_proofs_from_the_node_table(storage: Storage) -> None:
+    storage, log = make_log(storage)
     with storage.db.transaction() as tx:
         for n in range(70_000 // 100):  # 700 leaves: full and partial tiles at levels 0 and 1
             log.append(tx, leaf(n))
@@ -75,8 +83,8 @@ def test_proofs_from_tiles_equal_proofs_from_the_node_table(tmp_path: Path) -> N
     assert beyond.value.issues[0].pointer == "/size"
 
 
-def test_a_checkpoint_is_signed_only_when_the_tree_grew(tmp_path: Path) -> None:
-    storage, log = make_log(tmp_path)
+def test_a_checkpoint_is_signed_only_when_the_tree_grew(storage: Storage) -> None:
+    storage, log = make_log(storage)
     assert log.publish() is None  # nothing to sign
     with storage.db.transaction() as tx:
         log.append(tx, leaf(0))
@@ -91,8 +99,8 @@ def test_a_checkpoint_is_signed_only_when_the_tree_grew(tmp_path: Path) -> None:
         renamed.publish()
 
 
-def test_files_issued_before_the_log_get_their_leaves_once(tmp_path: Path) -> None:
-    storage, log = make_log(tmp_path)
+def test_files_issued_before_the_log_get_their_leaves_once(storage: Storage) -> None:
+    storage, log = make_log(storage)
     data = b"%PDF-1.7 issued before the log\n"
     digest = storage.blobs.put(data)
     link = {"time": "2026-01-02T03:04:05Z", "certificate_sha256": "d" * 64}

@@ -5,7 +5,6 @@ conftest.py); the stamp's words on the page are read back only from LibreOffice'
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -44,8 +43,7 @@ def void(server: Server, document_id: str, body: object, who: str = "director") 
 
 
 def stage_count(server: Server, document_id: str) -> int:
-    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
-        return conn.execute("SELECT COUNT(*) FROM stages WHERE document_id = ?", (document_id,)).fetchone()[0]
+    return server.rows("SELECT COUNT(*) FROM stages WHERE document_id = ?", document_id)[0][0]
 
 
 def register(server: Server, **params: object) -> httpx.Response:
@@ -198,15 +196,13 @@ def test_the_register_shows_numbers_in_flight(api_server: Server) -> None:
     issuance), as the register shows them; written straight into the database, for a prefix no
     other test issues, and removed again."""
     prefix = AGENCY.numbering.prefix("jurisdiction-designation-notice")
-    database = api_server.data_dir / "docgen.sqlite3"
-    with sqlite3.connect(database) as conn:
-        conn.executemany("INSERT INTO number_reservations (prefix, year, seq, reserved_at) VALUES (?, ?, ?, ?)",
-                         [(prefix, YEAR, 1, time.time()), (prefix, YEAR, 3, time.time())])
+    for seq in (1, 3):
+        api_server.execute("INSERT INTO number_reservations (prefix, year, seq, reserved_at) VALUES (?, ?, ?, ?)",
+                           prefix, YEAR, seq, time.time())
     try:
         numbers = register(api_server, prefix=prefix, year=YEAR).json()["numbers"]
     finally:
-        with sqlite3.connect(database) as conn:
-            conn.execute("DELETE FROM number_reservations WHERE prefix = ?", (prefix,))
+        api_server.execute("DELETE FROM number_reservations WHERE prefix = ?", prefix)
     assert [(n["seq"], n["status"]) for n in numbers] == [(1, "reserved"), (2, "free"), (3, "reserved")]
     assert numbers[0]["reserved_at"] and numbers[0]["document_id"] is None
 

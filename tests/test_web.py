@@ -851,9 +851,9 @@ def test_inbox_query_agrees_with_replaying_every_document(api_server: Server, ca
     """``pending_for`` (one SQL query) finds exactly what replaying each document's workflow finds."""
     issue_review(api_server, catalogue)
     issue_review(api_server, catalogue, "dept_head", "dept_leader")
-    storage = Storage(api_server.data_dir, api_server.data_dir / "docgen.sqlite3")
+    storage = Storage(api_server.data_dir, api_server.database_url)
     approver = Approver(catalogue, SimpleNamespace(storage=storage, authority=None))  # type: ignore[arg-type]
-    ids = [row[0] for row in storage.db.connection().execute("SELECT id FROM documents").fetchall()]
+    ids = [row[0] for row in storage.db.query("SELECT id FROM documents")]
     for key, (name, roles) in PEOPLE.items():
         principal = Principal(key, name, tuple(roles))
         expected = set()
@@ -866,7 +866,7 @@ def test_inbox_query_agrees_with_replaying_every_document(api_server: Server, ca
 
 
 def test_inbox_query_stays_fast_with_thousands_of_documents(catalogue: Catalogue, tmp_path: Path) -> None:
-    storage = Storage(tmp_path, tmp_path / "docgen.sqlite3")
+    storage = Storage(tmp_path, f"sqlite:///{tmp_path / 'docgen.sqlite3'}")
     flow = catalogue.get(REVIEW).workflow.stages
     link = {"index": 0, "round": 1, "stage": "issuance", "role": "case_system", "signer_name": "案件系统",
             "principal_id": "p1", "certificate_sha256": "c" * 64, "decision": None, "opinion": None,

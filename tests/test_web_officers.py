@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sqlite3
 import random
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,14 +31,9 @@ from test_web import REVIEW, browser, field, page, screenshot, sign_in  # noqa: 
 PARTY_ID = "430202198503124516"  # the example's 身份证号 of the party's representative
 
 
-def database(server: Server) -> sqlite3.Connection:
-    return sqlite3.connect(server.data_dir / "docgen.sqlite3")
-
-
 def counts(server: Server) -> dict[str, int]:
-    with database(server) as conn:
-        return {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                for table in ("documents", "stages", "number_reservations", "idempotency_keys")}
+    return {table: server.rows(f"SELECT COUNT(*) FROM {table}")[0][0]
+            for table in ("documents", "stages", "number_reservations", "idempotency_keys")}
 
 
 def tag() -> str:
@@ -549,10 +543,9 @@ def test_wording_and_the_due_date_red_only_when_overdue(page: Page, server: Serv
         for stage in ("dept_head", "dept_leader"):
             sign(server, document["id"], stage)
     past = date.today() - timedelta(days=40)
-    with database(server) as conn:
-        conn.execute("UPDATE documents SET review_due = ? WHERE id = ?", (json.dumps(
-            {"stage": "legal_review", "starts": (past - timedelta(days=14)).isoformat(), "due": past.isoformat(),
-             "extended_limit": (past + timedelta(days=14)).isoformat()}), overdue["id"]))
+    server.execute("UPDATE documents SET review_due = ? WHERE id = ?", json.dumps(
+        {"stage": "legal_review", "starts": (past - timedelta(days=14)).isoformat(), "due": past.isoformat(),
+         "extended_limit": (past + timedelta(days=14)).isoformat()}), overdue["id"])
 
     sign_in(page, server, "legal_review")
     on_time = page.locator(".inbox-item", has_text=waiting["doc_number"]).locator(".due-tag")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -22,8 +21,7 @@ REASON = "编号误用：同一决定重复签发，以另号为准"
 
 
 def stages_of(server: Server, document_id: str) -> int:
-    with sqlite3.connect(server.data_dir / "docgen.sqlite3") as conn:
-        return conn.execute("SELECT COUNT(*) FROM stages WHERE document_id = ?", (document_id,)).fetchone()[0]
+    return server.rows("SELECT COUNT(*) FROM stages WHERE document_id = ?", document_id)[0][0]
 
 
 def test_a_void_on_the_page_shows_in_the_register_and_verifies_as_void(page: Page, server: Server,

@@ -8,3 +8,7 @@ from docgen.converters import FAKE, LIBREOFFICE  # noqa: F401 - LIBREOFFICE for 
 
 #: ``params`` for a fixture that builds the same thing with either converter.
 CONVERTERS = [pytest.param(LIBREOFFICE, marks=pytest.mark.libreoffice), FAKE]
+
+#: The storage backends (``DOCGEN_DATABASE_URL``): SQLite, the default, and PostgreSQL.
+SQLITE, POSTGRES = "sqlite", "postgresql"
+BACKENDS = [SQLITE, POSTGRES]

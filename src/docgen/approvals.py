@@ -93,6 +93,7 @@ class Approver:
         if not states:
             return []
         values = ", ".join("(?, ?, ?, ?)" for _ in states)
+        decision, time = (self.storage.db.json_text("s.link", key) for key in ("decision", "time"))
         sql = f"""
             WITH waiting(template_id, template_version, stage, decision) AS (VALUES {values})
             SELECT d.*, s.idx AS s_idx, s.stage AS s_stage, s.payload_sha256 AS s_payload_sha256,
@@ -101,12 +102,12 @@ class Approver:
             JOIN stages s ON s.document_id = d.id
                 AND s.idx = (SELECT MAX(m.idx) FROM stages m WHERE m.document_id = d.id)
             JOIN waiting w ON w.template_id = d.template_id AND w.template_version = d.template_version
-                AND w.stage = s.stage AND w.decision = COALESCE(json_extract(s.link, '$.decision'), '')
-            ORDER BY json_extract(s.link, '$.time'), d.id
+                AND w.stage = s.stage AND w.decision = COALESCE({decision}, '')
+            ORDER BY {time}, d.id
             LIMIT ?"""
-        rows = self.storage.db.connection().execute(sql, [*(v for state in states for v in state), limit])
+        rows = self.storage.db.query(sql, [*(v for state in states for v in state), limit])
         pending = []
-        for row in rows.fetchall():
+        for row in rows:
             values_ = dict(row)
             stage_row = {key: values_.pop("s_" + key) for key in
                          ("idx", "stage", "payload_sha256", "docx_sha256", "pdf_sha256", "link")}

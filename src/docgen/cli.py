@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from .catalogue import Catalogue
 from .config import Settings
+from .database.contract import DatabaseError
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError, problem_body
 
 if TYPE_CHECKING:
+    from .storage import Storage
     from .tlog import inclusion, note
     from .trust import TrustBundle
 
@@ -317,6 +319,62 @@ def cmd_statistics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the schema migrations the database lacks (forward only); safe while servers run."""
+    from .storage import connect, migrate
+    db = connect(settings.store.database_url, upgrade=False)
+    try:
+        done = migrate(db)
+    finally:
+        db.close()
+    print(f"数据库架构：第 {done.before} 版 → 第 {done.after} 版" if done.after != done.before
+          else f"数据库架构已是第 {done.after} 版，无需迁移")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Every record and blob of this installation into a new directory (stop the servers first)."""
+    from . import transfer
+    from .service import Service, authority
+    service = Service(settings, authority(settings))
+    moved = transfer.export(service.storage, Path(args.directory))
+    _print_json({"rows": moved.rows, "blobs": moved.blobs})
+    return 0
+
+
+def reverify(storage: "Storage", trust: "TrustBundle") -> tuple[int, int, list[str]]:
+    """Verify every document's chain (all its stage files) and every case volume; (documents, volumes,
+    failures)."""
+    from .verify import verify
+    from .verify.volume import verify_volume
+    failures: list[str] = []
+    documents = [row[0] for row in storage.db.query("SELECT id FROM documents ORDER BY created_at, id")]
+    for document_id in documents:
+        files = [(f"{document_id}-{stage.idx}.pdf", storage.blobs.get(stage.pdf_sha256))
+                 for stage in storage.stages(document_id)]
+        report = verify(files, trust)
+        if not report.ok:
+            failures.append(f"文书 {document_id}：{report.status()['summary']}")
+    volumes = storage.db.query("SELECT case_id, volume, sha256 FROM case_volumes ORDER BY case_id, volume")
+    for case_id, number, digest in (tuple(row) for row in volumes):
+        bound = verify_volume(f"{case_id}-{number}.pdf", storage.blobs.get(digest), trust)
+        if not bound.ok:
+            failures.append(f"案卷 {case_id} 第 {number} 卷未通过验证")
+    return len(documents), len(volumes), failures
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load an export into this (empty) installation's database, then re-verify every chain."""
+    from . import transfer
+    from .service import Service, authority
+    service = Service(settings, authority(settings))
+    moved = transfer.import_(service.storage, Path(args.directory))
+    documents, volumes, failures = reverify(service.storage, service.trust_bundle())
+    _print_json({"rows": moved.rows, "blobs": moved.blobs, "verified_documents": documents,
+                 "verified_volumes": volumes, "failures": failures})
+    return 1 if failures else 0
+
+
 def _sqlite_installation(settings: Settings) -> tuple[Path, Path, Path]:
     """Data directory, SQLite database and blob directory: what ``backup`` and ``restore`` copy
     (a PostgreSQL installation is backed up with pg_dump, docs/deployment.md)."""
@@ -467,6 +525,13 @@ def parser() -> argparse.ArgumentParser:
     statistics.add_argument("-o", "--output", required=True, help="report.json、report.xlsx 或 report.pdf")
     statistics.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
     statistics.set_defaults(run=cmd_statistics)
+    sub.add_parser("migrate", help="迁移数据库架构到当前版本（只进不退）").set_defaults(run=cmd_migrate)
+    dump = sub.add_parser("export", help="把全部记录与文件导出到一个新目录（先停止服务）")
+    dump.add_argument("directory")
+    dump.set_defaults(run=cmd_export)
+    load = sub.add_parser("import", help="把导出载入空数据库（DOCGEN_DATABASE_URL），再逐一验证签名链")
+    load.add_argument("directory")
+    load.set_defaults(run=cmd_import)
     return root
 
 
@@ -477,6 +542,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args, settings)
     except DocgenError as exc:
         return _fail(exc)
+    except DatabaseError as exc:  # unreachable server, missing database, refused login
+        print(f"docgen: 数据库不可用（DOCGEN_DATABASE_URL）：{str(exc).strip()}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 
-def _int_env(name: str, default: int, minimum: int = 0) -> int:
+def _int_env(name: str, default: int, minimum: int = 0, environ: Mapping[str, str] | None = None) -> int:
     """An integer setting; a value that is not one stops the service with the variable's name."""
-    value = os.environ.get(name)
+    value = (os.environ if environ is None else environ).get(name)
     if not value:
         return default
     try:
@@ -121,10 +121,63 @@ def calendar_of(agency: Mapping[str, Any]) -> Calendar:
     return agency.calendar if isinstance(agency, Agency) else Calendar.from_config(agency.get("calendar"))
 
 
+SQLITE_PREFIX, POSTGRES_PREFIXES = "sqlite:///", ("postgresql://", "postgres://")
+BLOB_STORES = ("directory", "database")
+MIGRATE_MODES = ("startup", "explicit")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where records and bytes live; read once, each value checked, an error names its variable."""
+
+    database_url: str
+    """``DOCGEN_DATABASE_URL``: ``sqlite:///<path>`` (default ``<data dir>/docgen.sqlite3``: one server)
+    or ``postgresql://…`` (many servers on one database)."""
+    blob_dir: Path
+    """``DOCGEN_BLOB_DIR`` (default ``<data dir>/blobs``): the content-addressed directory; with many
+    servers a volume they all mount."""
+    blob_store: str = "directory"
+    """``DOCGEN_BLOB_STORE``: ``directory`` (``blob_dir``) or ``database`` (PostgreSQL only: ``blobs.py``)."""
+    pool_size: int = 10
+    """``DOCGEN_DATABASE_POOL``: most PostgreSQL connections one server opens (one more holds its boot lock)."""
+    migrate: str = "startup"
+    """``DOCGEN_MIGRATE``: ``startup`` applies pending migrations when the server starts; ``explicit``
+    refuses to start until ``docgen migrate`` has run (a rollout that migrates once, then starts N servers)."""
+
+    @property
+    def postgres(self) -> bool:
+        return self.database_url.startswith(POSTGRES_PREFIXES)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None on PostgreSQL."""
+        return None if self.postgres else Path(self.database_url[len(SQLITE_PREFIX):])
+
+    @classmethod
+    def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> "StoreSettings":
+        env = os.environ if environ is None else environ
+        url = database_url(env.get("DOCGEN_DATABASE_URL"), data_dir)
+        blob_store = _choice(env, "DOCGEN_BLOB_STORE", BLOB_STORES)
+        if blob_store == "database" and not url.startswith(POSTGRES_PREFIXES):
+            raise ValueError("环境变量 DOCGEN_BLOB_STORE=database 需要 PostgreSQL（DOCGEN_DATABASE_URL=postgresql://…）")
+        blob_dir = env.get("DOCGEN_BLOB_DIR")
+        return cls(database_url=url, blob_dir=Path(blob_dir).resolve() if blob_dir else data_dir / "blobs",
+                   blob_store=blob_store, pool_size=_int_env("DOCGEN_DATABASE_POOL", 10, 2, env),
+                   migrate=_choice(env, "DOCGEN_MIGRATE", MIGRATE_MODES))
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first by default); anything else names the variable and the choices."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"环境变量 {name} 应为 {' 或 '.join(choices)}，而不是 {env.get(name)!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
-    database_path: Path
+    store: StoreSettings
     catalogue_dir: Path
     agency: Agency
     converters: int
@@ -171,7 +224,7 @@ class Settings:
         agency_file = os.environ.get("DOCGEN_AGENCY_FILE")
         return cls(
             data_dir=data_dir,
-            database_path=database_path(os.environ.get("DOCGEN_DATABASE_URL"), data_dir),
+            store=StoreSettings.from_env(data_dir),
             catalogue_dir=Path(os.environ.get("DOCGEN_CATALOGUE_DIR", PROJECT_DIR)).resolve(),
             agency=load_agency(Path(agency_file) if agency_file else None),
             converters=_int_env("DOCGEN_CONVERTERS", os.cpu_count() or 1, 1),
@@ -210,11 +263,17 @@ def public_url(value: str | None) -> str | None:
     return value.strip().rstrip("/")
 
 
-def database_path(url: str | None, data_dir: Path) -> Path:
-    """Only SQLite is supported: ``sqlite:///relative.db`` or ``sqlite:////abs/path.db``."""
+def database_url(url: str | None, data_dir: Path) -> str:
+    """``DOCGEN_DATABASE_URL``: ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (made absolute) or
+    ``postgresql://user@host:port/name`` (``postgres://`` too); unset, SQLite in the data directory."""
     if not url:
-        return data_dir / "docgen.sqlite3"
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        raise ValueError(f"DOCGEN_DATABASE_URL must start with {prefix!r}, got {url!r}")
-    return Path(url[len(prefix):]).resolve()
+        return f"{SQLITE_PREFIX}{data_dir / 'docgen.sqlite3'}"
+    url = url.strip()
+    if url.startswith(POSTGRES_PREFIXES):
+        parts = urlsplit(url)
+        if not parts.path.strip("/"):
+            raise ValueError(f"环境变量 DOCGEN_DATABASE_URL 应指明数据库名（postgresql://主机/数据库名）")
+        return url
+    if not url.startswith(SQLITE_PREFIX) or len(url) == len(SQLITE_PREFIX):
+        raise ValueError(f"环境变量 DOCGEN_DATABASE_URL 应以 sqlite:/// 或 postgresql:// 开头，而不是 {url!r}")
+    return f"{SQLITE_PREFIX}{Path(url[len(SQLITE_PREFIX):]).resolve()}"

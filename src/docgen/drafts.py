@@ -24,25 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .catalogue import Catalogue
 from .errors import Conflict, Issue, NotFound, ValidationFailed
-from .storage import Database
+from .database import Database
 from .timefmt import record_now
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS drafts (
-    id TEXT PRIMARY KEY,
-    principal_id TEXT NOT NULL,
-    template_id TEXT NOT NULL,
-    template_version TEXT NOT NULL,
-    document_id TEXT,
-    round INTEGER,
-    data TEXT NOT NULL,
-    note TEXT,
-    example INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS drafts_by_principal ON drafts (principal_id, updated_at);
-"""
 
 #: A draft is at most this large (canonical JSON, UTF-8): the largest example payload is a few kB.
 MAX_DRAFT_BYTES = 512 * 1024
@@ -104,7 +87,6 @@ class Drafts:
     def __init__(self, db: Database, catalogue: Catalogue) -> None:
         self.db = db
         self.catalogue = catalogue
-        self.db.connection().executescript(SCHEMA)
 
     @staticmethod
     def _encoded(data: Any, note: str | None) -> str:
@@ -154,7 +136,7 @@ class Drafts:
         if template_id:
             sql += " AND template_id = ?"
             params.append(template_id)
-        rows = self.db.connection().execute(sql + " ORDER BY updated_at DESC, id", params).fetchall()
+        rows = self.db.query(sql + " ORDER BY updated_at DESC, id", params)
         return [Draft.from_row(row) for row in rows]
 
     def for_document(self, principal_id: str, document_id: str, round_: int) -> Draft | None:

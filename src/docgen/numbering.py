@@ -14,14 +14,19 @@ after a higher one. Three rules keep it so:
   increasing order.
 - **Reservations belong to a boot.** Each server process records a boot id
   with every reservation and Idempotency-Key claim. At start-up a server
-  reclaims those of every other boot: with SQLite, one server owns a data
-  directory (``lock.py``), so those boots are dead, and their in-flight numbers
-  and keys are free again at once, not 15 minutes later. Since nothing above an
-  in-flight number was committed, reclaiming it leaves no gap.
+  reclaims those of every dead boot (``liveness``): with SQLite, one server
+  owns a data directory (``lock.py``), so every other boot is dead; with
+  PostgreSQL, a boot is dead once its session lock is free. A document
+  waiting for a lower number looks again every ``REAP_EVERY`` seconds, so a
+  server killed mid-load does not hold up the others' series. Since nothing
+  above an in-flight number was committed, reclaiming it leaves no gap.
+
+All of this holds across server processes on PostgreSQL because every write
+transaction is serialised (``database``) and the waits are polls of the
+database, not only in-process wake-ups.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -29,13 +34,18 @@ from datetime import datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from . import liveness
 from .agency import NumberingScheme, as_agency
 from .errors import Conflict, ConverterBusy
-from .storage import Database
+from .database import Connection, Database
 
 #: How long a document waits for the lower numbers of its series before it gives up (503).
 TURN_TIMEOUT = 120.0
 _POLL = 0.05
+#: The notification channel of issued and freed numbers (``Database.notify``).
+CHANNEL = "docgen_numbers"
+#: Seconds between looks at whether the boots holding lower numbers are dead.
+REAP_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Numbering:
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.boot_id = boot_id
         self._changed = threading.Condition()  # wakes waiting documents when a number is issued or freed
+        db.listen(CHANNEL, self._wake)  # ... on another server too (PostgreSQL)
 
     def prefix(self, template_id: str) -> str:
         return self.scheme.prefix(template_id)
@@ -87,7 +98,11 @@ class Numbering:
         self.settled()
 
     def settled(self) -> None:
-        """A number was issued or freed: wake the documents waiting for their turn."""
+        """A number was issued or freed: wake the documents waiting for their turn, on every server."""
+        self._wake()
+        self.db.notify(CHANNEL)
+
+    def _wake(self) -> None:
         with self._changed:
             self._changed.notify_all()
 
@@ -98,6 +113,7 @@ class Numbering:
         (the caller must then render again: the number is printed).
         """
         deadline = time.monotonic() + timeout
+        reap_at = time.monotonic() + REAP_EVERY
         key = (reservation.prefix, reservation.year, reservation.seq)
         while True:
             if not self._lower_in_flight(reservation):
@@ -113,17 +129,34 @@ class Numbering:
                             raise Conflict(f"文书编号 {reservation.text} 的预留已失效，请重试")
                         return replace(reservation, seq=free, text=self._text(reservation.prefix,
                                                                               reservation.year, free))
+            if time.monotonic() >= reap_at:
+                self._reap_below(reservation)
+                reap_at = time.monotonic() + REAP_EVERY
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ConverterBusy(f"文书编号 {reservation.text} 之前的编号仍在签发中，请稍后重试", retry_after=5)
             with self._changed:
                 self._changed.wait(min(_POLL, remaining))
 
+    def _reap_below(self, reservation: Reservation) -> None:
+        """Free the lower in-flight numbers of dead boots (a server killed while issuing them)."""
+        rows = self.db.query("SELECT DISTINCT boot_id FROM number_reservations WHERE prefix = ? AND year = ?"
+                             " AND seq < ? AND document_id IS NULL",
+                             (reservation.prefix, reservation.year, reservation.seq))
+        gone = liveness.dead(self.db, [row[0] for row in rows], self.boot_id)
+        if gone:
+            with self.db.transaction() as conn:
+                self.reclaim(conn, gone)
+            self.settled()
+
     def _lower_in_flight(self, reservation: Reservation) -> bool:
-        return _lower_in_flight(self.db.connection(), reservation)
+        row = self.db.query_one(
+            "SELECT 1 FROM number_reservations WHERE prefix = ? AND year = ? AND seq < ? AND document_id IS NULL"
+            " LIMIT 1", reservation.prefix, reservation.year, reservation.seq)
+        return row is not None
 
     @staticmethod
-    def confirm(conn: sqlite3.Connection, reservation: Reservation, document_id: str) -> None:
+    def confirm(conn: Connection, reservation: Reservation, document_id: str) -> None:
         """Bind the number to its document, inside the transaction that stores the document."""
         bound = conn.execute(
             "UPDATE number_reservations SET document_id = ?"
@@ -134,27 +167,26 @@ class Numbering:
             raise Conflict(f"文书编号 {reservation.text} 的预留已失效，请重试")
 
     @staticmethod
-    def reclaim(conn: sqlite3.Connection, boot_id: str) -> int:
-        """Free every unissued reservation of another boot (a dead process's); how many."""
-        return conn.execute("DELETE FROM number_reservations WHERE document_id IS NULL"
-                            " AND (boot_id IS NULL OR boot_id <> ?)", (boot_id,)).rowcount
+    def reclaim(conn: Connection, dead: list[str | None]) -> int:
+        """Free every unissued reservation of the ``dead`` boots (``liveness.dead``); how many."""
+        return liveness.forget(conn, "number_reservations", dead)
 
 
-def _lower_in_flight(conn: sqlite3.Connection, reservation: Reservation) -> bool:
+def _lower_in_flight(conn: Connection, reservation: Reservation) -> bool:
     row = conn.execute(
         "SELECT 1 FROM number_reservations WHERE prefix = ? AND year = ? AND seq < ? AND document_id IS NULL LIMIT 1",
         (reservation.prefix, reservation.year, reservation.seq)).fetchone()
     return row is not None
 
 
-def _lowest_free(conn: sqlite3.Connection, prefix: str, year: int) -> int:
+def _lowest_free(conn: Connection, prefix: str, year: int) -> int:
     row = conn.execute(
         """
         SELECT MIN(candidate) FROM (
             SELECT 1 AS candidate
             UNION ALL
             SELECT seq + 1 FROM number_reservations WHERE prefix = ? AND year = ?
-        )
+        ) AS candidates
         WHERE candidate NOT IN (SELECT seq FROM number_reservations WHERE prefix = ? AND year = ?)
         """,
         (prefix, year, prefix, year),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .errors import Forbidden, Unauthorized
 from .pki import Authority, Signer
-from .storage import Database
+from .database import Database
 from .timefmt import record_now
 
 TOKEN_PREFIX = "dg_"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from .database import DatabaseError
 from .errors import ConversionFailed, DocgenError, ValidationFailed, problem_body
 from .jsontext import pointer as json_pointer
 from .jsontext import safe
@@ -120,7 +120,7 @@ async def storage_failure(request: Request, exc: Exception) -> JSONResponse:
 HANDLERS = {
     Exception: unexpected_error,
     OSError: storage_failure,
-    sqlite3.Error: storage_failure,
+    **{kind: storage_failure for kind in DatabaseError},
     DocgenError: docgen_error,
     RequestValidationError: request_validation_error,
     HTTPException: http_error,

@@ -92,16 +92,17 @@ class NumberRegister:
     def entries(self, prefix: str, year: int) -> list[NumberEntry]:
         """Numbers 1 to the highest reserved of ``prefix`` and ``year``, in order."""
         self.check(prefix, year)
-        rows = self.storage.db.connection().execute(
+        db = self.storage.db
+        rows = db.query(
             f"""
             SELECT r.seq, r.document_id, r.reserved_at, d.title, d.template_id, d.created_at,
-                   CASE WHEN json_extract(s.link, '$.stage') = '{VOID}' THEN s.link END AS void_link
+                   CASE WHEN {db.json_text("s.link", "stage")} = '{VOID}' THEN s.link END AS void_link
             FROM number_reservations r
             LEFT JOIN documents d ON d.id = r.document_id
             LEFT JOIN stages s ON s.document_id = d.id
                 AND s.idx = (SELECT MAX(m.idx) FROM stages m WHERE m.document_id = d.id)
             WHERE r.prefix = ? AND r.year = ?
-            ORDER BY r.seq""", (prefix, year)).fetchall()
+            ORDER BY r.seq""", (prefix, year))
         by_seq = {row["seq"]: row for row in rows}
         highest = max(by_seq, default=0)
         return [self._entry(prefix, year, seq, by_seq.get(seq)) for seq in range(1, highest + 1)]

@@ -228,6 +228,8 @@ class _CmsSigner(signers.SimpleSigner):
         root = asn1_x509.Certificate.load(root_certificate.public_bytes(serialization.Encoding.DER))
         key = asn1_keys.PrivateKeyInfo.load(signer.private_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        for value in (certificate, root, key):  # parse every field now: asn1crypto parses lazily, and this
+            _ = value.native  # signer is shared by threads (concurrent first reads of a field raised KeyError)
         super().__init__(signing_cert=certificate, signing_key=key,
                          cert_registry=SimpleCertificateStore.from_certs([root]))
         self.private_key = signer.private_key

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from functools import cached_property
 from typing import Any
 
@@ -23,7 +27,9 @@ from .sandbox import BudgetExceeded, Sandbox
 from .published import PublishedSchemas
 from .publicity import PublicityStore, Renditions, Withholding
 from .stages import Stages
-from .storage import Storage
+from .database import Database
+from .errors import DocgenError
+from .storage import BlobStore, DatabaseBlobStore, Storage, connect, pending
 from .tlog import note
 from .tlog.log import Log, Publisher, backfill
 from .trust import TrustBundle
@@ -31,6 +37,23 @@ from .verify import VerificationReport
 from .verify_job import verify_files, verify_public_file
 from .voiding import Voider
 from .register import NumberRegister
+
+
+class SchemaBehind(DocgenError):
+    status = 503
+    type = "schema-behind"
+    title = "数据库架构需要迁移"
+
+
+def _own_runtime_dir(parent: Path) -> Path:
+    """``<parent>/<host>-<pid>`` for this process; those of dead processes on this host are removed."""
+    host = socket.gethostname()
+    parent.mkdir(parents=True, exist_ok=True)
+    for other in parent.glob(f"{host}-*"):
+        pid = other.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(other, ignore_errors=True)
+    return parent / f"{host}-{os.getpid()}"
 
 
 def authority(settings: Settings, create: bool = False) -> Authority:
@@ -53,13 +76,15 @@ class Service:
     _lock: InstanceLock | None = field(default=None, repr=False)
 
     def claim(self) -> boot.Boot:
-        """Become the one server of this data directory: lock it (or refuse, ``DataDirInUse``),
-        then start a boot that frees what a crashed predecessor left in flight."""
-        paths = [self.settings.data_dir / "docgen.lock", self.settings.database_path.with_name(
-            self.settings.database_path.name + ".lock")]
-        lock = InstanceLock(paths)
-        lock.acquire()
-        self._lock = lock
+        """Start serving: on SQLite become the one server of this data directory (lock it, or refuse
+        with ``DataDirInUse``); on PostgreSQL many servers share the database and the data directory.
+        Then start a boot that frees what crashed servers left in flight."""
+        sqlite_path = self.settings.store.sqlite_path
+        if sqlite_path is not None:
+            lock = InstanceLock([self.settings.data_dir / "docgen.lock",
+                                 sqlite_path.with_name(sqlite_path.name + ".lock")])
+            lock.acquire()
+            self._lock = lock
         started = boot.begin(self.storage.db)
         self.boot_id = started.id
         logged = backfill(self.log, self.storage.db)  # files issued before the log existed get their leaves
@@ -83,13 +108,33 @@ class Service:
         return PublishedSchemas(self.catalogue)
 
     @cached_property
+    def database(self) -> Database:
+        """The records' database, migrated at start unless ``DOCGEN_MIGRATE=explicit``."""
+        store = self.settings.store
+        db = connect(store.database_url, upgrade=store.migrate == "startup", pool_size=store.pool_size)
+        behind = pending(db)
+        if behind:
+            db.close()
+            raise SchemaBehind(f"数据库的架构落后 {behind} 个版本：请先运行 docgen migrate（DOCGEN_MIGRATE=explicit）")
+        return db
+
+    @cached_property
     def storage(self) -> Storage:
-        return Storage(self.settings.data_dir, self.settings.database_path)
+        store = self.settings.store
+        blobs = (DatabaseBlobStore(self.database, self.settings.data_dir / "blobstage")
+                 if store.blob_store == "database" else BlobStore(store.blob_dir))
+        return Storage(self.settings.data_dir, self.database, blobs)
 
     @cached_property
     def converter(self) -> Converter:
-        """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``)."""
-        return Metered(converter_for(self.settings, self.settings.data_dir / "converters"))
+        """LibreOffice processes, or the test-only fixed PDF (``DOCGEN_CONVERTER``).
+
+        Their profiles live under ``<data dir>/converters``, which a converter pool wipes at start:
+        on PostgreSQL, where servers may share the data directory, each process gets its own."""
+        directory = self.settings.data_dir / "converters"
+        if self.settings.store.postgres:
+            directory = _own_runtime_dir(directory)
+        return Metered(converter_for(self.settings, directory))
 
     @cached_property
     def stages(self) -> Stages:
@@ -198,6 +243,13 @@ class Service:
     @cached_property
     def previewer(self) -> Previewer:
         return Previewer(self.issuer)
+
+    def close(self) -> None:
+        """Give back database connections (and with them, on PostgreSQL, this boot's lock)."""
+        if "storage" in self.__dict__ and isinstance(self.storage.blobs, DatabaseBlobStore):
+            self.storage.blobs.close()
+        if "database" in self.__dict__:
+            self.database.close()
 
     def trust_bundle(self) -> TrustBundle:
         """The agency root, every signer certificate ever issued, and every version's workflow."""

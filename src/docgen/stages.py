@@ -10,7 +10,6 @@ and a rolled-back one never does.
 """
 from __future__ import annotations
 
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
@@ -28,6 +27,7 @@ from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
 from .agency import as_agency
 from .sealimage import place_seal_image, read_seal_image
+from .database import Connection, IntegrityError
 from .sealing import seal, seal_attachment
 from .stamping import stamp_pages
 from .storage import Storage, StoredPublic, StoredStage
@@ -154,7 +154,7 @@ class Stages:
         return StageBytes(docx, seal(content, manifest, signer, self.authority.root_certificate, reason=reason),
                           manifest)
 
-    def store(self, conn: sqlite3.Connection, document_id: str, payload_sha256: str,
+    def store(self, conn: Connection, document_id: str, payload_sha256: str,
               produced: StageBytes) -> StoredStage:
         """The bytes into the blob store, then the PDF's leaf and the stage's row, in the caller's transaction."""
         link = produced.manifest.last
@@ -167,11 +167,11 @@ class Stages:
                             link=link, log_index=index)
         try:
             self.storage.insert(conn, "stages", stage.row())
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict(f"环节 {link.index} 已由另一请求签署") from None  # the leaf rolls back with it
         return stage
 
-    def log_file(self, conn: sqlite3.Connection, leaf: Leaf) -> int:
+    def log_file(self, conn: Connection, leaf: Leaf) -> int:
         """Append the issued file's leaf in the caller's (issuing) transaction; its log index.
 
         Every kind of issued file calls this once, in the same transaction as its row: stages
@@ -212,7 +212,7 @@ class Stages:
                               reason="公示文本：依法隐去个人信息等内容，其余与送达的决定书一致")
         return PublicBytes(docx, pdf, manifest)
 
-    def store_public(self, conn: sqlite3.Connection, produced: PublicBytes, created_by: str) -> StoredPublic:
+    def store_public(self, conn: Connection, produced: PublicBytes, created_by: str) -> StoredPublic:
         """The public rendition's bytes into the blob store, then its leaf and row, in the caller's transaction."""
         manifest = produced.manifest
         pdf_sha256 = self.storage.blobs.put(produced.pdf)
@@ -224,6 +224,6 @@ class Stages:
                               created_at=manifest.time, created_by=created_by, log_index=index)
         try:
             self.storage.insert(conn, "public_renditions", stored.__dict__)
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict(f"公示文本第 {manifest.revision} 版已由另一请求生成") from None
         return stored

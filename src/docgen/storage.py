@@ -1,26 +1,33 @@
-"""Durable storage: a content-addressed file store and a SQLite database.
+"""Durable storage: content-addressed bytes (``blobs``) and the records' database (``database``).
 
-Bytes are written first (temp file, fsync, rename, fsync of the directory) and
-the database row that refers to them is committed last, so a crash can leave
-an unreferenced file but never a row pointing at missing or half-written bytes.
+Bytes are written first (temp file, fsync, rename, fsync of the directory; or
+their own committed rows) and the database row that refers to them is
+committed last, so a crash can leave unreferenced bytes but never a row
+pointing at missing or half-written bytes.
+
+The schema lives here, once for both engines: ``SCHEMA`` and ``MIGRATIONS`` are
+portable SQL (``TEXT``, ``INTEGER``, ``REAL``, ``BLOB``), translated by the
+backend (``Database.ddl``). A new table is one more ``MIGRATIONS`` entry.
 """
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import sqlite3
-import tempfile
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+import psycopg
+
+from .blobs import BlobStore, DatabaseBlobStore, sha256
 from .chain import Link
-from .durable import write_atomically
+from .database import Connection, Database, IntegrityError, Row, open_database
 from .errors import InsufficientStorage, NotFound, StorageUnavailable
+
+__all__ = ["BlobStore", "DatabaseBlobStore", "Database", "IntegrityError", "Storage", "StoredDocument",
+           "StoredStage", "connect", "migrate", "sha256"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -214,91 +221,83 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (document_id, revision)
     )
     """,
+    # 5: e-form drafts (created by drafts.py itself until now) and the duplicate check's index (by the e-form).
+    """
+    CREATE TABLE IF NOT EXISTS drafts (
+        id TEXT PRIMARY KEY,
+        principal_id TEXT NOT NULL,
+        template_id TEXT NOT NULL,
+        template_version TEXT NOT NULL,
+        document_id TEXT,
+        round INTEGER,
+        data TEXT NOT NULL,
+        note TEXT,
+        example INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS drafts_by_principal ON drafts (principal_id, updated_at);
+    CREATE INDEX IF NOT EXISTS documents_by_payload ON documents (template_id, payload_sha256)
+    """,
+    # 6: many servers: a boot's liveness lock (PostgreSQL), blobs kept in the database (DOCGEN_BLOB_STORE=database).
+    """
+    ALTER TABLE boots ADD COLUMN lock_key INTEGER;
+    CREATE TABLE IF NOT EXISTS blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        chunks INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS blob_chunks (
+        sha256 TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (sha256, seq)
+    )
+    """,
 )
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+@dataclass(frozen=True)
+class Migrated:
+    before: int
+    """The schema version the database had (0: new, or made before versioning)."""
+    after: int
+    """The version it has now: ``len(MIGRATIONS)``."""
 
 
-class BlobStore:
-    """Files named by their sha256; writing the same bytes twice is a no-op."""
+def migrate(db: Database) -> Migrated:
+    """Create the tables, then apply the migrations this database has not had, each atomically.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.tmp = root / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
-
-    def path(self, digest: str) -> Path:
-        return self.root / digest[:2] / digest[2:]
-
-    def put(self, data: bytes) -> str:
-        digest = sha256(data)
-        final = self.path(digest)
-        if final.exists():
-            return digest
-        write_atomically(final, data, tmp_dir=self.tmp)
-        return digest
-
-    def get(self, digest: str) -> bytes:
-        try:
-            return self.path(digest).read_bytes()
-        except FileNotFoundError as exc:
-            raise NotFound(f"文件 {digest} 不存在") from exc
-
-    def writable(self) -> bool:
-        try:
-            with tempfile.NamedTemporaryFile(dir=self.tmp):
-                return True
-        except OSError:
-            return False
+    Forward only. Safe to run from many servers at once: each step runs inside a
+    write transaction, which serialises them, and looks at the version again there.
+    """
+    with db.transaction() as tx:
+        before = db.schema_version(tx)
+        if before == 0:
+            for statement in db.ddl(SCHEMA):
+                tx.execute(statement)
+    for number, script in enumerate(MIGRATIONS, start=1):
+        with db.transaction() as tx:
+            if db.schema_version(tx) >= number:
+                continue
+            for statement in db.ddl(script):
+                tx.execute(statement)
+            db.set_schema_version(tx, number)
+    return Migrated(before, len(MIGRATIONS))
 
 
-class Database:
-    """SQLite in WAL mode; one connection per thread, explicit transactions."""
+def pending(db: Database) -> int:
+    """How many migrations the database still lacks."""
+    with db.transaction() as tx:
+        return len(MIGRATIONS) - db.schema_version(tx)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._migrate()
 
-    def _migrate(self) -> None:
-        """Create the tables, then apply the migrations this database has not had, each atomically."""
-        conn = self.connection()
-        conn.executescript(SCHEMA)
-        for number, script in enumerate(MIGRATIONS, start=1):
-            with self.transaction() as tx:  # another process may be migrating too: look again inside
-                if tx.execute("PRAGMA user_version").fetchone()[0] >= number:
-                    continue
-                for statement in filter(str.strip, script.split(";")):
-                    tx.execute(statement)
-                tx.execute(f"PRAGMA user_version = {number}")
-
-    def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE``: writers queue up here, so read-then-write is atomic."""
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def query_one(self, sql: str, *params: Any) -> sqlite3.Row | None:
-        return self.connection().execute(sql, params).fetchone()
+def connect(target: str | Path, *, upgrade: bool = True, pool_size: int = 10) -> Database:
+    """The database at ``target`` (a path, ``sqlite:///…`` or ``postgresql://…``), migrated if ``upgrade``."""
+    db = open_database(target, pool_size=pool_size)
+    if upgrade:
+        migrate(db)
+    return db
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ class StoredDocument:
     review_due: dict[str, str] | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "StoredDocument":
+    def from_row(cls, row: Row) -> "StoredDocument":
         values = dict(row)
         values["template_sha256"] = json.loads(values["template_sha256"])
         values["review_due"] = json.loads(values["review_due"]) if values["review_due"] else None
@@ -341,7 +340,7 @@ class StoredStage:
     """The PDF's leaf in the transparency log (``tlog``); None only for rows from before the log."""
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "StoredStage":
+    def from_row(cls, row: Row) -> "StoredStage":
         values = dict(row)
         values["link"] = Link.from_dict(json.loads(values["link"]))
         return cls(**values)
@@ -367,21 +366,21 @@ class StoredPublic:
 
 
 class Storage:
-    """The documents of one installation: rows in SQLite, bytes in the blob store."""
+    """The documents of one installation: rows in the database, bytes in the blob store."""
 
-    def __init__(self, data_dir: Path, database_path: Path) -> None:
-        self.blobs = BlobStore(data_dir / "blobs")
-        self.db = Database(database_path)
+    def __init__(self, data_dir: Path, db: Database | Path | str,
+                 blobs: BlobStore | DatabaseBlobStore | None = None) -> None:
+        self.db = db if isinstance(db, Database) else connect(db)
+        self.blobs = blobs if blobs is not None else BlobStore(data_dir / "blobs")
 
     @staticmethod
-    def insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> None:
+    def insert(conn: Connection, table: str, values: dict[str, Any]) -> None:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
 
     def stages(self, document_id: str) -> list[StoredStage]:
-        rows = self.db.connection().execute(
-            "SELECT * FROM stages WHERE document_id = ? ORDER BY idx", (document_id,)).fetchall()
+        rows = self.db.query("SELECT * FROM stages WHERE document_id = ? ORDER BY idx", (document_id,))
         return [StoredStage.from_row(row) for row in rows]
 
     def document(self, document_id: str) -> StoredDocument:
@@ -401,7 +400,8 @@ class Storage:
         """Cache derived bytes (blank forms) under a key naming everything they came from."""
         digest = self.blobs.put(data)
         with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO renditions (key, sha256) VALUES (?, ?)", (key, digest))
+            conn.execute("INSERT INTO renditions (key, sha256) VALUES (?, ?)"
+                         " ON CONFLICT (key) DO UPDATE SET sha256 = excluded.sha256", (key, digest))
         return digest
 
     def space(self, minimum: int) -> "Space":
@@ -414,12 +414,9 @@ class Storage:
         return Space(free, free >= minimum)
 
     def writable(self) -> bool:
-        """Whether a write could succeed now: a blob temp file can be made, the database file and its
-        directory (journal, WAL) are writable."""
-        if not self.blobs.writable():
-            return False
-        path = self.db.path
-        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        """Whether a write could succeed now: a blob temp file can be made, the database takes writes
+        (SQLite: its file and directory, for journal and WAL, are writable; PostgreSQL: a primary answers)."""
+        return self.blobs.writable() and self.db.writable()
 
     def preflight(self, minimum: int) -> None:
         """Refuse before any rendering when nothing could be stored (507 disk full, 503 read-only).
@@ -430,9 +427,7 @@ class Storage:
         space = self.space(minimum)
         if not space.enough:
             raise InsufficientStorage(f"数据目录所在磁盘的可用空间（{space.free // 1024} KiB）低于下限，未生成文书")
-        path = self.db.path
-        if not (os.access(self.blobs.root, os.W_OK) and os.access(path, os.W_OK)
-                and os.access(path.parent, os.W_OK)):
+        if not (os.access(self.blobs.root, os.W_OK) and self.db.writable()):
             raise StorageUnavailable("数据目录不可写，未生成文书")
 
 
@@ -457,6 +452,10 @@ def storage_error(exc: BaseException) -> InsufficientStorage | StorageUnavailabl
         return InsufficientStorage("磁盘已满，未能保存，什么也没有存储")
     if isinstance(exc, OSError) and exc.errno in _READ_ONLY:
         return StorageUnavailable("存储不可写，未能保存，什么也没有存储")
+    if isinstance(exc, psycopg.errors.DiskFull):
+        return InsufficientStorage("数据库磁盘已满，未能写入，什么也没有存储")
+    if isinstance(exc, psycopg.OperationalError):  # the server unreachable, a standby, the pool exhausted
+        return StorageUnavailable("数据库暂不可用，什么也没有存储")
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
         if "full" in text:

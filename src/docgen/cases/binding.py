@@ -9,7 +9,6 @@ file, so the originals inside and the manifest listing them are covered.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -22,6 +21,7 @@ from ..errors import Conflict, NotFound
 from ..issuance import Issuer
 from ..rendering import RenderContext
 from ..sealing import sign
+from ..database import IntegrityError, Row
 from ..storage import Storage
 from ..tlog.log import VOLUME, Leaf
 from .case import Case, CaseStore
@@ -56,7 +56,7 @@ class StoredVolume:
     """The volume's leaf in the transparency log."""
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "StoredVolume":
+    def from_row(cls, row: Row) -> "StoredVolume":
         values = dict(row)
         values["documents"] = json.loads(values["documents"])
         return cls(**values)
@@ -70,8 +70,7 @@ class Binder:
         self.storage = storage
 
     def volumes(self, case_id: str) -> list[StoredVolume]:
-        rows = self.storage.db.connection().execute(
-            "SELECT * FROM case_volumes WHERE case_id = ? ORDER BY volume", (case_id,)).fetchall()
+        rows = self.storage.db.query("SELECT * FROM case_volumes WHERE case_id = ? ORDER BY volume", (case_id,))
         return [StoredVolume.from_row(row) for row in rows]
 
     def volume(self, case_id: str, number: int) -> StoredVolume:
@@ -125,7 +124,7 @@ class Binder:
                              " log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              (case_id, number, digest, pages, json.dumps(manifest["documents"], ensure_ascii=False),
                               built_at, actor, index))
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"案件 {case.number} 的第 {number} 卷已由另一请求装订") from None  # leaf rolls back too
             self.cases.record(conn, case_id, "volume_built", actor,
                               {"volume": number, "sha256": digest, "pages": pages, "documents": len(bound)})

@@ -14,7 +14,6 @@ after it). A closed case takes no new documents and no corrections.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +22,8 @@ from typing import Any, Mapping
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
 from ..agency import as_agency
 from ..numbering import Numbering
-from ..storage import Database, StoredDocument
+from ..database import Connection, Database, Row
+from ..storage import StoredDocument
 from ..timefmt import record_now
 from ..validation import compile_validator
 from ..workdays import Calendar
@@ -76,7 +76,7 @@ class Case:
     closed_at: str | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Case":
+    def from_row(cls, row: Row) -> "Case":
         return cls(row["id"], row["number"], row["status"], json.loads(row["data"]), row["created_at"],
                    row["created_by"], row["updated_at"], row["closed_at"])
 
@@ -105,7 +105,7 @@ class CaseEvent:
     detail: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "CaseEvent":
+    def from_row(cls, row: Row) -> "CaseEvent":
         return cls(row["seq"], row["kind"], row["time"], row["actor"], json.loads(row["detail"]))
 
 
@@ -127,7 +127,7 @@ class Media:
     created_by: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Media":
+    def from_row(cls, row: Row) -> "Media":
         values = dict(row)
         values["metadata"] = json.loads(values["metadata"])
         return cls(**values)
@@ -181,24 +181,24 @@ class CaseStore:
             clauses.append("status = ?")
             params.append(query.status)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.db.connection().execute(
-            f"SELECT * FROM cases{where} ORDER BY created_at DESC, number DESC", params).fetchall()
+        rows = self.db.query(
+            f"SELECT * FROM cases{where} ORDER BY created_at DESC, number DESC", params)
         return [Case.from_row(row) for row in rows]
 
     def events(self, case_id: str) -> list[CaseEvent]:
-        rows = self.db.connection().execute(
-            "SELECT * FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,)).fetchall()
+        rows = self.db.query(
+            "SELECT * FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,))
         return [CaseEvent.from_row(row) for row in rows]
 
     def document_ids(self, case_id: str) -> list[str]:
         """The case's documents in issue order."""
-        rows = self.db.connection().execute(
-            "SELECT document_id FROM case_documents WHERE case_id = ? ORDER BY position", (case_id,)).fetchall()
+        rows = self.db.query(
+            "SELECT document_id FROM case_documents WHERE case_id = ? ORDER BY position", (case_id,))
         return [row[0] for row in rows]
 
     def media(self, case_id: str) -> list[Media]:
-        rows = self.db.connection().execute(
-            "SELECT * FROM case_media WHERE case_id = ? ORDER BY position", (case_id,)).fetchall()
+        rows = self.db.query(
+            "SELECT * FROM case_media WHERE case_id = ? ORDER BY position", (case_id,))
         return [Media.from_row(row) for row in rows]
 
     def medium(self, case_id: str, media_id: str) -> Media:
@@ -272,7 +272,7 @@ class CaseStore:
             self.record(conn, case_id, "updated", actor, {"changes": changed})
         return self.get(case_id)
 
-    def attach(self, conn: sqlite3.Connection, case_id: str, document: StoredDocument) -> None:
+    def attach(self, conn: Connection, case_id: str, document: StoredDocument) -> None:
         """Bind an issued document to its case, inside the transaction that stores the document.
 
         The case is read again here: a case closed while the document was being
@@ -327,7 +327,7 @@ class CaseStore:
         return self.get(case_id)
 
     @staticmethod
-    def record(conn: sqlite3.Connection, case_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
+    def record(conn: Connection, case_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
         """Append an event to the case's timeline, in the caller's transaction."""
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = ?",
                            (case_id,)).fetchone()[0]
@@ -343,7 +343,7 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _still_open(conn: sqlite3.Connection, case_id: str, doing: str) -> None:
+def _still_open(conn: Connection, case_id: str, doing: str) -> None:
     """Inside the writing transaction: 404 for an unknown case, 409 for one closed meanwhile."""
     row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:

@@ -25,9 +25,8 @@ from typing import Any, AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..durable import fsync_dir
 from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
-from ..storage import BlobStore
+from ..storage import BlobStore, DatabaseBlobStore
 
 PHOTO, AUDIO, VIDEO = "photo", "audio", "video"
 KIND_LABELS = {PHOTO: "照片", AUDIO: "录音", VIDEO: "录像"}
@@ -98,7 +97,7 @@ class _Part:
 class MediaReceiver:
     """Parses one multipart body as it streams: the ``file`` part to a temp file, the rest as fields."""
 
-    def __init__(self, blobs: BlobStore, content_type: str | None) -> None:
+    def __init__(self, blobs: BlobStore | DatabaseBlobStore, content_type: str | None) -> None:
         kind, options = parse_options_header(content_type or "")
         boundary = options.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
@@ -229,13 +228,6 @@ def metadata(fields: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def adopt(blobs: BlobStore, staged: Staged) -> str:
+def adopt(blobs: BlobStore | DatabaseBlobStore, staged: Staged) -> str:
     """Move a staged file to its content address (a no-op if those bytes are stored already)."""
-    final = blobs.path(staged.sha256)
-    if final.exists():
-        staged.path.unlink(missing_ok=True)
-        return staged.sha256
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged.path, final)
-    fsync_dir(final.parent)
-    return staged.sha256
+    return blobs.adopt(staged.path, staged.sha256)

@@ -52,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
             service.publisher.close()
             service.converter.close()
             service.sandbox.close()
+            service.close()
 
     app = FastAPI(title="docgen 执法文书服务", version="0.1.0", lifespan=lifespan, responses=PROBLEMS)
     app.router.route_class = StrictJSONRoute

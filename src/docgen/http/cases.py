@@ -361,7 +361,7 @@ def routes(service: Any) -> APIRouter:
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"ETag": etag})
         fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in item.filename) or item.id
-        return FileResponse(storage.blobs.path(item.sha256), media_type=item.media_type, headers={
+        return FileResponse(storage.blobs.file(item.sha256), media_type=item.media_type, headers={
             "ETag": etag, "Cache-Control": "private, max-age=31536000, immutable",
             "Content-Disposition": f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(item.filename)}"})
 
@@ -391,7 +391,7 @@ def routes(service: Any) -> APIRouter:
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"ETag": etag})
         name = f"案卷-{case.number}-第{number}卷.pdf".replace("/", "／")
-        return FileResponse(storage.blobs.path(volume.sha256), media_type="application/pdf", headers={
+        return FileResponse(storage.blobs.file(volume.sha256), media_type="application/pdf", headers={
             "ETag": etag, "Cache-Control": "private, max-age=31536000, immutable",
             "Content-Disposition": f"attachment; filename=\"volume-{number}.pdf\"; filename*=UTF-8''{quote(name)}"})
 

@@ -11,7 +11,6 @@ is allowed (409 naming the state otherwise), so a refused request changes nothin
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Iterator
@@ -19,7 +18,8 @@ from typing import Any, Iterator
 from ..agency import Agency
 from ..cases import CaseStore
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
-from ..storage import Database, StoredDocument
+from ..database import Connection, Database, Row
+from ..storage import StoredDocument
 from ..timefmt import record_now
 from . import rules
 
@@ -45,7 +45,7 @@ class Record:
     events: tuple[dict[str, Any], ...] = field(default=())
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row, events: tuple[dict[str, Any], ...] = ()) -> "Record":
+    def from_row(cls, row: Row, events: tuple[dict[str, Any], ...] = ()) -> "Record":
         values = dict(row)
         values["rule"], values["detail"] = json.loads(values["rule"]), json.loads(values["detail"])
         return cls(**values, events=events)
@@ -70,7 +70,7 @@ class PublicityStore:
         return datetime.now(self.agency.timezone).date()
 
     # -- opening, at issuance ------------------------------------------------------------------------
-    def opened(self, conn: sqlite3.Connection, document: StoredDocument, data: Any, case_id: str | None) -> None:
+    def opened(self, conn: Connection, document: StoredDocument, data: Any, case_id: str | None) -> None:
         """Open the record of a freshly issued decision the rules say to publish; nothing for any other."""
         found = rules.applies(self.settings, document.template_id, data)
         if found.rule is None:
@@ -106,9 +106,9 @@ class PublicityStore:
         return found
 
     def events(self, document_id: str) -> Iterator[dict[str, Any]]:
-        rows = self.db.connection().execute(
+        rows = self.db.query(
             "SELECT seq, kind, time, actor, detail FROM publicity_events WHERE document_id = ? ORDER BY seq",
-            (document_id,)).fetchall()
+            (document_id,))
         for row in rows:
             yield {**dict(row), "detail": json.loads(row["detail"])}
 
@@ -127,7 +127,7 @@ class PublicityStore:
             params.append(case_id)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self.db.connection().execute(sql + " ORDER BY due_on, document_id", params).fetchall()
+        rows = self.db.query(sql + " ORDER BY due_on, document_id", params)
         today = self.today()
         records = [Record.from_row(row) for row in rows]
         if status in (DUE, OVERDUE):
@@ -136,20 +136,20 @@ class PublicityStore:
 
     # -- changing ------------------------------------------------------------------------------------
     @staticmethod
-    def event(conn: sqlite3.Connection, document_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
+    def event(conn: Connection, document_id: str, kind: str, actor: str, detail: dict[str, Any]) -> None:
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM publicity_events WHERE document_id = ?",
                            (document_id,)).fetchone()[0]
         conn.execute("INSERT INTO publicity_events (document_id, seq, kind, time, actor, detail)"
                      " VALUES (?, ?, ?, ?, ?, ?)", (document_id, seq, kind, record_now(), actor, _dump(detail)))
 
-    def locked(self, conn: sqlite3.Connection, document_id: str) -> Record:
-        """The record as this transaction sees it (writers are serialised by ``BEGIN IMMEDIATE``)."""
+    def locked(self, conn: Connection, document_id: str) -> Record:
+        """The record as this transaction sees it (writers are serialised: ``Database.transaction``)."""
         row = conn.execute("SELECT * FROM publicity_records WHERE document_id = ?", (document_id,)).fetchone()
         if row is None:
             raise Conflict(f"文书 {document_id} 不是需要公示的决定（或不存在）：没有公示记录")
         return Record.from_row(row)
 
-    def save(self, conn: sqlite3.Connection, record: Record, kind: str, actor: str,
+    def save(self, conn: Connection, record: Record, kind: str, actor: str,
              detail: dict[str, Any]) -> Record:
         updated = replace(record, updated_at=record_now())
         conn.execute("UPDATE publicity_records SET status = ?, detail = ?, updated_at = ? WHERE document_id = ?",

@@ -33,8 +33,8 @@ class Renditions:
         self.storage = stages.storage
 
     def list(self, document_id: str) -> list[StoredPublic]:
-        rows = self.storage.db.connection().execute(
-            "SELECT * FROM public_renditions WHERE document_id = ? ORDER BY revision", (document_id,)).fetchall()
+        rows = self.storage.db.query(
+            "SELECT * FROM public_renditions WHERE document_id = ? ORDER BY revision", (document_id,))
         return [StoredPublic(**dict(row)) for row in rows]
 
     def latest(self, document_id: str) -> StoredPublic:

@@ -29,18 +29,18 @@ def as_of(year: int, today: date) -> date:
 
 
 def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, today: date) -> Snapshot:
-    conn = storage.db.connection()
+    db = storage.db  # plain reads
     stages: dict[str, list[Link]] = defaultdict(list)
     latest: dict[str, str] = {}  # the payload of each document's latest signed stage
-    for row in conn.execute("SELECT document_id, link, payload_sha256 FROM stages ORDER BY document_id, idx"):
+    for row in db.query("SELECT document_id, link, payload_sha256 FROM stages ORDER BY document_id, idx"):
         stages[row["document_id"]].append(Link.from_dict(json.loads(row["link"])))
         latest[row["document_id"]] = row["payload_sha256"]
-    cases = {row["id"]: Case.from_row(row) for row in conn.execute("SELECT * FROM cases ORDER BY id")}
-    bound = {row[0]: (row[1], row[2]) for row in conn.execute(
+    cases = {row["id"]: Case.from_row(row) for row in db.query("SELECT * FROM cases ORDER BY id")}
+    bound = {row[0]: (row[1], row[2]) for row in db.query(
         "SELECT document_id, case_id, position FROM case_documents")}
     payloads: dict[str, object] = {}
     records, issued = [], defaultdict(list)
-    for row in conn.execute("SELECT * FROM documents ORDER BY id"):
+    for row in db.query("SELECT * FROM documents ORDER BY id"):
         links = stages.get(row["id"])
         if not links:
             continue  # never signed: not part of the record
@@ -57,10 +57,10 @@ def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, to
         if case_id:
             issued[case_id].append((position, Issued(document, data)))
     media = sorted((MediaDay(row["case_id"], row["id"], _recorded_on(row["metadata"]))
-                    for row in conn.execute("SELECT case_id, id, metadata FROM case_media")),
+                    for row in db.query("SELECT case_id, id, metadata FROM case_media")),
                    key=lambda m: (m.case_id, m.day, m.media_id))
     archived = {row[0]: date.fromisoformat(row[1][:10])
-                for row in conn.execute("SELECT case_id, MIN(built_at) FROM case_volumes GROUP BY case_id")}
+                for row in db.query("SELECT case_id, MIN(built_at) FROM case_volumes GROUP BY case_id")}
     judged = as_of(year, today)
     found = []
     for case_id in sorted(issued):
@@ -71,7 +71,7 @@ def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, to
                 found.append(DeadlineRow(case_id, deadline.id.split(":")[0], deadline.title, deadline.status,
                                          date.fromisoformat(day), deadline.document_id))
     signed = {record.id for record in records}
-    publicity = tuple(_publicity(row) for row in conn.execute(
+    publicity = tuple(_publicity(row) for row in db.query(
         "SELECT document_id, status, decided_on, due_on, detail FROM publicity_records ORDER BY document_id")
         if row["document_id"] in signed)
     return Snapshot(tuple(records), tuple(m for m in media if m.day), tuple(found), calendar, judged, publicity)

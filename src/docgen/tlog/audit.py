@@ -60,8 +60,7 @@ class AuditReport:
 
 def audit(log: Log, storage: Storage) -> AuditReport:
     findings: list[Finding] = []
-    conn = storage.db.connection()
-    size = log.size(conn)
+    size = log.size()
     leaves: dict[tuple[str, str, int], int] = {}
     hashes: list[bytes] = []
     checked = 0
@@ -101,16 +100,16 @@ def subject(leaf: Leaf) -> str:
 
 
 def _check_file(storage: Storage, index: int, leaf: Leaf) -> Iterator[Finding]:
-    conn = storage.db.connection()
+    db = storage.db
     if leaf.kind in (DOCUMENT, STAGE):
-        row = conn.execute("SELECT pdf_sha256, log_index FROM stages WHERE document_id = ? AND idx = ?",
-                           (leaf.document_id, leaf.number)).fetchone()
+        row = db.query_one("SELECT pdf_sha256, log_index FROM stages WHERE document_id = ? AND idx = ?",
+                           leaf.document_id, leaf.number)
     elif leaf.kind == VOLUME:
-        row = conn.execute("SELECT sha256, log_index FROM case_volumes WHERE case_id = ? AND volume = ?",
-                           (leaf.document_id, leaf.number)).fetchone()
+        row = db.query_one("SELECT sha256, log_index FROM case_volumes WHERE case_id = ? AND volume = ?",
+                           leaf.document_id, leaf.number)
     elif leaf.kind == PUBLIC:
-        row = conn.execute("SELECT pdf_sha256, log_index FROM public_renditions WHERE document_id = ? AND revision = ?",
-                           (leaf.document_id, leaf.number)).fetchone()
+        row = db.query_one("SELECT pdf_sha256, log_index FROM public_renditions WHERE document_id = ? AND revision = ?",
+                           leaf.document_id, leaf.number)
     else:  # a kind this version does not know: checked by its bytes alone
         row = (leaf.sha256, index)
     if row is None:
@@ -119,10 +118,9 @@ def _check_file(storage: Storage, index: int, leaf: Leaf) -> Iterator[Finding]:
     if row[0] != leaf.sha256:
         yield Finding("file-replaced", index, subject(leaf),
                       f"日志记录的文件 sha256 为 {leaf.sha256}，存储记录的却是 {row[0]}：文件被替换")
-    path = storage.blobs.path(leaf.sha256)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = storage.blobs.get(leaf.sha256)  # either blob store (a directory or the database)
+    except NotFound:
         yield Finding("file-missing", index, subject(leaf), f"文件 {leaf.sha256} 的内容已不在存储中")
         return
     actual = hashlib.sha256(data).hexdigest()
@@ -161,14 +159,14 @@ def _check_checkpoint(log: Log, hashes: list[bytes]) -> tuple[int | None, list[F
 
 
 def _unlogged(storage: Storage, leaves: dict[tuple[str, str, int], int]) -> Iterator[Finding]:
-    conn = storage.db.connection()
-    for document_id, idx, log_index in conn.execute("SELECT document_id, idx, log_index FROM stages"):
+    db = storage.db
+    for document_id, idx, log_index in db.query("SELECT document_id, idx, log_index FROM stages"):
         if leaves.get((STAGE, document_id, idx)) is None:
             yield Finding("no-leaf", log_index, f"文书 {document_id} 环节 {idx}", "存储中的文件在日志中没有叶子")
-    for case_id, volume, log_index in conn.execute("SELECT case_id, volume, log_index FROM case_volumes"):
+    for case_id, volume, log_index in db.query("SELECT case_id, volume, log_index FROM case_volumes"):
         if leaves.get((VOLUME, case_id, volume)) is None:
             yield Finding("no-leaf", log_index, f"案件 {case_id} 第 {volume} 卷", "存储中的文件在日志中没有叶子")
-    for document_id, revision, log_index in conn.execute(
+    for document_id, revision, log_index in db.query(
             "SELECT document_id, revision, log_index FROM public_renditions"):
         if leaves.get((PUBLIC, document_id, revision)) is None:
             yield Finding("no-leaf", log_index, f"文书 {document_id} 公示文本第 {revision} 版", "存储中的文件在日志中没有叶子")

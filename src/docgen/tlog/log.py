@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..errors import BadRequest, Conflict, DocgenError, Forbidden, NotFound, ValidationFailed, Issue
 from ..jsontext import canonical_json
-from ..storage import Database
+from ..database import Connection, Database, Row
 from ..timefmt import record_now
 from . import merkle, tiles
 from .note import Checkpoint, Note, NoteError, SignerKey, VerifierKey
@@ -103,12 +102,12 @@ class Log:
     def signed_origin(db: Database) -> str | None:
         """The origin of the latest checkpoint already signed: a log keeps its name for life, so commands
         run without ``DOCGEN_LOG_ORIGIN`` (export, audit) still speak of the same log."""
-        row = db.connection().execute("SELECT note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+        row = db.query_one("SELECT note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
         return Checkpoint.parse_text(Note.parse(row[0]).text).origin if row else None
 
     # -- appending (inside the issuing transaction)
 
-    def append(self, conn: sqlite3.Connection, leaf: Leaf) -> int:
+    def append(self, conn: Connection, leaf: Leaf) -> int:
         """Add ``leaf`` in the caller's transaction; its index.
 
         Appends are serialised by the UPDATE of ``tlog_head`` (SQLite: the writer lock that
@@ -116,7 +115,7 @@ class Log:
         get the same index and the node table always describes a prefix of the entries.
         """
         conn.execute("UPDATE tlog_head SET size = size + 1 WHERE id = 1")
-        index = conn.execute("SELECT size FROM tlog_head WHERE id = 1").fetchone()[0] - 1
+        index = int(conn.execute("SELECT size FROM tlog_head WHERE id = 1").fetchone()[0]) - 1
         conn.execute("INSERT INTO tlog_entries (idx, entry) VALUES (?, ?)", (index, leaf.entry().decode("utf-8")))
         for level, at, value in merkle.appended(self.nodes(conn), index, merkle.leaf_hash(leaf.entry())):
             conn.execute("INSERT INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, at, value.hex()))
@@ -124,25 +123,28 @@ class Log:
 
     # -- reading
 
-    def _conn(self, conn: sqlite3.Connection | None) -> sqlite3.Connection:
-        return conn if conn is not None else self.db.connection()
+    def _rows(self, conn: Connection | None, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Inside the caller's transaction if it gives one, else a plain read (no lock)."""
+        return conn.execute(sql, params).fetchall() if conn is not None else self.db.query(sql, params)
 
-    def size(self, conn: sqlite3.Connection | None = None) -> int:
-        return self._conn(conn).execute("SELECT size FROM tlog_head WHERE id = 1").fetchone()[0]
+    def _one(self, conn: Connection | None, sql: str, *params: Any) -> Row | None:
+        rows = self._rows(conn, sql, params)
+        return rows[0] if rows else None
 
-    def nodes(self, conn: sqlite3.Connection | None = None) -> merkle.NodeSource:
-        db = self._conn(conn)
+    def size(self, conn: Connection | None = None) -> int:
+        return int(self._one(conn, "SELECT size FROM tlog_head WHERE id = 1")[0])
 
+    def nodes(self, conn: Connection | None = None) -> merkle.NodeSource:
         def node(level: int, index: int) -> bytes:
-            row = db.execute("SELECT hash FROM tlog_nodes WHERE level = ? AND idx = ?", (level, index)).fetchone()
+            row = self._one(conn, "SELECT hash FROM tlog_nodes WHERE level = ? AND idx = ?", level, index)
             if row is None:
                 raise LogCorrupt(f"日志缺少节点（第 {level} 层第 {index} 个）")
             return bytes.fromhex(row[0])
 
         return node
 
-    def entry(self, index: int, conn: sqlite3.Connection | None = None) -> bytes:
-        row = self._conn(conn).execute("SELECT entry FROM tlog_entries WHERE idx = ?", (index,)).fetchone()
+    def entry(self, index: int, conn: Connection | None = None) -> bytes:
+        row = self._one(conn, "SELECT entry FROM tlog_entries WHERE idx = ?", index)
         if row is None:
             raise LogCorrupt(f"日志缺少条目 {index}")
         return row[0].encode("utf-8")
@@ -150,7 +152,7 @@ class Log:
     def entries(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
         sql = "SELECT idx, entry FROM tlog_entries WHERE idx >= ?" + (" AND idx < ?" if end is not None else "")
         params = (start,) if end is None else (start, end)
-        for index, entry in self.db.connection().execute(sql + " ORDER BY idx", params):
+        for index, entry in self.db.query(sql + " ORDER BY idx", params):
             yield index, entry.encode("utf-8")
 
     def _within(self, name: str, value: int, size: int, minimum: int = 0) -> None:
@@ -162,26 +164,24 @@ class Log:
 
         A leaf or size beyond the tree is a 422 naming the parameter; nothing is changed.
         """
-        conn = self.db.connection()
-        current = self.size(conn)
+        current = self.size()  # plain reads: the log only grows, so a prefix read once stays true
         size = current if size is None else size
         self._within("size", size, current, 1)
         if not 0 <= index < size:
             raise ValidationFailed([Issue("/leaf", f"leaf 应小于 size（{size}），收到 {index}")])
-        node = self.nodes(conn)
-        return Inclusion(index, size, self.entry(index, conn), merkle.inclusion_path(node, index, size),
+        node = self.nodes()
+        return Inclusion(index, size, self.entry(index), merkle.inclusion_path(node, index, size),
                          merkle.root(node, size))
 
     def consistency(self, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
         """The consistency proof from size ``first`` to ``second``, with both roots."""
-        conn = self.db.connection()
-        current = self.size(conn)
+        current = self.size()
         self._within("to", second, current, 1)
         self._within("from", first, second, 1)
-        node = self.nodes(conn)
+        node = self.nodes()
         return merkle.consistency_proof(node, first, second), merkle.root(node, first), merkle.root(node, second)
 
-    def root(self, size: int, conn: sqlite3.Connection | None = None) -> bytes:
+    def root(self, size: int, conn: Connection | None = None) -> bytes:
         return merkle.root(self.nodes(conn), size)
 
     # -- checkpoints
@@ -212,18 +212,18 @@ class Log:
     def checkpoint(self, size: int | None = None, cosigned: bool = False) -> str:
         """The latest signed checkpoint (or the one of ``size``; or the latest one a witness cosigned),
         with every cosignature collected for it."""
-        conn = self.db.connection()
+        db = self.db
         if size is not None:
-            row = conn.execute("SELECT size, note FROM tlog_checkpoints WHERE size = ?", (size,)).fetchone()
+            row = db.query_one("SELECT size, note FROM tlog_checkpoints WHERE size = ?", size)
         elif cosigned:
-            row = conn.execute("SELECT size, note FROM tlog_checkpoints WHERE size IN "
-                               "(SELECT size FROM tlog_cosignatures) ORDER BY size DESC LIMIT 1").fetchone()
+            row = db.query_one("SELECT size, note FROM tlog_checkpoints WHERE size IN "
+                               "(SELECT size FROM tlog_cosignatures) ORDER BY size DESC LIMIT 1")
         else:
-            row = conn.execute("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+            row = db.query_one("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
         if row is None:
             raise NotFound("日志还没有" + ("经见证的" if cosigned else "") + "检查点")
-        lines = [r[0] for r in conn.execute("SELECT line FROM tlog_cosignatures WHERE size = ? ORDER BY witness",
-                                            (row[0],))]
+        lines = [r[0] for r in db.query("SELECT line FROM tlog_cosignatures WHERE size = ? ORDER BY witness",
+                                         (row[0],))]
         return row[1] + "".join(lines)
 
     def cosign(self, data: bytes) -> int:
@@ -238,8 +238,7 @@ class Log:
             checkpoint = Checkpoint.parse_text(note.text)
         except NoteError as exc:
             raise BadRequest(f"联署的检查点格式不对：{exc}") from None
-        conn = self.db.connection()
-        row = conn.execute("SELECT note FROM tlog_checkpoints WHERE size = ?", (checkpoint.size,)).fetchone()
+        row = self.db.query_one("SELECT note FROM tlog_checkpoints WHERE size = ?", checkpoint.size)
         if row is None or Note.parse(row[0]).text != note.text:
             raise Conflict(f"本日志没有签过大小为 {checkpoint.size} 的这个检查点")
         stored = 0
@@ -255,10 +254,8 @@ class Log:
                     raise Forbidden(str(exc)) from None
                 with self.db.transaction() as tx:
                     cursor = tx.execute("INSERT INTO tlog_cosignatures (size, witness, line, timestamp) "
-                                        "SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tlog_cosignatures "
-                                        "WHERE size = ? AND witness = ?)",
-                                        (checkpoint.size, witness.encode(), signature.line(), timestamp,
-                                         checkpoint.size, witness.encode()))
+                                        "VALUES (?, ?, ?, ?) ON CONFLICT (size, witness) DO NOTHING",
+                                        (checkpoint.size, witness.encode(), signature.line(), timestamp))
                     stored += cursor.rowcount
         if not known:
             raise Forbidden("没有本日志认可的见证方（DOCGEN_LOG_WITNESSES）的联署")
@@ -268,19 +265,18 @@ class Log:
 
     def tile(self, path: tiles.TilePath) -> bytes:
         """A tile or entry bundle, if the current tree has it (a partial tile: its first ``width`` hashes)."""
-        conn = self.db.connection()
-        size = self.size(conn)
+        size = self.size()
         first = path.index * tiles.WIDTH
         if path.level is None:
             if first + path.width > size:
                 raise NotFound(f"日志（大小 {size}）还没有 {path}")
-            rows = conn.execute("SELECT entry FROM tlog_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
-                                (first, first + path.width)).fetchall()
+            rows = self.db.query("SELECT entry FROM tlog_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+                                 (first, first + path.width))
             return tiles.bundle([r[0].encode("utf-8") for r in rows])
         if first + path.width > tiles.level_count(size, path.level):
             raise NotFound(f"日志（大小 {size}）还没有 {path}")
-        rows = conn.execute("SELECT hash FROM tlog_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
-                            (tiles.HEIGHT * path.level, first, first + path.width)).fetchall()
+        rows = self.db.query("SELECT hash FROM tlog_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+                             (tiles.HEIGHT * path.level, first, first + path.width))
         if len(rows) != path.width:
             raise LogCorrupt(f"日志缺少 {path} 的节点")
         return b"".join(bytes.fromhex(r[0]) for r in rows)
@@ -324,25 +320,31 @@ def backfill(log: Log, db: Database) -> int:
     """Give a leaf to every stored file issued before the log existed (rows whose ``log_index`` is
     NULL), in the order they were signed; how many. Run once at start, after the migration.
     A backfilled volume's leaf names no signer certificate (its row does not record one)."""
-    conn = db.connection()
     pending: list[tuple[Leaf, str, tuple[Any, ...]]] = []
-    for document_id, idx, pdf_sha256, link_json in conn.execute(
-            "SELECT document_id, idx, pdf_sha256, link FROM stages WHERE log_index IS NULL").fetchall():
+    for document_id, idx, pdf_sha256, link_json in db.query(
+            "SELECT document_id, idx, pdf_sha256, link FROM stages WHERE log_index IS NULL"):
         link = json.loads(link_json)
         pending.append((Leaf(DOCUMENT if idx == 0 else STAGE, document_id, pdf_sha256, link["certificate_sha256"],
                              link["time"], idx),
                         "UPDATE stages SET log_index = ? WHERE document_id = ? AND idx = ? AND log_index IS NULL",
                         (document_id, idx)))
-    for case_id, volume, sha256, built_at in conn.execute(
-            "SELECT case_id, volume, sha256, built_at FROM case_volumes WHERE log_index IS NULL").fetchall():
+    for case_id, volume, sha256, built_at in db.query(
+            "SELECT case_id, volume, sha256, built_at FROM case_volumes WHERE log_index IS NULL"):
         pending.append((Leaf(VOLUME, case_id, sha256, "", built_at, volume),
                         "UPDATE case_volumes SET log_index = ? WHERE case_id = ? AND volume = ? AND log_index IS NULL",
                         (case_id, volume)))
     done = 0
     for leaf, update, key in sorted(pending, key=lambda item: item[0].time):
-        with db.transaction() as tx:
-            index = log.append(tx, leaf)
-            if tx.execute(update, (index, *key)).rowcount != 1:
-                raise Conflict("补记日志时记录已被另一进程补记")  # rolls the leaf back; the next start retries
-            done += 1
+        try:
+            with db.transaction() as tx:
+                index = log.append(tx, leaf)
+                if tx.execute(update, (index, *key)).rowcount != 1:
+                    raise _Taken  # another server starting beside this one gave it a leaf: roll this one back
+        except _Taken:
+            continue
+        done += 1
     return done
+
+
+class _Taken(Exception):
+    """A row ``backfill`` meant to log already has its leaf."""

@@ -84,7 +84,7 @@ def routes(web: Web) -> APIRouter:
         if web.sessions.principal(request) is None:
             return web.to_login(request)
         item = store.medium(case_id, media_id)
-        return FileResponse(storage.blobs.path(item.sha256), media_type=item.media_type,
+        return FileResponse(storage.blobs.file(item.sha256), media_type=item.media_type,
                             headers={"Cache-Control": "private, max-age=31536000, immutable",
                                      "X-Content-Type-Options": "nosniff"})
 
@@ -161,7 +161,7 @@ def routes(web: Web) -> APIRouter:
         if web.sessions.principal(request) is None:
             return web.to_login(request)
         built = binder.volume(case_id, number)
-        return FileResponse(storage.blobs.path(built.sha256), media_type="application/pdf",
+        return FileResponse(storage.blobs.file(built.sha256), media_type="application/pdf",
                             filename=f"volume-{number}.pdf")
 
     return router

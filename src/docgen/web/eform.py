@@ -100,15 +100,13 @@ def routes(web: Web) -> APIRouter:
 
     storage, approver, drafts, previewer = (web.service.storage, web.service.approver, web.service.drafts,
                                             web.service.previewer)
-    storage.db.connection().execute(
-        "CREATE INDEX IF NOT EXISTS documents_by_payload ON documents (template_id, payload_sha256)")
 
     def duplicates(template_id: str, data: Any) -> list[dict[str, Any]]:
         """Documents of this template issued in the last ``DUPLICATE_DAYS`` days with exactly this payload."""
         since = record_time(datetime.now(timezone.utc) - timedelta(days=DUPLICATE_DAYS))
-        rows = storage.db.connection().execute(
+        rows = storage.db.query(
             "SELECT * FROM documents WHERE template_id = ? AND payload_sha256 = ? AND created_at >= ?"
-            " ORDER BY created_at DESC LIMIT 5", (template_id, sha256(canonical_json(data)), since)).fetchall()
+            " ORDER BY created_at DESC LIMIT 5", (template_id, sha256(canonical_json(data)), since))
         return [{"id": doc.id, "doc_number": doc.doc_number, "created_at": doc.created_at,
                  "time": labels.local_time(doc.created_at, web.zone), "page": f"/documents/{doc.id}"}
                 for doc in map(StoredDocument.from_row, rows)]

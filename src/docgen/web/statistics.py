@@ -29,12 +29,12 @@ CHARTS = ("按月统计", "按承办部门统计", "法制审核用时分布")
 def _labels(web: Web, result: Annual) -> dict[str, str]:
     """文书编号 and title of every document a figure counts, for the drill-down list."""
     ids = sorted({d for t in result.tables for r in t.rows for c in r.cells.values() for d in c.documents})
-    conn = web.service.storage.db.connection()
+    db = web.service.storage.db
     labels: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ", ".join("?" for _ in chunk)
-        for row in conn.execute(f"SELECT id, title, doc_number FROM documents WHERE id IN ({marks})", chunk):
+        for row in db.query(f"SELECT id, title, doc_number FROM documents WHERE id IN ({marks})", chunk):
             labels[row["id"]] = f"{row['doc_number']} {row['title']}" if row["doc_number"] else row["title"]
     return labels
 

@@ -47,9 +47,9 @@ def routes(web: Web) -> APIRouter:
         visitor = web.sessions.visitor(request)
         if visitor.principal is None:
             return web.to_login(request)
-        rows = storage.db.connection().execute(
+        rows = storage.db.query(
             "SELECT * FROM documents WHERE created_by = ? ORDER BY created_at DESC, id LIMIT ?",
-            (visitor.principal.id, LIMIT)).fetchall()
+            (visitor.principal.id, LIMIT))
         items = []
         for row in rows:
             doc = StoredDocument.from_row(row)
@@ -62,13 +62,14 @@ def routes(web: Web) -> APIRouter:
         visitor = web.sessions.visitor(request)
         if visitor.principal is None:
             return web.to_login(request)
-        rows = storage.db.connection().execute(
-            "SELECT d.*, s.stage AS s_stage, json_extract(s.link, '$.decision') AS s_decision,"
-            " json_extract(s.link, '$.time') AS s_time, json_extract(s.link, '$.round') AS s_round, s.idx AS s_idx"
+        link = {key: storage.db.json_text("s.link", key) for key in ("decision", "time", "round", "principal_id")}
+        rows = storage.db.query(
+            f"SELECT d.*, s.stage AS s_stage, {link['decision']} AS s_decision, {link['time']} AS s_time,"
+            f" CAST({link['round']} AS INTEGER) AS s_round, s.idx AS s_idx"
             " FROM stages s JOIN documents d ON d.id = s.document_id"
-            " WHERE json_extract(s.link, '$.principal_id') = ? AND s.idx > 0"
-            " ORDER BY json_extract(s.link, '$.time') DESC, s.idx DESC LIMIT ?",
-            (visitor.principal.id, LIMIT)).fetchall()
+            f" WHERE {link['principal_id']} = ? AND s.idx > 0"
+            f" ORDER BY {link['time']} DESC, s.idx DESC LIMIT ?",
+            (visitor.principal.id, LIMIT))
         items = []
         for row in rows:
             values = dict(row)
