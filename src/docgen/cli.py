@@ -378,7 +378,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def _sqlite_installation(settings: Settings) -> tuple[Path, Path, Path]:
     """Data directory, SQLite database and blob directory: what ``backup`` and ``restore`` copy
     (a PostgreSQL installation is backed up with pg_dump, docs/deployment.md)."""
-    return settings.data_dir, settings.database_path, settings.data_dir / "blobs"
+    store = settings.store
+    if store.sqlite_path is None:
+        raise ValidationFailed([Issue("/DOCGEN_DATABASE_URL", "backup/restore 只用于 SQLite 安装；PostgreSQL 用 pg_dump/pg_restore"
+                                      "，共享的文件目录另行备份（见 docs/deployment.md）")])
+    return settings.data_dir, store.sqlite_path, store.blob_dir
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
