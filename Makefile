@@ -33,10 +33,10 @@ run: setup
 test: setup
 	$(BIN)/pytest -q
 
-# The logic without LibreOffice, Chromium, the whole-catalogue sweeps or the end-to-end system tests:
-# API contract against a DOCGEN_CONVERTER=fake server. `make test` runs everything.
+# The logic without LibreOffice, Chromium, PostgreSQL, the whole-catalogue sweeps or the end-to-end
+# system tests: API contract against a DOCGEN_CONVERTER=fake server on SQLite. `make test` runs everything.
 test-fast: setup
-	$(BIN)/pytest -q -m "not libreoffice and not browser and not catalogue and not system"
+	$(BIN)/pytest -q -m "not libreoffice and not browser and not postgresql and not catalogue and not system"
 
 bench: setup
 	$(BIN)/python bench/bench.py

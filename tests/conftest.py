@@ -9,6 +9,8 @@ Two markers (registered in pyproject.toml) say what a test needs besides Python:
   a ``ConverterPool``, ``soffice``) carries the mark.
 - ``browser``: Chromium through Playwright; every test that uses the ``browser`` fixture.
 
+``postgresql``: needs the PostgreSQL server: every test on a PostgreSQL backend (a ``postgresql``
+parameter, ``pg_fake_server``) and the many-server and migration modules.
 ``system`` (set by hand) marks the end-to-end tests across processes or a generated year, and
 ``catalogue`` the whole-catalogue sweeps. ``pytest -m "not libreoffice and not browser and not
 catalogue and not system"`` (``make test-fast``) runs the rest. API contract
@@ -42,7 +44,7 @@ from pg import fresh_database  # noqa: E402
 from serving import Server  # noqa: E402
 from tiers import BACKENDS, CONVERTERS, LIBREOFFICE, POSTGRES  # noqa: E402
 
-NEEDS = {"libreoffice": "libreoffice", "browser": "browser"}  # marker: the fixture that implies it
+NEEDS = {"libreoffice": "libreoffice", "browser": "browser", "postgresql": "pg_fake_server"}  # marker: the fixture that implies it
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by mark
@@ -52,6 +54,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, fixture in NEEDS.items():
             if fixture in used:
                 item.add_marker(marker)
+        callspec = getattr(item, "callspec", None)  # a test parametrised over the backends, on PostgreSQL
+        if callspec is not None and POSTGRES in callspec.params.values():
+            item.add_marker("postgresql")
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,9 @@ from serving import Server, docgen
 from test_approvals import REVIEW, approve
 from test_cases import case_data, seq
 
+#: Two servers on one PostgreSQL database: needs the PostgreSQL server (full suite, not the fast tier).
+pytestmark = pytest.mark.postgresql
+
 TEMPLATE = "penalty-decision"
 
 

@@ -23,6 +23,9 @@ from serving import Server
 from test_approvals import REVIEW, approve
 from test_cases import case_data, seq
 
+#: Upgrades and moves to PostgreSQL: needs the PostgreSQL server (full suite, not the fast tier).
+pytestmark = pytest.mark.postgresql
+
 MAIN_SCHEMA = Path(__file__).parent / "data" / "main-schema.sql"
 
 
