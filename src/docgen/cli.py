@@ -21,7 +21,6 @@ from .database.contract import DatabaseError
 from .errors import DocgenError, Issue, ValidationFailed, VerificationError, problem_body
 
 if TYPE_CHECKING:
-    from .storage import Storage
     from .tlog import inclusion, note
     from .trust import TrustBundle
 
@@ -342,37 +341,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def reverify(storage: "Storage", trust: "TrustBundle") -> tuple[int, int, list[str]]:
-    """Verify every document's chain (all its stage files) and every case volume; (documents, volumes,
-    failures)."""
-    from .verify import verify
-    from .verify.volume import verify_volume
-    failures: list[str] = []
-    documents = [row[0] for row in storage.db.query("SELECT id FROM documents ORDER BY created_at, id")]
-    for document_id in documents:
-        files = [(f"{document_id}-{stage.idx}.pdf", storage.blobs.get(stage.pdf_sha256))
-                 for stage in storage.stages(document_id)]
-        report = verify(files, trust)
-        if not report.ok:
-            failures.append(f"文书 {document_id}：{report.status()['summary']}")
-    volumes = storage.db.query("SELECT case_id, volume, sha256 FROM case_volumes ORDER BY case_id, volume")
-    for case_id, number, digest in (tuple(row) for row in volumes):
-        bound = verify_volume(f"{case_id}-{number}.pdf", storage.blobs.get(digest), trust)
-        if not bound.ok:
-            failures.append(f"案卷 {case_id} 第 {number} 卷未通过验证")
-    return len(documents), len(volumes), failures
-
-
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load an export into this (empty) installation's database, then re-verify every chain."""
     from . import transfer
     from .service import Service, authority
     service = Service(settings, authority(settings))
+    from .recheck import recheck
+
     moved = transfer.import_(service.storage, Path(args.directory))
-    documents, volumes, failures = reverify(service.storage, service.trust_bundle())
-    _print_json({"rows": moved.rows, "blobs": moved.blobs, "verified_documents": documents,
-                 "verified_volumes": volumes, "failures": failures})
-    return 1 if failures else 0
+    checked = recheck(service.storage, service.trust_bundle())  # the same check as after a restore
+    _print_json({"rows": moved.rows, "blobs": moved.blobs, "verified_documents": checked.documents,
+                 "verified_volumes": checked.volumes, "failures": list(checked.failures)})
+    return 0 if checked.ok else 1
 
 
 def _sqlite_installation(settings: Settings) -> tuple[Path, Path, Path]:

@@ -40,10 +40,9 @@ class Recheck:
 
 def recheck(storage: Storage, trust: TrustBundle) -> Recheck:
     """Verify every document's chain and every volume; see the module docstring."""
-    conn = storage.db.connection()
     failures: list[str] = []
     documents = stages = volumes = 0
-    for row in conn.execute("SELECT id, doc_number FROM documents ORDER BY created_at, id").fetchall():
+    for row in storage.db.query("SELECT id, doc_number FROM documents ORDER BY created_at, id"):
         name = row["doc_number"] or row["id"]
         files: list[tuple[str, bytes]] = []
         for stage in storage.stages(row["id"]):
@@ -65,7 +64,7 @@ def recheck(storage: Storage, trust: TrustBundle) -> Recheck:
         report = verify(files, trust)
         if not report.ok:
             failures.append(f"{name}：{report.summary()}")
-    for row in conn.execute("SELECT case_id, volume, sha256 FROM case_volumes ORDER BY case_id, volume").fetchall():
+    for row in storage.db.query("SELECT case_id, volume, sha256 FROM case_volumes ORDER BY case_id, volume"):
         name = f"案件 {row['case_id']} 第 {row['volume']} 卷"
         volumes += 1
         try:
