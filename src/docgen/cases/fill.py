@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from .. import schemaref
 from ..catalogue import TemplateVersion
 
 if TYPE_CHECKING:
@@ -33,24 +34,31 @@ CAUSE_WITHOUT_SUSPECTED = frozenset({"sampling-record"})
 CASE_NAME = {"inquiry-record": "{party}{cause}一案", "test-commission": "{party}{cause}"}
 
 
-def _ref(node: Mapping[str, Any]) -> str:
-    return str(node.get("$ref", ""))
+def _target(node: Any, current: Any) -> tuple[Any, Any, str | None]:
+    """``node`` with its local references (``#/$defs/…``) followed through ``schemaref``, the
+    resolver they lead to, and the reference into another resource it ends on (None if none)."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+        reference = node["$ref"]
+        base, _ = schemaref.split(reference)
+        if base:  # a shared definition (``…/_defs/N#/$defs/name``): named, not followed
+            return node, current, reference
+        seen.add(reference)
+        target = schemaref.follow(current, reference)
+        node, current = target.contents, target.resolver
+    return node, current, None
 
 
-def _refers(node: Mapping[str, Any], name: str, local: Mapping[str, Any]) -> bool:
-    """Whether ``node`` is the shared definition ``name`` (directly or through a local ``$defs`` entry)."""
-    ref = _ref(node)
-    if ref.endswith(f"/$defs/{name}") and not ref.startswith("#"):
-        return True
-    if ref.startswith("#/$defs/"):
-        return _refers(local.get(ref.split("/")[-1], {}), name, local)
-    return False
+def _refers(node: Any, name: str, current: Any) -> bool:
+    """Whether ``node`` is the shared definition ``name`` (directly or through local ``$defs``)."""
+    reference = _target(node, current)[2]
+    return reference is not None and schemaref.split(reference)[1] == f"/$defs/{name}"
 
 
 def case_fields(case: "Case", release: TemplateVersion) -> dict[str, Any]:
     """The fields of ``release``'s payload that ``case`` supplies (top level only)."""
     schema = release.schema
-    local = schema.get("$defs", {})
+    local = schemaref.resolver(schema)  # references inside the schema; shared ones are only named
     properties: Mapping[str, Any] = schema.get("properties", {})
     data = case.data
     party, cause = data["party"], data["cause"]
@@ -67,9 +75,9 @@ def case_fields(case: "Case", release: TemplateVersion) -> dict[str, Any]:
         elif name == "case_cause":
             wording = CASE_NAME.get(release.template_id, "{party}{cause}案")
             filled[name] = wording.format(party=party["name"], cause=cause)
-        elif name == "case" and _ref(node).startswith("#/$defs/"):
-            target = local.get(_ref(node).split("/")[-1], {})
-            if set(target.get("properties", {})) == {"party_name", "cause"}:
+        elif name == "case":
+            target = _target(node, local)[0]
+            if isinstance(target, Mapping) and set(target.get("properties", {})) == {"party_name", "cause"}:
                 filled[name] = {"party_name": party["name"], "cause": cause}
         elif name == "case_number":
             filled[name] = case.number
@@ -86,14 +94,15 @@ def case_fields(case: "Case", release: TemplateVersion) -> dict[str, Any]:
     return filled
 
 
-def _officers(node: Mapping[str, Any], officers: list[dict[str, Any]], local: Mapping[str, Any]) -> Any:
+def _officers(node: Mapping[str, Any], officers: list[dict[str, Any]], local: Any) -> Any:
     """The 承办人员 as this array's items take them, or None when they do not fit it."""
     if len(officers) > node.get("maxItems", len(officers)) or len(officers) < node.get("minItems", 0):
         return None
     items = node.get("items", {})
     if _refers(items, "officer", local):
         return [dict(o) for o in officers]
-    if set(items.get("properties", {})) == {"name"}:
+    shape = _target(items, local)[0]
+    if isinstance(shape, Mapping) and set(shape.get("properties", {})) == {"name"}:
         return [{"name": o["name"]} for o in officers]
     return None
 
