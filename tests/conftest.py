@@ -13,7 +13,7 @@ Two markers (registered in pyproject.toml) say what a test needs besides Python:
 parameter, ``pg_fake_server``) and the many-server and migration modules.
 ``system`` (set by hand) marks the end-to-end tests across processes or a generated year, and
 ``catalogue`` the whole-catalogue sweeps. ``pytest -m "not libreoffice and not browser and not
-catalogue and not system"`` (``make test-fast``) runs the rest. API contract
+postgresql and not catalogue and not system"`` (``make test-fast``) runs the rest. API contract
 tests use ``api_server``/``api`` instead of ``server``/``client``: those run twice in the full suite,
 against the LibreOffice server and against ``fake_server`` (``DOCGEN_CONVERTER=fake``: one fixed
 PDF/A-3b, sealed and verifiable, showing none of the data), and only against the latter in the fast

@@ -9,8 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -183,3 +185,45 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+class Load:
+    """Clients issuing one template's document over and over, each request with its own
+    Idempotency-Key, until ``stop`` is set: the load a kill is aimed at (``test_reliability``:
+    one server killed and restarted; ``test_many_servers``: one of two killed, the other goes on).
+    ``outcome`` maps every key sent to its status, 0 while in flight or cut off by the kill."""
+
+    def __init__(self, template: str, payload: Any) -> None:
+        self.template = template
+        self.payload = payload
+        self.outcome: dict[str, int] = {}
+        self.stop = threading.Event()
+
+    def client(self, server: "Server", name: str, *, killed: bool = True) -> None:
+        """Issue as ``name`` (keys ``name-0``, ``name-1`` …) until stopped. A transport error ends a
+        client of the ``killed`` server quietly (its server died under it) and fails any other."""
+        with httpx.Client(base_url=server.url, timeout=60,
+                          headers={"Authorization": f"Bearer {server.tokens['case_system']}"}) as http:
+            for n in range(1000):
+                if self.stop.is_set():
+                    return
+                key = f"{name}-{n}"
+                self.outcome[key] = 0
+                try:
+                    self.outcome[key] = http.post(
+                        "/v1/documents", json={"template": self.template, "data": self.payload},
+                        headers={"Idempotency-Key": key}).status_code
+                except httpx.HTTPError:
+                    if killed:
+                        return
+                    raise
+
+    def wait_issued(self, count: int, seconds: float = 60) -> None:
+        """Until ``count`` documents are issued (or ``seconds`` pass): the kill then lands mid-load."""
+        deadline = time.monotonic() + seconds
+        while sum(1 for code in self.outcome.values() if code == 201) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def cut(self, prefix: str = "") -> list[str]:
+        """The keys (starting with ``prefix``) whose request did not complete with 201."""
+        return [key for key, code in self.outcome.items() if key.startswith(prefix) and code != 201]

@@ -17,18 +17,16 @@ The converter is the fixed PDF (``DOCGEN_CONVERTER=fake``): what is under test i
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 
 from docgen.storage import connect
 from pg import fresh_database
-from serving import Server, docgen
+from serving import Load, Server, docgen
 from test_approvals import REVIEW, approve
 from test_cases import case_data, seq
 
@@ -122,46 +120,24 @@ def test_numbers_keys_approvals_and_cases_hold_across_two_servers(pair: tuple[Se
 def test_a_server_killed_mid_load_leaves_nothing_the_other_trips_on(pair: tuple[Server, Server],
                                                                      catalogue) -> None:
     first, second = pair
-    payload = catalogue.get(TEMPLATE).example
-    outcome: dict[str, int] = {}
-    stop = threading.Event()
-
-    def worker(server: Server, name: str) -> None:
-        with httpx.Client(base_url=server.url, timeout=60,
-                          headers={"Authorization": f"Bearer {server.tokens['case_system']}"}) as http:
-            for n in range(1000):
-                if stop.is_set():
-                    return
-                key = f"{name}-{n}"
-                outcome[key] = 0
-                try:
-                    outcome[key] = http.post("/v1/documents", json={"template": TEMPLATE, "data": payload},
-                                             headers={"Idempotency-Key": key}).status_code
-                except httpx.HTTPError:
-                    if server is first:
-                        return
-                    raise
-
+    load = Load(TEMPLATE, catalogue.get(TEMPLATE).example)
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(worker, server, f"{label}{w}")
+        futures = [pool.submit(load.client, server, f"{label}{w}", killed=server is first)
                    for w in range(3) for label, server in (("a", first), ("b", second))]
-        deadline = time.monotonic() + 60
-        while sum(1 for code in outcome.values() if code == 201) < 10 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        load.wait_issued(10)
         first.kill()  # SIGKILL mid-load: its requests are converting, waiting their turn and committing
-        killed_at = len(outcome)
+        killed_at = len(load.outcome)
         time.sleep(3)  # the survivor keeps issuing past the dead server's in-flight numbers
-        stop.set()
+        load.stop.set()
         for future in futures:
             future.result()
-    survivors = [key for key, code in outcome.items() if key.startswith("b")]
-    assert all(outcome[key] == 201 for key in survivors), {key: outcome[key] for key in survivors if outcome[key] != 201}
-    assert len(outcome) > killed_at
-    interrupted = [key for key, code in outcome.items() if key.startswith("a") and code != 201]
+    assert not load.cut("b"), {key: load.outcome[key] for key in load.cut("b")}
+    assert len(load.outcome) > killed_at
+    interrupted = load.cut("a")
     assert interrupted, "the kill should have caught requests in flight"
     with second.client() as http:  # the dead server's keys, retried on the survivor, complete
         for key in interrupted:
-            retry = http.post("/v1/documents", json={"template": TEMPLATE, "data": payload},
+            retry = http.post("/v1/documents", json={"template": TEMPLATE, "data": load.payload},
                               headers={"Idempotency-Key": key})
             assert retry.status_code == 201, retry.text
     numbers = issued_in_order(second.database_url)

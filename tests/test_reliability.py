@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 import pdftools
-from serving import Server
+from serving import Load, Server
 
 MIB = 1024 * 1024
 
@@ -238,33 +238,15 @@ def test_kill_9_under_load_leaves_the_series_gap_free_in_issue_order_and_keys_re
     template = "penalty-decision"
     with server.client() as http:
         payload = example(http, template)
-    outcome: dict[str, int] = {}
-    stop = threading.Event()
-
-    def client(worker: int) -> None:
-        with httpx.Client(base_url=server.url, timeout=60,
-                          headers={"Authorization": f"Bearer {server.tokens['case_system']}"}) as http:
-            for n in range(1000):
-                if stop.is_set():
-                    return
-                key = f"w{worker}-{n}"
-                outcome[key] = 0
-                try:
-                    outcome[key] = http.post("/v1/documents", json={"template": template, "data": payload},
-                                             headers={"Idempotency-Key": key}).status_code
-                except httpx.HTTPError:
-                    return
-
+    load = Load(template, payload)
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(client, w) for w in range(6)]
-        deadline = time.monotonic() + 60
-        while sum(1 for code in outcome.values() if code == 201) < 8 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        futures = [pool.submit(load.client, server, f"w{w}") for w in range(6)]
+        load.wait_issued(8)
         server.kill()  # mid-load: requests are queued, converting and committing
-        stop.set()
+        load.stop.set()
         for future in futures:
             future.result()
-    in_flight = [key for key, code in outcome.items() if code != 201]
+    in_flight = load.cut()
     assert in_flight, "the kill should have caught requests in flight"
 
     restarted = server.restarted()
@@ -276,7 +258,7 @@ def test_kill_9_under_load_leaves_the_series_gap_free_in_issue_order_and_keys_re
                 assert retry.status_code == 201, retry.text
             for n in range(3):
                 assert http.post("/v1/documents", json={"template": template, "data": payload}).status_code == 201
-            for key in list(outcome)[:3]:  # and a completed key replays its document
+            for key in list(load.outcome)[:3]:  # and a completed key replays its document
                 replay = http.post("/v1/documents", json={"template": template, "data": payload},
                                    headers={"Idempotency-Key": key})
                 assert replay.status_code == 201
