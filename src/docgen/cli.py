@@ -84,6 +84,7 @@ def _read_payload(path: str) -> Any:
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     """Render a payload without storing it (no 文书编号 is allocated): a preview or offline copy."""
     from .converters import converter_for
+    from .images import place_images
     from .rendering import RenderContext, render_docx
 
     catalogue = Catalogue(settings.catalogue_dir, settings.calendar, settings.choices)
@@ -91,6 +92,7 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     data = _read_payload(args.payload)
     catalogue.validator(release).validate(data)
     docx = render_docx(release.template_bytes, RenderContext(data=data, agency=settings.agency))
+    docx = place_images(docx, None)  # no blob store offline: a photo prints as a line naming it
     if args.docx:
         Path(args.output).write_bytes(docx)
         return 0

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ConversionFailed
+from .images import place_images
 from .issuance import Issuer
 from .rendering import RenderContext, render_docx
 from .stamping import StampLine, stamp_docx, stamp_pages
@@ -67,7 +68,7 @@ class Previewer:
         doc_number, prefix = self.number(release.template_id, release.numbered)
         context = RenderContext(data=data, agency=self.issuer.agency, doc_number=doc_number,
                                 extra={"approvals": {}})
-        docx = render_docx(release.template_bytes, context)
+        docx = place_images(render_docx(release.template_bytes, context), None)  # pictures only when issued
         content = self.issuer.stages.converter.convert(docx)
         return Preview(self.watermarked(content), doc_number, prefix)
 

@@ -34,6 +34,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from .errors import RenderFailed
+from .images import photo
 from .pdfmeta import keywords
 
 BLANK_LINE = "________"
@@ -185,7 +186,7 @@ def _environment(blank: bool) -> SandboxedEnvironment:
         undefined=_BlankUndefined if blank else _EmptyUndefined,
     )
     del env.filters["safe"]
-    env.filters.update(cn_date=cn_date, yuan=yuan, rmb_upper=rmb_upper)
+    env.filters.update(cn_date=cn_date, yuan=yuan, rmb_upper=rmb_upper, photo=photo)
     return env
 
 

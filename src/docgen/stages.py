@@ -26,6 +26,7 @@ from .errors import Conflict
 from .pki import Authority, Signer
 from .rendering import RenderContext, render_docx
 from .agency import as_agency
+from .images import place_images
 from .sealimage import place_seal_image, read_seal_image
 from .database import Connection, IntegrityError
 from .sealing import seal, seal_attachment
@@ -86,8 +87,13 @@ class Stages:
         """Refuse (507/503) before rendering when the disk is full or the store read-only."""
         self.storage.preflight(self.min_free)
 
+    def render(self, release: TemplateVersion, context: RenderContext) -> bytes:
+        """The filled DOCX with its pictures placed from the blob store (``images.py``: each
+        ``photo`` placeholder by the sha256 the payload pins; validation decided which may print)."""
+        return place_images(render_docx(release.template_bytes, context), self.storage.blobs.get)
+
     def render_pdf(self, release: TemplateVersion, context: RenderContext) -> tuple[bytes, bytes]:
-        docx = render_docx(release.template_bytes, context)
+        docx = self.render(release, context)
         return docx, self.converter.convert(docx)
 
     def approvals_context(self, opinions: list[Opinion]) -> dict[str, dict[str, str | None]]:
@@ -128,7 +134,7 @@ class Stages:
         context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
                                 extra={"approvals": self.approvals_context(opinions),
                                        "review": self.review_context(release, opinions)})
-        docx = render_docx(release.template_bytes, context)
+        docx = self.render(release, context)
         if self.seal_image:  # the visible sign of the signature below, on this signed copy only
             docx = place_seal_image(docx, self.seal_image)
         content = self.converter.convert(docx)
@@ -194,7 +200,7 @@ class Stages:
         context = RenderContext(data=data, agency=self.agency, doc_number=doc_number,
                                 extra={"approvals": self.approvals_context([]),
                                        "review": self.review_context(release, [])})
-        docx = render_docx(release.template_bytes, context)
+        docx = self.render(release, context)
         if self.seal_image:
             docx = place_seal_image(docx, self.seal_image)
         with ThreadPoolExecutor(2) as pool:
