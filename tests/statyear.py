@@ -157,9 +157,24 @@ def generate(year: Year, cases: int = 300) -> None:
             data["fine"] = f"{rng.randrange(10, 101)}.00"
         year.issue("on-the-spot-penalty-decision", data, day, case_id)
     spare = new_case(year, date(2026, 6, 1), "普通")
+    recording = spare_recording(year, spare.id)
     for template in sorted(year.service.catalogue.templates):
         if template not in year.issued:
-            year.issue(template, year.example(template), date(2026, 6, 15), spare.id)
+            data = year.example(template)
+            if "media" in data:  # 音像记录 are the case's own (cases/media_fill.py): named by id
+                data["media"] = [{"media_id": recording}]
+            year.issue(template, data, date(2026, 6, 15), spare.id)
+
+
+def spare_recording(year: Year, case_id: str) -> str:
+    """A 录音 of the case (stored bytes and row), for the instruments that list a case's 音像记录."""
+    audio = b"ID3" + bytes(61)
+    digest = year.service.storage.blobs.put(audio)
+    example = year.example("av-record-note")["media"][0]
+    metadata = {key: example[key] for key in ("content", "recorded_at", "place", "officers", "recorder", "purpose",
+                                              "device", "transcript")}
+    return year.service.cases.add_media(year.people["case_system"].id, case_id, "audio", "audio/mpeg", digest,
+                                        len(audio), "询问录音.mp3", metadata).id
 
 
 def new_case(year: Year, day: date, procedure: str) -> Any:

@@ -8,16 +8,24 @@ import json
 import secrets
 import socket
 import sqlite3
+import struct
 import subprocess
+import sys
 import threading
 import time
 import wave
+import zlib
+from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
+from pypdf import PdfReader
+
+import pdftools
 
 from docgen.catalogue import Catalogue
+from docgen.config import PROJECT_DIR
 from serving import Server, docgen
 from tiers import LIBREOFFICE
 from test_cases import VOLUME_ORDER, case_data, closed_case_with_documents, unique_party
@@ -198,6 +206,127 @@ def test_openapi_documents_the_multipart_body(http: httpx.Client) -> None:
     assert {"file", "content", "recorded_at", "place", "officers", "recorder", "purpose", "device"} <= \
         set(schema["required"])
     assert spec["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/MediaBody")
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    """A real PNG (8-bit RGB, a colour gradient), made with zlib alone."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    raw = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
+                   for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def upload(http: httpx.Client, case_id: str, name: str, data: bytes, **metadata: str) -> dict[str, Any]:
+    response = http.post(f"/v1/cases/{case_id}/media", data={**META, **metadata}, files={"file": (name, data)})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+NOTE, TRANSFER = "av-record-note", "av-originals-transfer"
+
+
+def test_the_note_prints_the_cases_photo_with_its_note_and_refuses_another_cases(
+        media_server: Server, http: httpx.Client) -> None:
+    """音像记录说明: the photo from the blob store at its own pixel size on the signed page, the 说明 from the
+    stored row beneath it, a recording as its 文字整理; another case's 音像记录 is refused at its pointer."""
+    case = http.post("/v1/cases", json=case_data(party=unique_party("株洲市说明测试商行"))).json()
+    other = http.post("/v1/cases", json=case_data(party=unique_party("株洲市别案测试商行"))).json()
+    picture = png_bytes(320, 200)
+    photo = upload(http, case["id"], "货架.png", picture)
+    audio = upload(http, case["id"], "询问.wav", wav_bytes(), content="询问仓库保管员", transcript="保管员：饼干是去年十二月进的货。")
+    foreign = upload(http, other["id"], "别案.png", png_bytes(40, 30))
+    documents = media_server.rows("SELECT COUNT(*) FROM documents")[0][0]
+
+    refused = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
+        "date": "2026-03-03", "media": [{"media_id": photo["id"]}, {"media_id": foreign["id"]}]}})
+    assert refused.status_code == 422, refused.text
+    assert [e["pointer"] for e in refused.json()["errors"]] == ["/data/media/1/media_id"]
+    assert case["number"] in refused.json()["errors"][0]["message"]
+    retyped = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
+        "date": "2026-03-03", "media": [{"media_id": photo["id"], "purpose": "另写的目的"}]}})
+    assert retyped.status_code == 422 and [e["pointer"] for e in retyped.json()["errors"]] == ["/data/media/0/purpose"]
+    uncased = http.post("/v1/documents", json={"template": NOTE, "data": {
+        "case_number": case["number"], "party_name": "某某", "date": "2026-03-03",
+        "media": [{**{k: v for k, v in photo.items() if k in ("kind", "media_type", "filename", "size")}, **META,
+                   "media_id": photo["id"], "sha256": hashlib.sha256(b"not stored").hexdigest()}]}})
+    assert uncased.status_code == 422 and [e["pointer"] for e in uncased.json()["errors"]] == ["/data/media/0/sha256"]
+    assert media_server.rows("SELECT COUNT(*) FROM documents")[0][0] == documents
+
+    issued = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
+        "date": "2026-03-03", "media": [{"media_id": photo["id"]}, {"media_id": audio["id"]}]}})
+    assert issued.status_code == 201, issued.text
+    pdf = http.get(issued.json()["links"]["pdf"]).content
+    images = [(obj["/Width"], obj["/Height"]) for page in PdfReader(io.BytesIO(pdf)).pages[:1]
+              for obj in (x.get_object() for x in page["/Resources"].get("/XObject", {}).values())
+              if obj.get("/Subtype") == "/Image"]
+    assert (320, 200) in images, images  # the stored PNG, at its own pixel size, on the first page
+    text = pdftools.text(pdf)
+    for value in (photo["sha256"], audio["sha256"], META["purpose"], META["place"], "询问仓库保管员",
+                  "保管员：饼干是去年十二月进的货。", case["number"], "当事人（签名）"):
+        assert pdftools.contains(text, value), value
+    record = http.get(f"/v1/documents/{issued.json()['id']}").json()
+    assert [m["sha256"] for m in record["data"]["media"]] == [photo["sha256"], audio["sha256"]]  # pinned
+    listed = {m["id"]: m["described_in"] for m in http.get(f"/v1/cases/{case['id']}/media").json()}
+    assert listed == {photo["id"]: [issued.json()["id"]], audio["id"]: [issued.json()["id"]]}
+
+    transfer = http.post("/v1/documents", json={"template": TRANSFER, "case_id": case["id"],
+                                                 "data": {"date": "2026-08-20", "archive_department": "市市场监管事务中心"}})
+    assert transfer.status_code == 201, transfer.text
+    listed_text = pdftools.text(http.get(transfer.json()["links"]["pdf"]).content)
+    for value in (photo["sha256"], audio["sha256"], case["number"], "接收人"):
+        assert pdftools.contains(listed_text, value), value
+
+
+def test_a_case_with_its_notes_and_transfer_list_binds_and_verifies_offline(
+        media_server: Server, http: httpx.Client, tmp_path: Path) -> None:
+    """The 说明 binds with the evidence (正卷), the 移交清单 at the end of the 副卷; the manifest lists each
+    音像记录 with the 说明 that prints it; the volume verifies offline and shows the photo."""
+    token = json.loads(docgen(media_server.data_dir, "principals", "add", "--name", "吴局长", "--role",
+                              "agency_head", "--json"))["token"]
+    case = http.post("/v1/cases", json=case_data(party=unique_party("株洲市音像装订商行"))).json()
+    photo = upload(http, case["id"], "现场.png", png_bytes(240, 180))
+    video = upload(http, case["id"], "检查.mp4", b"".join(video_chunks(4096)), transcript="（无对话）")
+    filing = http.post("/v1/documents", json={"template": "case-filing-approval", "case_id": case["id"], "data": {
+        k: v for k, v in Catalogue(PROJECT_DIR).get("case-filing-approval").example.items()
+        if k not in ("party", "handlers", "cause")}})
+    assert filing.status_code == 201, filing.text
+    note = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"],
+                                             "data": {"date": "2026-03-03", "media": [{"media_id": photo["id"]}]}})
+    assert note.status_code == 201, note.text
+    transfer = http.post("/v1/documents", json={"template": TRANSFER, "case_id": case["id"], "data": {"date": "2026-08-20"}})
+    assert transfer.status_code == 201, transfer.text
+    closing = http.post("/v1/documents", json={"template": "case-closing-approval", "case_id": case["id"], "data": {
+        k: v for k, v in Catalogue(PROJECT_DIR).get("case-closing-approval").example.items()
+        if k not in ("party", "handlers", "case_cause", "filed_on")}})
+    assert closing.status_code == 201, closing.text
+    with media_server.client("dept_head") as head:
+        assert head.post(f"/v1/documents/{closing.json()['id']}/approvals",
+                         json={"stage": "dept_head", "decision": "同意"}).status_code == 201
+    with httpx.Client(base_url=media_server.url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as boss:
+        assert boss.post(f"/v1/documents/{closing.json()['id']}/approvals",
+                         json={"stage": "agency_head", "decision": "同意"}).status_code == 201
+    assert http.post(f"/v1/cases/{case['id']}/close").status_code == 200  # a 录像 without 说明 warns, never blocks
+    built = http.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert built.status_code == 201, built.text
+    volume = built.json()
+    assert [(d["template"], d["section"]) for d in volume["documents"]] == [
+        ("case-filing-approval", "正卷"), (NOTE, "正卷"), ("case-closing-approval", "副卷"), (TRANSFER, "副卷")]
+    pdf = http.get(volume["links"]["pdf"]).content
+    reader = PdfReader(io.BytesIO(pdf))
+    manifest = json.loads(reader.attachments["docgen-volume.json"][0])
+    assert {m["id"]: m["described_in"] for m in manifest["media"]} == {photo["id"]: [note.json()["id"]],
+                                                                       video["id"]: []}
+    first, _ = next(d["pages"] for d in volume["documents"] if d["template"] == NOTE)
+    sizes = [(o["/Width"], o["/Height"]) for o in (x.get_object() for x in
+             reader.pages[first - 1]["/Resources"].get("/XObject", {}).values()) if o.get("/Subtype") == "/Image"]
+    assert (240, 180) in sizes, sizes
+    (tmp_path / "volume.pdf").write_bytes(pdf)
+    (tmp_path / "trust.json").write_bytes(http.get("/v1/trust").content)
+    verified = subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "volume.pdf"),
+                               "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_crash_while_a_volume_is_built_leaves_no_half_volume(media_server: Server, http: httpx.Client,

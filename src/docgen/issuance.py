@@ -63,6 +63,8 @@ class Issuer:
         release = self.release(template_id, version)
         if case_id is not None:  # data entered once: the case fills what the payload does not give
             data = self.cases.fill(case_id, release, data)
+        elif self.cases is not None:  # a photo printed outside a case must still be a stored 音像记录
+            self.cases.check_uncased(release, data)
         data = integral(data)
         if idempotency_key:  # the version as resolved: omitting it means the current one
             fingerprint = sha256(canonical_json({"template": template_id, "version": release.version,

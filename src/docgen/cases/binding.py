@@ -110,8 +110,7 @@ class Binder:
         pdf, pages, manifest = assemble(
             {"number": case.number, "cause": case.data["cause"], "party_name": case.party_name}, number, bound,
             self.render, self.front(case, number, request), built_at,
-            [{"id": m.id, "kind": m.kind, "media_type": m.media_type, "sha256": m.sha256, "size": m.size,
-              "content": m.metadata.get("content")} for m in self.cases.media(case_id)])
+            self.media_entries(case))
         signer = self.issuer.authority.signer(actor)
         signed = sign(pdf, signer, self.issuer.authority.root_certificate, field_name=f"{FIELD}-{number}",
                       reason=f"案卷装订：{case.number} 第{number}卷")
@@ -129,6 +128,14 @@ class Binder:
             self.cases.record(conn, case_id, "volume_built", actor,
                               {"volume": number, "sha256": digest, "pages": pages, "documents": len(bound)})
         return StoredVolume(case_id, number, digest, pages, manifest["documents"], built_at, actor, index)
+
+    def media_entries(self, case: Case) -> list[dict[str, Any]]:
+        """The case's 音像记录 as the volume's manifest lists them (their originals go to the archive, not into
+        the volume), each with the 音像记录说明 that print them (``described_in``: document ids)."""
+        notes = self.docket.media_notes(case)
+        return [{"id": m.id, "kind": m.kind, "media_type": m.media_type, "sha256": m.sha256, "size": m.size,
+                 "content": m.metadata.get("content"), "described_in": notes.get(m.id, [])}
+                for m in self.cases.media(case.id)]
 
     def front(self, case: Case, number: int, request: VolumeRequest) -> dict[str, Any]:
         """The payloads of the cover, index and notes, from the case and the request."""

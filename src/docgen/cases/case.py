@@ -27,6 +27,7 @@ from ..storage import StoredDocument
 from ..timefmt import record_now
 from ..validation import compile_validator
 from ..workdays import Calendar
+from . import media_fill
 from .fill import merge
 
 DEFS = "https://docgen.example/schemas/_defs/1"
@@ -212,11 +213,20 @@ class CaseStore:
         return row[0] if row else None
 
     def fill(self, case_id: str, release: Any, data: Any) -> Any:
-        """The payload with the case's data merged in (explicit fields win); a closed case refuses (409)."""
+        """The payload with the case's data merged in (explicit fields win; its 音像记录 by id,
+        ``media_fill``); a closed case refuses (409)."""
         case = self.get(case_id)
         if case.closed:
             raise Conflict(f"案件 {case.number} 已结案，不能再签发文书")
+        data = media_fill.fill(release, data, self.media(case_id), case.number)  # its 音像记录, by id
         return merge(case, release, data)
+
+    def check_uncased(self, release: Any, data: Any) -> None:
+        """Issued outside a case, a payload's photos must be stored 音像记录 (422 naming the item)."""
+        media_fill.check_uncased(release, data, self.stored_photo)
+
+    def stored_photo(self, sha256: str) -> bool:
+        return self.db.query_one("SELECT 1 FROM case_media WHERE sha256 = ? AND kind = 'photo'", sha256) is not None
 
     # Writing ---------------------------------------------------------------------------------
 

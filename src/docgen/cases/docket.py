@@ -18,11 +18,14 @@ from ..errors import Conflict
 from ..storage import Storage, StoredDocument, StoredStage
 from ..timefmt import instant
 from ..workdays import Calendar
+from ..workflow import VOID
 from . import deadlines
 from .case import Case, CaseStore
 from .deadlines import Deadline, Issued
 
 CLOSING = "case-closing-approval"
+#: The 音像记录说明: the instrument that prints a case's 音像记录 into its file (seed: 作为案卷资料).
+AV_NOTE = "av-record-note"
 #: Within one second (signed times have whole seconds), what must have come first: a document before its
 #: stages, the stages before the closing they allowed, the closing before the volume.
 _RANK = {"created": 0, "updated": 1, "document_issued": 2, "media_added": 2, "publicity_opened": 3, "stage": 3,
@@ -86,6 +89,22 @@ class Docket:
                                       "label": label, "decision": stage.link.decision,
                                       "opinion": stage.link.opinion, "signer": stage.link.signer_name}))
         return sorted(entries, key=lambda e: (instant(e.time).replace(microsecond=0), _RANK.get(e.kind, 2)))
+
+    def media_notes(self, case: Case) -> dict[str, list[str]]:
+        """For each of the case's 音像记录 (by id), the 音像记录说明 (document ids) that print it, void ones
+        left out; an empty list is a 音像记录 not yet in the case file as the seed asks."""
+        notes: dict[str, list[str]] = {m.id: [] for m in self.cases.media(case.id)}
+        for doc, stages in self.documents(case):
+            if doc.template_id != AV_NOTE or stages[-1].stage == VOID:
+                continue
+            for item in self.storage.payload(stages[-1].payload_sha256).get("media", []):
+                if isinstance(item, dict) and item.get("media_id") in notes:
+                    notes[item["media_id"]].append(doc.id)
+        return notes
+
+    def uncovered_media(self, case: Case) -> list[str]:
+        """The ids of the case's 音像记录 that no 音像记录说明 prints (a reminder, never a refusal)."""
+        return [media_id for media_id, notes in self.media_notes(case).items() if not notes]
 
     def closing_approval(self, case: Case) -> StoredDocument:
         """The case's 结案审批表 whose last stage approved it (程序规定第七十七条); 409 if there is none."""

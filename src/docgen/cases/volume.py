@@ -9,7 +9,9 @@ own instruments: the 卷宗封面 filled from the case, the 卷内文件目录 (
 - **Order** (《市场监督管理行政处罚程序规定》第七十八条): 正卷 — 立案审批表, the
   decision and its 送达回证, other instruments each followed by its 回证, evidence,
   the 听证笔录, the 财物 records; then 副卷 — 案源, 调查终结报告, 审核意见, internal
-  approvals, 听证报告, 结案审批表. Within a group, issue order.
+  approvals, 听证报告, 结案审批表, then the 音像记录原件移交清单 (副卷（六）其他有关材料, docgen's
+  choice). The 音像记录说明 (photos printed, recordings transcribed) are evidence (正卷（四）). Within a
+  group, issue order.
 - **页号**: one continuous number on every page, cover first, drawn as vector
   strokes at the top right (no font, so the volume stays PDF/A without embedding one).
 - **Bookmarks**: 正卷 and 副卷, one per document beneath them.
@@ -46,7 +48,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (MAIN, ("penalty-decision", "no-penalty-decision", "on-the-spot-penalty-decision")),
     (MAIN, ()),  # other instruments, each followed by its 送达回证
     (MAIN, ("on-site-record", "inquiry-record", "sampling-record", "electronic-evidence-record",
-            "evidence-extraction-slip", "representation-record", "test-result-notice")),
+            "evidence-extraction-slip", "av-record-note", "representation-record", "test-result-notice")),
     (MAIN, ("hearing-record",)),
     (MAIN, ("seizure-inventory", "disposal-record", "advance-disposal-confirmation", "seal-strip")),
     (SUB, ("case-source-registration",)),
@@ -55,6 +57,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (SUB, ("case-matter-approval", "decision-approval", "collective-discussion-record")),
     (SUB, ("hearing-report",)),
     (SUB, ("case-closing-approval",)),
+    (SUB, ("av-originals-transfer",)),  # 副卷（六）其他有关材料: the originals handed to the archive (docgen's choice)
 )
 OTHER = 2
 RECEIPT = "service-receipt"

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..cases import media as media_files
+from ..cases import media_fill
 from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Media, Query as CaseQuery
 from ..cases.deadlines import MISSED, Deadline
 from ..cases.binding import Binder, StoredVolume, VolumeRequest
@@ -154,6 +155,8 @@ class MediaBody(BaseModel):
     metadata: dict[str, str] = Field(description="记录内容、记录时间、地点、执法人员、记录人员、拟证明目的、设备（及文字整理）")
     created_at: str
     created_by: str
+    described_in: list[str] = Field(default_factory=list,
+                                    description="打印它的音像记录说明（文书 id，作废的除外）；为空即尚未出具说明")
     links: dict[str, str]
 
 
@@ -210,8 +213,9 @@ def case_body(case: Case) -> CaseBody:
                            "deadlines": f"{base}/deadlines", "close": f"{base}/close", "page": f"/cases/{case.id}"})
 
 
-def media_body(item: Media) -> MediaBody:
+def media_body(item: Media, described_in: list[str] | None = None) -> MediaBody:
     return MediaBody(id=item.id, position=item.position, kind=item.kind,  # type: ignore[arg-type]
+                     described_in=described_in or [],
                      kind_label=media_files.KIND_LABELS[item.kind], media_type=item.media_type, sha256=item.sha256,
                      size=item.size, filename=item.filename, metadata=item.metadata, created_at=item.created_at,
                      created_by=item.created_by,
@@ -303,8 +307,9 @@ def routes(service: Any) -> APIRouter:
     def prefill(case_id: str, template_id: str, caller: Principal = Depends(principal)) -> Prefill:
         """What the case fills in that instrument's payload (the e-form opened from a case starts with it)."""
         release = service.catalogue.get(template_id)
-        return Prefill(template=template_id, version=release.version,
-                       data=case_fields(store.get(case_id), release))
+        case = store.get(case_id)
+        media = media_fill.fill(release, {}, store.media(case_id), case.number)  # its 音像记录, if the instrument lists them
+        return Prefill(template=template_id, version=release.version, data={**case_fields(case, release), **media})
 
     @router.post("/v1/cases/{case_id}/close", response_model=CaseBody)
     def close_case(case_id: str, caller: Principal = Depends(principal)) -> CaseBody:
@@ -344,12 +349,13 @@ def routes(service: Any) -> APIRouter:
 
     @router.get("/v1/cases/{case_id}/media", response_model=list[MediaBody])
     def list_media(case_id: str, caller: Principal = Depends(principal)) -> list[MediaBody]:
-        store.get(case_id)
-        return [media_body(item) for item in store.media(case_id)]
+        notes = docket.media_notes(store.get(case_id))
+        return [media_body(item, notes.get(item.id, [])) for item in store.media(case_id)]
 
     @router.get("/v1/cases/{case_id}/media/{media_id}", response_model=MediaBody)
     def get_media(case_id: str, media_id: str, caller: Principal = Depends(principal)) -> MediaBody:
-        return media_body(store.medium(case_id, media_id))
+        item = store.medium(case_id, media_id)
+        return media_body(item, docket.media_notes(store.get(case_id)).get(item.id, []))
 
     @router.get("/v1/cases/{case_id}/media/{media_id}/file", response_class=FileResponse,
                 responses={200: {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}, "audio/*": {"schema": {"type": "string", "format": "binary"}}, "video/*": {"schema": {"type": "string", "format": "binary"}}},

@@ -25,9 +25,10 @@ from .context import Web
 
 PAGE = 50
 #: The instruments offered on a case page, in the order a case usually needs them.
-OFFERED = ("case-filing-approval", "on-site-record", "inquiry-record", "evidence-preservation-notice",
+OFFERED = ("case-filing-approval", "on-site-record", "inquiry-record", "av-record-note", "evidence-preservation-notice",
            "coercive-measure-decision", "penalty-notice", "service-receipt", "representation-record",
-           "hearing-notice", "investigation-report", "case-review", "penalty-decision", "case-closing-approval")
+           "hearing-notice", "investigation-report", "case-review", "penalty-decision", "case-closing-approval",
+           "av-originals-transfer")
 
 
 def routes(web: Web) -> APIRouter:
@@ -66,6 +67,7 @@ def routes(web: Web) -> APIRouter:
                       "days": r.days_left(today)} for r in service.publicity.list(case_id=case.id)]
         return web.page(request, "case.html", status=status, case=case, deadlines=deadlines,
                         timeline=docket.timeline(case), documents=documents, media=store.media(case.id),
+                        media_notes=docket.media_notes(case),
                         volumes=binder.volumes(case.id), offered=offered, labels=STATUS_LABELS, publicity=publicity,
                         kinds=media_files.KIND_LABELS, media_fields=media_files.FIELDS,
                         **{"notice": None, "errors": {}, "values": {}, **extra})
