@@ -79,7 +79,7 @@ RECORD = Layout((25, 30, 25, 20), 10, FANGSONG, 12, 24, 22, 22, 10.5)
 
 # Jinja fragments ----------------------------------------------------------------
 # Each returns the text of ONE run. Rendering context (docs/architecture.md):
-# data, agency, doc_number, blank, approvals; filters cn_date, yuan, rmb_upper.
+# data, agency, doc_number, blank, approvals; filters cn_date, yuan, rmb_upper, photo (images.py).
 
 BLANK_DATE = "　　年　　月　　日"
 BLANK_TIME = "　　时　　分"

@@ -97,8 +97,8 @@ def av_originals_transfer(b: Builder) -> None:
                Column("地点", 22, "item.place", LEFT),
                Column("执法人员／记录人员", 22, "item.officers ~ '／' ~ item.recorder if not blank else ''", LEFT),
                Column("拟证明目的", 30, "item.purpose", LEFT),
-               Column("文件", 30, "item.filename ~ '\\n' ~ item.media_type ~ '\\n' ~ item.size ~ ' 字节' "
-                              "if not blank else ''", LEFT))
+               Column("文件及记录设备", 30, "item.filename ~ '\\n' ~ item.media_type ~ '\\n' ~ item.size ~ ' 字节'"
+                                    " ~ '\\n' ~ item.device if not blank else ''", LEFT))
     item_table(b, columns, "data.media", 8, size=9, row_mm=8)
     heading(b, "原件 SHA-256 校验值：")
     b.tag("{%p for item in ([] if blank else data.media) %}")
