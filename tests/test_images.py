@@ -87,3 +87,20 @@ def test_fit_keeps_the_aspect_ratio() -> None:
     assert height == Mm(75) and abs(width - Mm(100)) <= 1
     width, height = images.fit(1000, 100, 150, 75)
     assert width == Mm(150) and abs(height - Mm(15)) <= 1
+
+
+def test_a_phone_photo_is_printed_the_way_up_its_camera_said() -> None:
+    """EXIF orientation 6 (a portrait photo stored as landscape pixels): printed portrait, fitted as such."""
+    from PIL import Image
+
+    stored = io.BytesIO()
+    picture = Image.new("RGB", (400, 200), (255, 255, 255))
+    exif = picture.getexif()
+    exif[0x0112] = 6
+    picture.save(stored, "JPEG", exif=exif)
+    digest = hashlib.sha256(stored.getvalue()).hexdigest()
+    docx = rendered(payload(sha256=digest, media_type="image/jpeg"))
+    document = Document(io.BytesIO(images.place_images(docx, lambda _: stored.getvalue())))
+    (shape,) = document.inline_shapes
+    assert shape.height == Mm(75) and abs(shape.width - Mm(37.5)) <= 1
+    assert images.upright(PICTURE) is PICTURE  # anything else is placed byte for byte

@@ -3,7 +3,8 @@
 A template asks for a picture with ``{{ item.sha256|photo(150, 100) }}``: the filter prints a
 placeholder element (``<dgi:image sha256=… width=… height=…/>``, in docgen's own namespace) inside
 the run, and after rendering ``place_images`` replaces each placeholder with the picture whose
-bytes have that sha256, scaled to fit the box (millimetres) with its aspect kept.
+bytes have that sha256, scaled to fit the box (millimetres) with its aspect kept (a JPEG's EXIF
+orientation honoured: ``upright``).
 
 Why two steps rather than docxtpl's ``InlineImage``: docgen's renderer is a sandboxed Jinja
 environment with a fast path that never builds a ``DocxTemplate`` (``rendering.py``), and an
@@ -43,6 +44,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 #: The picture formats LibreOffice and python-docx both read; a photo of another type is not printable.
 PRINTABLE = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_BOX_MM = 400  # no box larger than a page
+_ORIENTATION = 0x0112  # the EXIF tag
 
 
 def printable(head: bytes) -> bool:
@@ -80,6 +82,24 @@ def fit(px_width: int, px_height: int, box_width_mm: float, box_height_mm: float
     return Emu(max(1, round(px_width * scale))), Emu(max(1, round(px_height * scale)))
 
 
+def upright(data: bytes) -> bytes:
+    """The picture as the camera meant it to be seen. A phone stores a portrait photo as landscape pixels
+    with an EXIF orientation; LibreOffice draws the pixels as stored, so such a JPEG is transposed here
+    (re-encoded at quality 95: the printed copy only; the original stays as stored, its sha256 printed).
+    Any other picture is returned unchanged, byte for byte."""
+    if not data.startswith(b"\xff\xd8\xff") or b"Exif" not in data[:65536]:
+        return data
+    from PIL import Image as Picture, ImageOps  # only for such photos
+
+    with Picture.open(io.BytesIO(data)) as picture:
+        if picture.getexif().get(_ORIENTATION, 1) in (None, 1):
+            return data
+        turned = ImageOps.exif_transpose(picture)
+        out = io.BytesIO()
+        turned.convert("RGB").save(out, "JPEG", quality=95)
+        return out.getvalue()
+
+
 def place_images(docx: bytes, fetch: Callable[[str], bytes] | None) -> bytes:
     """``docx`` with every placeholder replaced by its picture (``fetch(sha256)`` gives the bytes),
     or by a line of text when ``fetch`` is None; unchanged when there is none."""
@@ -98,9 +118,10 @@ def place_images(docx: bytes, fetch: Callable[[str], bytes] | None) -> bytes:
         data = fetch(digest)
         if hashlib.sha256(data).hexdigest() != digest or not printable(data[:8]):
             raise RenderFailed(f"照片 {digest} 不是已存储的 JPEG 或 PNG 图像")
-        image = Image.from_blob(data)
+        shown = upright(data)
+        image = Image.from_blob(shown)
         width, height = fit(image.px_width, image.px_height, float(marker.get("width")), float(marker.get("height")))
-        inline = part.new_pic_inline(io.BytesIO(data), width, height)
+        inline = part.new_pic_inline(io.BytesIO(shown), width, height)
         inline.find(qn("wp:docPr")).set("descr", f"sha256:{digest}")
         drawing = parse_xml('<w:drawing xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>')
         drawing.append(inline)
