@@ -13,6 +13,8 @@ under it, so the signed page names the very file it shows.
 """
 from __future__ import annotations
 
+from docx.oxml.ns import qn
+
 from authoring.blocks import (
     BLANK_DATE,
     CENTER,
@@ -99,7 +101,12 @@ def av_originals_transfer(b: Builder) -> None:
                Column("拟证明目的", 30, "item.purpose", LEFT),
                Column("文件及记录设备", 30, "item.filename ~ '\\n' ~ item.media_type ~ '\\n' ~ item.size ~ ' 字节'"
                                     " ~ '\\n' ~ item.device if not blank else ''", LEFT))
-    item_table(b, columns, "data.media", 8, size=9, row_mm=8)
+    table = item_table(b, columns, "data.media", 8, size=9, row_mm=8)
+    # A record's row may be taller than a page (each text up to what an upload allows): unlike item_table's
+    # short rows it may split, so a long record runs on to the next page under the repeated header.
+    item_row = table.rows[2]._tr
+    for cant_split in item_row.trPr.findall(qn("w:cantSplit")):
+        item_row.trPr.remove(cant_split)
     heading(b, "原件 SHA-256 校验值：")
     b.tag("{%p for item in ([] if blank else data.media) %}")
     b.paragraph(out("loop.index"), "．", out("item.sha256"), style=Style(size=9, line=13))
