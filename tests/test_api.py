@@ -274,3 +274,45 @@ def test_a_full_converter_queue_answers_503_with_retry_after(tmp_path, catalogue
         assert document_count(busy) == len(responses) - len(refused)
     finally:
         busy.stop()
+
+
+def test_a_note_prints_the_case_photo_from_the_blob_store_and_refuses_what_is_not_the_cases(
+        api: httpx.Client) -> None:
+    """音像记录说明 through the one pipeline on every converter: the issued DOCX holds the uploaded PNG's very
+    bytes (placed from the blob store), the payload pins its sha256; another case's 音像记录, or a photo
+    that is no stored 音像记录, is 422 at its pointer."""
+    import hashlib
+    import io
+    import zipfile
+
+    from test_case_media import META, png_bytes
+    from test_cases import case_data, unique_party
+
+    picture = png_bytes(64, 48)
+    cases = [api.post("/v1/cases", json=case_data(party=unique_party(f"株洲市照片{n}号商行"))).json() for n in (1, 2)]
+    ids = []
+    for case in cases:
+        stored = api.post(f"/v1/cases/{case['id']}/media", data=META, files={"file": ("p.png", picture)})
+        assert stored.status_code == 201, stored.text
+        ids.append(stored.json()["id"])
+    foreign = api.post("/v1/documents", json={"template": "av-record-note", "case_id": cases[0]["id"],
+                                               "data": {"date": "2026-03-03", "media": [{"media_id": ids[1]}]}})
+    assert foreign.status_code == 422 and [e["pointer"] for e in foreign.json()["errors"]] == ["/data/media/0/media_id"]
+    example = copy.deepcopy(catalogue_example("av-record-note", api))
+    example["media"][0].update(kind="photo", media_type="image/png", sha256=hashlib.sha256(b"x").hexdigest())
+    del example["media"][0]["transcript"]
+    unstored = issue(api, "av-record-note", example)
+    assert unstored.status_code == 422 and [e["pointer"] for e in unstored.json()["errors"]] == ["/data/media/0/sha256"]
+    issued = api.post("/v1/documents", json={"template": "av-record-note", "case_id": cases[0]["id"],
+                                              "data": {"date": "2026-03-03"}})  # no media: all the case's
+    assert issued.status_code == 201, issued.text
+    record = api.get(f"/v1/documents/{issued.json()['id']}").json()
+    assert [m["sha256"] for m in record["data"]["media"]] == [hashlib.sha256(picture).hexdigest()]
+    assert record["data"]["media"][0]["purpose"] == META["purpose"]  # from the stored row
+    docx = zipfile.ZipFile(io.BytesIO(api.get(f"/v1/documents/{issued.json()['id']}/docx").content))
+    assert [docx.read(n) for n in docx.namelist() if n.startswith("word/media/")] == [picture]
+
+
+def catalogue_example(template: str, client: httpx.Client) -> Any:
+    version = client.get(f"/v1/templates/{template}").json()["versions"][-1]
+    return client.get(version["links"]["example"]).json()
