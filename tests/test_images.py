@@ -49,7 +49,7 @@ def test_the_photo_is_placed_from_its_bytes_scaled_into_its_box() -> None:
     assert not images.wanted(placed)
     document = Document(io.BytesIO(placed))
     (shape,) = document.inline_shapes
-    assert shape.width == Mm(150) and abs(shape.height - Mm(50)) <= 1  # 300 × 100 px into 150 × 75 mm
+    assert shape.width == Mm(150) and abs(shape.height - Mm(50)) <= 1  # 300 × 100 px into 150 × 60 mm
     blobs = [rel.target_part.blob for rel in document.part.rels.values() if "image" in rel.reltype]
     assert blobs == [PICTURE]
     assert f"sha256:{DIGEST}" in document.element.xml
@@ -102,5 +102,5 @@ def test_a_phone_photo_is_printed_the_way_up_its_camera_said() -> None:
     docx = rendered(payload(sha256=digest, media_type="image/jpeg"))
     document = Document(io.BytesIO(images.place_images(docx, lambda _: stored.getvalue())))
     (shape,) = document.inline_shapes
-    assert shape.height == Mm(75) and abs(shape.width - Mm(37.5)) <= 1
+    assert shape.height == Mm(60) and abs(shape.width - Mm(30)) <= 1
     assert images.upright(PICTURE) is PICTURE  # anything else is placed byte for byte

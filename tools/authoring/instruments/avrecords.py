@@ -37,12 +37,13 @@ from authoring.blocks import (
 )
 
 KINDS = "{'photo': '照片', 'audio': '录音', 'video': '录像'}"
-#: The box a photo is scaled into (mm): the record's type area is 165 mm wide; 75 mm high leaves room
-#: for the 说明 beneath, so two short records (photo and 说明) fit on one page.
-PHOTO_BOX = (150, 75)
+#: The box a photo is scaled into (mm): the record's type area is 165 mm wide; 60 mm high leaves room
+#: for the 说明 beneath (seven lines), so two records with photos fit on a page (one on the first, under the title).
+PHOTO_BOX = (150, 60)
 SMALL = Style(size=10.5, line=15)
-FIELDS = (("记录内容", "content"), ("记录时间", "recorded_at"), ("地　　点", "place"), ("执法人员", "officers"),
-          ("记录人员", "recorder"), ("拟证明目的", "purpose"), ("记录设备", "device"))
+#: The 说明's lines: (label, field) pairs printed on one line each.
+LINES = ((("记录内容", "content"),), (("记录时间", "recorded_at"), ("地点", "place")),
+         (("执法人员", "officers"), ("记录人员", "recorder")), (("拟证明目的", "purpose"),), (("记录设备", "device"),))
 
 
 def kind_of(item: str) -> str:
@@ -51,10 +52,11 @@ def kind_of(item: str) -> str:
 
 def av_record_note(b: Builder) -> None:
     """音像记录说明 (程序规定第25条、第44条、第79条): each 音像记录 of the case printed — a photo scaled
-    into a 150 × 75 mm box, a recording as its 文字整理 — with its 说明 beneath, then the party's
+    into a 150 × 60 mm box, a recording as its 文字整理 — with its 说明 beneath, then the party's
     signature confirming them (seed: 经当事人签名确认).
 
-    A record (its heading, photo and 说明) is kept on one page; two records with photos fit on a page.
+    A record (its heading, photo and 说明) is kept on one page; two records with photos fit on a page
+    (one on the first, under the title).
     A recording's 文字整理 runs on as long as it is. The file's name, type, size and SHA-256 are printed
     with each record, so the signed document names the original it shows.
     """
@@ -68,8 +70,11 @@ def av_record_note(b: Builder) -> None:
         picture = b.paragraph(out(f"'（照片粘贴处）' if blank else item.sha256|photo({PHOTO_BOX[0]}, {PHOTO_BOX[1]})"),
                               style=Style(align=CENTER, keep_next=True, before=4, after=4))
         picture.paragraph_format.line_spacing = 1.0  # not the body's exact spacing: it would clip the picture
-    for label, key in FIELDS:
-        b.paragraph(f"{label}：", out(f"item.{key}"), style=Style(size=SMALL.size, line=SMALL.line, keep_next=True))
+    for line in LINES:
+        runs: list[str] = []
+        for n, (label, key) in enumerate(line):
+            runs += [("　　" if n else "") + f"{label}：", out(f"item.{key}")]
+        b.paragraph(*runs, style=Style(size=SMALL.size, line=SMALL.line, keep_next=True))
     b.paragraph("文　　件：", out("item.filename"), "（", out("item.media_type"), "，", out("item.size"), " 字节）",
                 style=Style(size=SMALL.size, line=SMALL.line, keep_next=True))
     b.paragraph("SHA-256：", out("item.sha256"), style=Style(size=9, line=13))
