@@ -88,10 +88,10 @@ def decision_date(data: Any) -> date | None:
 
 def due_on(calendar: Calendar, start: date, working_days: int) -> tuple[date, str | None]:
     """``start`` plus the working days, and a note when the calendar lacks a year (counted Monday–Friday:
-    a limit on the agency, so only ever earlier)."""
+    usually earlier around a holiday, but a day later across a 调休 weekend workday)."""
     due = calendar.add_working_days(start, working_days)
     unknown = calendar.unknown_years(start, due)
-    note = (f"机关日历未列 {'、'.join(map(str, unknown))} 年的节假日安排，按周一至周五计算，期限可能偏早，不会偏晚"
+    note = (f"机关日历未列 {'、'.join(map(str, unknown))} 年的节假日安排，按周一至周五计算，期限可能与实际相差一两天：请补充该年度日历"
             if unknown else None)
     return due, note
 
