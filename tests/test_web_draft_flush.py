@@ -80,6 +80,14 @@ def test_an_edit_made_just_before_leaving_the_page_is_saved(page: Page, server: 
     assert fresh != draft_id and stored(server, fresh) == "拟对另一公司实施扣押（改）"
     assert "拟对另一公司" not in in_tab(page)
 
+    # The tab hidden (another tab, the window minimised), the page still alive: the edit is sent then.
+    hold_the_debounce(page)
+    page.get_by_label("事由").fill("拟对另一公司实施查封（改）")
+    page.evaluate("""() => { Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+        document.dispatchEvent(new Event("visibilitychange")); }""")
+    assert stored(server, fresh) == "拟对另一公司实施查封（改）"
+    assert "拟对另一公司" not in in_tab(page)  # the page lives on: nothing handed over
+
     # A form the officer did not touch leaves nothing behind.
     page.goto(f"/forms/{REVIEW}")
     expect(page.locator("#eform[data-ready]")).to_be_attached()

@@ -522,7 +522,7 @@
   var savedState = null;  // what the server holds (or was last sent with keepalive), as JSON: flush() sends only a change
 
   /** The draft as a save sends it (data, example flag, note), as JSON to compare with savedState. */
-  function draftState_() {
+  function snapshot() {
     return JSON.stringify({ data: root.get() || {}, example: isExample, note: note && note.value ? note.value : null });
   }
 
@@ -545,7 +545,7 @@
     }
     if (saving) { saveAgain = true; return; }
     saving = true;
-    var sending = draftState_();
+    var sending = snapshot();
     var noteText = note && note.value ? note.value : null;
     var request = draftId
       ? post(config.drafts + "/" + encodeURIComponent(draftId), "PUT", { data: data, example: isExample, note: noteText })
@@ -609,7 +609,7 @@
    * and the next load of this form moves it to the server (takeLocalCopy). */
   function flush(unloading) {
     if (!root || body.hasAttribute("inert")) return;
-    var current = draftState_();
+    var current = snapshot();
     if (current === savedState) return;  // the server has this already
     clearTimeout(saveTimer);
     saveTimer = null;
@@ -908,7 +908,7 @@
     hideSummary();
     banner.hidden = true;
     draftState.textContent = resubmit ? "已恢复为当前数据" : "已清空";
-    savedState = draftState_();  // nothing to flush: the draft is gone on purpose
+    savedState = snapshot();  // nothing to flush: the draft is gone on purpose
   });
 
   // ------------------------------------------------------------------ start
@@ -920,7 +920,10 @@
   if (kept && (kept.scope || null) !== scope) kept = null;  // another document's correction
   var handoff = kept && kept.draft ? kept : null;  // what the page before a reload of this draft had (flush)
   if (handoff) kept = null;
-  if (handoff && !(config.draft && config.draft.id === handoff.draft)) handoff = null;  // saved by its keepalive PUT
+  if (handoff && !(config.draft && config.draft.id === handoff.draft)) {
+    if (!config.signedIn) kept = handoff;  // the sign-in lapsed: kept in this tab, as before sign-in
+    handoff = null;  // otherwise another draft or a blank form: the keepalive PUT saved it
+  }
   var restoredFromTab = false;  // then the server does not have it yet: savedState stays empty until it does
   function when(iso) { return new Date(iso).toLocaleString("zh-CN", { hour12: false }); }
   if (state && state.issued) {
@@ -944,6 +947,7 @@
     say("info", ["已恢复本浏览器于 " + when(kept.saved) + " 暂存的" + (resubmit ? "更正草稿" : "草稿") +
                  (config.signedIn ? "，并已转存到服务器。" : "。")]);
     if (config.signedIn) saveDraft();
+    else if (kept.draft) keepInTab(kept.data);  // a plain copy of this tab now, which other pages keep
   } else if (resubmit) {
     root.set(config.initial);
     say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
@@ -954,6 +958,6 @@
     say("info", ["该草稿已不存在（可能已经" + act + "或被删除），下面是一份新的空白表单。"]);
   }
   showExampleFlag();
-  if (!restoredFromTab) savedState = draftState_();  // what the form starts from needs no save until edited
+  if (!restoredFromTab) savedState = snapshot();  // what the form starts from needs no save until edited
   form.setAttribute("data-ready", "true");
 })();
