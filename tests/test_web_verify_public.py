@@ -100,12 +100,25 @@ def test_a_public_rendition_verifies_on_the_page_alone_with_its_original_and_not
     # With another decision's original: refused, saying which original was expected.
     verify(page, public, wrong)
     expect(report.locator(".verdict")).to_contain_text("验证未通过")
-    expect(verdict).to_contain_text("发现 1 个问题")
+    expect(verdict).to_contain_text("公示文本本身有效：由株洲市市场监督管理局签名")  # what still holds
+    expect(verdict).to_contain_text("但与原件 wrong.pdf 的核验未通过：发现 1 个问题")
     problem = report.locator('#public-problems li[data-code="public-original-mismatch"]')
     expect(problem).to_contain_text("所给原件不是公示文本清单所指的那份原件")
     expect(problem).to_contain_text(f"上传的原件 wrong.pdf 不是本公示文本所依据的原件：清单所指的是文书编号 {number}")
-    expect(report.locator("#public-doc-number")).to_contain_text("清单记载，未经证实")
+    expect(report.locator("#public-doc-number")).to_have_text(number)
     screenshot(page, "verify-public-wrong-original")
+
+    # A rendition changed after signing (one digit of its creation date): nothing it says is taken as shown.
+    data = public.read_bytes()
+    at = re.search(rb"/CreationDate \(D(?::|\\072)(\d)", data).start(1)  # the year's first digit (":" may be escaped)
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(data[:at] + (b"3" if data[at:at + 1] != b"3" else b"4") + data[at + 1:])
+    verify(page, changed)
+    expect(report.locator(".verdict")).to_contain_text("验证未通过")
+    expect(verdict).to_contain_text("下列文书信息为公示文本清单所载，未能证实")
+    expect(report.locator("#public-doc-number")).to_have_text(f"{number}（清单记载，未经证实）")
+    expect(report.locator('#public-problems li[data-code="public-content-mismatch"]')).to_contain_text(
+        "公示文本的内容与清单记载的哈希、长度或机关不符")
 
     # An original with an ordinary document, and a rendition among other files: named on their fields.
     verify_form = page.locator("#verify-form")
