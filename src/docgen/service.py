@@ -34,7 +34,7 @@ from .tlog import note
 from .tlog.log import Log, Publisher, backfill
 from .trust import TrustBundle
 from .verify import VerificationReport
-from .verify_job import verify_files, verify_public_file
+from .verify_job import public_renditions, verify_files, verify_public_file
 from .voiding import Voider
 from .register import NumberRegister
 
@@ -235,6 +235,11 @@ class Service:
                             original: tuple[str, bytes] | None) -> dict[str, Any]:
         """A public rendition's report (``verify.public``), in a sandbox worker like ``verify``."""
         return await self.sandbox.run(verify_public_file, name, data, trust_json, original)
+
+    async def public_renditions(self, files: list[tuple[str, bytes]]) -> list[bool]:
+        """Which uploaded files are public renditions (公示文本), read in a sandbox worker like ``verify``."""
+        flags: list[bool] = await self.sandbox.run(public_renditions, files)
+        return flags
 
     @cached_property
     def drafts(self) -> Drafts:
