@@ -14,6 +14,7 @@ import httpx
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency
 from serving import Server
+from test_operations import samples, value
 from test_cases import client, server  # noqa: F401 - the case tests' servers: LibreOffice on SQLite, then PostgreSQL
 
 CATALOGUE = Catalogue(PROJECT_DIR)
@@ -191,6 +192,7 @@ def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_se
         base = f"/v1/documents/{doc['id']}/publicity"
         assert client.post(f"{base}/rendition", json={}).status_code == 201
         public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
+        before = samples(lo_server)
         alone = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf")})
         assert alone.status_code == 200 and alone.json()["ok"] and alone.json()["original"] is None, alone.text
         both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
@@ -201,3 +203,6 @@ def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_se
             "file": ("public.pdf", public, "application/pdf"),
             "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
         assert not wrong["ok"] and wrong["failures"][0]["code"] == "public-original-mismatch"
+    after = samples(lo_server)  # counted as every verification job is: two verified, one failed
+    assert [value(after, "docgen_verification_jobs_total", outcome=o) -
+            value(before, "docgen_verification_jobs_total", outcome=o) for o in ("verified", "failed")] == [2, 1]
