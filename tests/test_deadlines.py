@@ -111,3 +111,25 @@ def test_representation_cites_the_rule_that_sets_five_working_days() -> None:
 def test_a_limit_through_an_unlisted_year_says_it_may_be_off_either_way() -> None:
     deadline = by_rule(compute(case("2030-01-02"), [], NATIONAL_DAY, date(2030, 1, 3)), "filing")
     assert "2030" in deadline.reason and "相差一两天" in deadline.reason and "不会偏晚" not in deadline.reason
+
+
+def test_a_void_document_fulfils_and_starts_no_deadline() -> None:
+    """A void (作废) 解除决定书 does not end a seizure, a void 送达回证 serves nothing, a void 告知书 opens no period."""
+    from dataclasses import replace
+
+    measure = issued("coercive-measure-decision", {"issued_on": "2026-04-01", "start_on": "2026-04-01",
+                                                   "end_on": "2026-04-30"}, "扣〔2026〕1号")
+    release = issued("coercive-measure-release", {"decision_number": "扣〔2026〕1号", "released_on": "2026-04-20",
+                                                  "issued_on": "2026-04-20"})
+    today = date(2026, 6, 1)
+    assert by_rule(compute(case(), [measure, release], DEFAULT, today), "coercive").status == "met"
+    seizure = by_rule(compute(case(), [measure, replace(release, void=True)], DEFAULT, today), "coercive")
+    assert seizure.done_on is None and seizure.status == "missed"
+    notice = issued("penalty-notice", {"issued_on": "2026-04-01"}, "告〔2026〕1号")
+    receipt = issued("service-receipt", {"served_on": "2026-04-02",
+                                         "documents": [{"name": "行政处罚告知书", "number": "告〔2026〕1号"}]})
+    assert by_rule(compute(case(), [notice, receipt], DEFAULT, today), "representation").start == "2026-04-02"
+    unserved = by_rule(compute(case(), [notice, replace(receipt, void=True)], DEFAULT, today), "representation")
+    assert unserved.status == "unknown" and unserved.start is None
+    assert not [d for d in compute(case(), [replace(notice, void=True), receipt], DEFAULT, today)
+                if d.id.startswith("representation")]

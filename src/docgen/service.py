@@ -196,7 +196,9 @@ class Service:
     @cached_property
     def voider(self) -> Voider:
         """Voiding (作废) by the agency's ``void_roles``: a signed stage that ends the chain."""
-        return Voider(self.stages, self.stages.agency.void_roles)
+        voider = Voider(self.stages, self.stages.agency.void_roles)
+        voider.publicity = self.publicity
+        return voider
 
     @cached_property
     def register(self) -> NumberRegister:

@@ -77,6 +77,9 @@ class Issued:
 
     document: StoredDocument
     data: Mapping[str, Any]
+    void: bool = False
+    """Whether its chain ends in a void (作废, ``chain.VoidMark``): then it neither fulfils nor starts a
+    deadline (``compute`` leaves it out), though the docket still lists it."""
 
     def day(self, *path: str) -> date | None:
         node: Any = self.data
@@ -177,7 +180,12 @@ def notes(*parts: str | None) -> str | None:
 
 def compute(case: Case, issued: list[Issued], calendar: Calendar, today: date,
             archived_on: date | None = None) -> list[Deadline]:
-    """Every deadline of the case as of ``today``; ``archived_on`` is the first volume's date."""
+    """Every deadline of the case as of ``today``; ``archived_on`` is the first volume's date.
+
+    A void document (作废) is no act of the agency: it meets no deadline (a voided 行政处罚决定书 is no
+    decision, a voided 送达回证 serves nothing) and starts none (a voided 告知书 opens no 陈述申辩 period).
+    """
+    issued = [i for i in issued if not i.void]
     found: list[Deadline] = []
     found += _filing(case, calendar, today)
     found += _decision(case, issued, calendar, today)
