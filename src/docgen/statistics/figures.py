@@ -20,7 +20,7 @@ the 合计 (docgen's control, not a statistical rule).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
