@@ -5,7 +5,10 @@ for speed), with the signing clock set to each act's own day so the year spreads
 Every payload starts from the template's released example, its dates shifted to the act's day
 (an offset in whole weeks, tried again a week later when a working-day rule of the schema refuses
 it), and the fields the statistics count varied at random (seeded: the same seed, the same year).
-Every instrument of the catalogue is issued at least once.
+Every instrument of the catalogue is issued at least once. A few documents are voided (作废) by the
+局长 after what the bureau did with them (some 行政处罚决定书 — due, published, withdrawn or withheld —,
+a few 行政处罚告知书 and 当场行政处罚决定书), chosen by their count, not by the random stream, so the
+year's other outcomes stay as they were.
 """
 from __future__ import annotations
 
@@ -62,6 +65,8 @@ class Year:
     issued: dict[str, int] = field(default_factory=dict)
     last: dict[str, datetime] = field(default_factory=dict)
     """Each document's last signed time: its next stage is signed no earlier."""
+    voided: list[str] = field(default_factory=list)
+    """The documents voided (作废), in the order they were voided."""
 
     def at(self, day: date) -> None:
         """Sign what follows on ``day`` (10:00 in Asia/Shanghai, a second later each time)."""
@@ -103,6 +108,15 @@ class Year:
             opinion = "已按审核意见补充、更正。"
         self.service.approver.approve(self.people[role], document_id, Approval(stage, decision, opinion, data))
         self.last[document_id] = self.clock
+
+
+    def void(self, document_id: str, day: date, reason: str) -> None:
+        """The 局长 voids the document on ``day`` (or after its last stage)."""
+        self.at(max(day, self.last[document_id].date()))
+        self.clock = max(self.clock, self.last[document_id])
+        self.service.voider.void(self.people["director"], document_id, reason)
+        self.last[document_id] = self.clock
+        self.voided.append(document_id)
 
 
 def _anchor(data: dict[str, Any], anchor: str | None) -> date | None:
@@ -155,7 +169,9 @@ def generate(year: Year, cases: int = 300) -> None:
                 data.pop(key, None)
         else:
             data["fine"] = f"{rng.randrange(10, 101)}.00"
-        year.issue("on-the-spot-penalty-decision", data, day, case_id)
+        spot = year.issue("on-the-spot-penalty-decision", data, day, case_id)
+        if n in (4, 11):
+            year.void(spot.id, day + timedelta(days=1), "当场处罚决定书填写错误，另行制作")
     spare = new_case(year, date(2026, 6, 1), "普通")
     recording = spare_recording(year, spare.id)
     for template in sorted(year.service.catalogue.templates):
@@ -286,7 +302,9 @@ def penalty(year: Year, case_id: str, day: date) -> None:
     rng = year.rng
     notice = year.example("penalty-notice")
     notice["hearing_available"] = rng.random() < 0.5
-    year.issue("penalty-notice", notice, day, case_id)
+    issued_notice = year.issue("penalty-notice", notice, day, case_id)
+    if year.issued["penalty-notice"] % 20 == 7:
+        year.void(issued_notice.id, day + timedelta(days=1), "告知书当事人名称有误，重新告知")
     if notice["hearing_available"] and rng.random() < 0.5:
         year.issue("hearing-notice", year.example("hearing-notice"), day + timedelta(days=4), case_id,
                    anchor="requested_on")
@@ -317,6 +335,8 @@ def penalty(year: Year, case_id: str, day: date) -> None:
     decision["penalties"] = items
     issued = year.issue("penalty-decision", decision, day + timedelta(days=20), case_id)
     publicize(year, issued.id)
+    if year.issued["penalty-decision"] % 12 == 5:
+        year.void(issued.id, day + timedelta(days=30), "决定书编号误用，以另号决定书为准")
 
 
 def publicize(year: Year, document_id: str) -> None:

@@ -446,3 +446,82 @@ def test_a_stage_signed_after_the_volume_makes_volume_two_and_volume_one_stays(
                                "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "第 2 卷" in verified.stdout
+
+
+def void(server: Server, document_id: str, reason: str) -> dict[str, Any]:
+    with server.client("director") as director:  # the agency's void role (局长)
+        response = director.post(f"/v1/documents/{document_id}/void", json={"reason": reason})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_void_document_fulfils_no_deadline_and_the_docket_still_lists_it(
+        server: Server, client: httpx.Client, catalogue: Catalogue) -> None:
+    case = open_case(client, party=unique_party("株洲市作废期限商行"), discovered_on="2026-03-02",
+                     filed_on="2026-03-04")
+    notice = issue(client, "penalty-notice", without(catalogue.get("penalty-notice").example, "party"), case["id"]).json()
+    receipt = {**catalogue.get("service-receipt").example,
+               "documents": [{"name": "行政处罚告知书", "number": notice["doc_number"]}], "served_on": "2026-04-10"}
+    receipt = issue(client, "service-receipt", receipt, case["id"])
+    assert receipt.status_code == 201, receipt.text
+    example = catalogue.get("penalty-decision").example
+    decision = issue(client, "penalty-decision", {**without(example, "party"), "issued_on": "2026-04-27", "notice": {
+        **example["notice"], "number": notice["doc_number"], "served_on": "2026-04-10"}}, case["id"])
+    assert decision.status_code == 201, decision.text
+
+    def deadlines() -> dict[str, dict[str, Any]]:
+        return {d["id"].split(":")[0]: d for d in client.get(f"/v1/cases/{case['id']}/deadlines").json()}
+
+    before = deadlines()
+    assert before["decision"]["status"] == "met" and before["decision"]["document_id"] == decision.json()["id"]
+    assert before["representation"]["status"] == "met" and "payment" in before
+
+    void(server, decision.json()["id"], "决定书引用的告知书有误，重新制作")
+    after = deadlines()  # no decision on record: the 90 (+30) days from 立案 ran out without one
+    assert (after["decision"]["status"], after["decision"]["done_on"], after["decision"]["document_id"]) == \
+        ("missed", None, None)
+    assert "payment" not in after  # a void decision has no fine to pay
+    # the 告知书's service is still on record through the 送达回证: its period ended with no decision after it
+    assert after["representation"]["start"] == "2026-04-10" and after["representation"]["done_on"] is None
+    void(server, receipt.json()["id"], "回证所列文书有误")
+    unserved = deadlines()["representation"]  # a void 送达回证 serves nothing
+    assert unserved["status"] == "unknown" and "送达回证" in unserved["reason"]
+
+    listed = [d["id"] for d in client.get(f"/v1/cases/{case['id']}/documents").json()]
+    assert listed == [notice["id"], receipt.json()["id"], decision.json()["id"]]  # still in the docket
+    voids = [e for e in client.get(f"/v1/cases/{case['id']}/timeline").json() if e["detail"].get("stage") == "void"]
+    assert {(e["detail"]["document_id"], e["detail"]["label"]) for e in voids} == \
+        {(decision.json()["id"], "作废"), (receipt.json()["id"], "作废")}  # within one second: either order
+
+
+def test_a_volume_binds_a_void_document_as_its_stamped_latest_file_and_verifies_offline(
+        server: Server, client: httpx.Client, director: httpx.Client, catalogue: Catalogue, tmp_path: Path) -> None:
+    case, issued = closed_case_with_documents(server, client, director, catalogue, "株洲市作废装订商行")
+    record = next(d for d in issued if d["template"] == "on-site-record")
+    voided = void(server, record["id"], "笔录记错现场，另行制作")
+    latest = client.get(f"/v1/documents/{record['id']}/pdf").content
+    assert hashlib.sha256(latest).hexdigest() == voided["stage"]["sha256"] != record["sha256"]
+    built = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+    assert built.status_code == 201, built.text
+    volume = built.json()
+    entry = next(d for d in volume["documents"] if d["document_id"] == record["id"])
+    assert entry["stage"] == 1 and entry["sha256"] == voided["stage"]["sha256"]  # the stamped void stage
+    pdf = client.get(volume["links"]["pdf"]).content
+    attached = {name: data[0] for name, data in PdfReader(BytesIO(pdf)).attachments.items()}
+    assert attached[entry["file"]] == latest
+    if server.converter == LIBREOFFICE:  # the stamp's word is on the bound pages (the fixed PDF has no text)
+        first, last = entry["pages"]
+        pages = pdftools.text(pdf).split("\f")[first - 1:last]
+        assert all("作废" in page for page in pages)
+    (tmp_path / "volume.pdf").write_bytes(pdf)
+    (tmp_path / "trust.json").write_bytes(client.get("/v1/trust").content)
+    verified = subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "volume.pdf"),
+                               "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "验证通过" in verified.stdout and "已作废：笔录记错现场" in verified.stdout
+    report = json.loads(subprocess.run([sys.executable, "-m", "docgen.cli", "verify", str(tmp_path / "volume.pdf"),
+                                        "--trust", str(tmp_path / "trust.json"), "--json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    original = next(o for o in report["originals"] if o["document_id"] == record["id"])
+    assert original["ok"] and original["void"]["reason"] == "笔录记错现场，另行制作"
+    assert all(o["void"] is None for o in report["originals"] if o["document_id"] != record["id"])

@@ -14,6 +14,7 @@ import httpx
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency
 from serving import Server
+from test_operations import samples, value
 from test_cases import client, server  # noqa: F401 - the case tests' servers: LibreOffice on SQLite, then PostgreSQL
 
 CATALOGUE = Catalogue(PROJECT_DIR)
@@ -191,6 +192,7 @@ def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_se
         base = f"/v1/documents/{doc['id']}/publicity"
         assert client.post(f"{base}/rendition", json={}).status_code == 201
         public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
+        before = samples(lo_server)
         alone = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf")})
         assert alone.status_code == 200 and alone.json()["ok"] and alone.json()["original"] is None, alone.text
         both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
@@ -201,3 +203,122 @@ def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_se
             "file": ("public.pdf", public, "application/pdf"),
             "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
         assert not wrong["ok"] and wrong["failures"][0]["code"] == "public-original-mismatch"
+    after = samples(lo_server)  # counted as every verification job is: two verified, one failed
+    assert [value(after, "docgen_verification_jobs_total", outcome=o) -
+            value(before, "docgen_verification_jobs_total", outcome=o) for o in ("verified", "failed")] == [2, 1]
+
+
+# -- a void (作废) is not a decision: it is not published, and a published one comes down -----------------
+
+VOID_REASON = "编号误用：决定书重复签发，以另号为准"
+
+
+def void(server: Server, document_id: str, reason: str = VOID_REASON) -> dict[str, Any]:
+    with server.client("director") as director:
+        response = director.post(f"/v1/documents/{document_id}/void", json={"reason": reason})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def listed(client: httpx.Client, status: str) -> list[str]:
+    response = client.get("/v1/publicity", params={"status": status})
+    assert response.status_code == 200, response.text
+    return [r["document_id"] for r in response.json()]
+
+
+def test_a_due_decision_voided_is_no_longer_due_and_cannot_be_published(server: Server, client: httpx.Client) -> None:
+    late = issue(client, "penalty-decision", decision())  # overdue since May
+    fresh = issue(client, "penalty-decision", decision(date.today()))
+    assert late["id"] in listed(client, "overdue") and fresh["id"] in listed(client, "due")
+    assert client.post(f"/v1/documents/{fresh['id']}/publicity/rendition", json={}).status_code == 201
+    for doc in (late, fresh):
+        voided = void(server, doc["id"])
+        base = f"/v1/documents/{doc['id']}/publicity"
+        record = client.get(base).json()
+        assert (record["status"], record["status_label"], record["days_left"]) == ("void", "已作废（不再公示）", None)
+        assert record["void"]["reason"] == VOID_REASON and record["void"]["signer"] == "周局长"
+        assert record["void"]["stage_index"] == voided["void"]["index"] == 1
+        assert record["void"]["time"] == voided["void"]["time"] and record["void"]["status_before"] == "due"
+        assert [e["kind"] for e in record["events"]] == (["opened", "voided"] if doc is late
+                                                         else ["opened", "rendition_made", "voided"])
+        assert record["events"][-1]["detail"]["reason"] == VOID_REASON and record["events"][-1]["actor"]
+        for status in ("due", "overdue"):
+            assert doc["id"] not in listed(client, status)
+        assert doc["id"] in listed(client, "void")
+        # nothing more is published or rendered: 409 naming the void, and nothing changes
+        for path, body in (("published", {"platform": "国家企业信用信息公示系统", "url": "https://www.gsxt.gov.cn/x",
+                                           "published_at": date.today().isoformat()}), ("rendition", {})):
+            refused = problem(client.post(f"{base}/{path}", json=body), 409)
+            assert "作废" in refused["detail"] and VOID_REASON in refused["detail"], refused
+        problem(client.post(f"{base}/withdraw", json={"reason": "复议撤销", "basis": "株政复决字〔2026〕3号"}), 409)
+        problem(client.post(f"{base}/not-published", json={"reason": "涉及商业秘密"}), 409)
+        assert client.get(base).json() == record
+    import io
+    import json
+    import zipfile
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/v1/publicity/export").content))
+    rows = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith("摘要.json"))))
+    assert fresh["doc_number"] not in [r["行政处罚决定书文号"] for r in rows]  # its rendition is not in the batch
+
+
+def test_a_published_decision_voided_is_due_for_withdrawal_then_withdrawn(server: Server, client: httpx.Client) -> None:
+    today = date.today()
+    doc = issue(client, "penalty-decision", decision(today))
+    base = f"/v1/documents/{doc['id']}/publicity"
+    assert client.post(f"{base}/rendition", json={}).status_code == 201
+    assert client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统", "url": "https://www.gsxt.gov.cn/v",
+                                                   "published_at": today.isoformat()}).status_code == 200
+    voided = void(server, doc["id"])
+    record = client.get(base).json()
+    voided_on = date.fromisoformat(record["void"]["voided_on"])
+    due = AGENCY.calendar.add_working_days(voided_on, AGENCY.publicity.withdraw_working_days)
+    assert (record["status"], record["status_label"]) == ("withdraw_due", "已作废待撤回")
+    assert record["void"]["withdraw_due_on"] == due.isoformat() and record["days_left"] == (due - today).days
+    assert "非法定" in record["void"]["rule"] and record["void"]["status_before"] == "published"
+    assert record["void"]["stage_index"] == voided["void"]["index"]
+    assert record["published"]["url"] == "https://www.gsxt.gov.cn/v"  # still up until withdrawn
+    assert doc["id"] in listed(client, "withdraw_due") and doc["id"] not in listed(client, "published")
+    refused = problem(client.post(f"{base}/rendition", json={}), 409)  # no correction of a void decision
+    assert VOID_REASON in refused["detail"]
+    problem(client.post(f"{base}/published", json={"platform": "x", "url": "https://a", "published_at": today.isoformat()}), 409)
+    assert client.get(base).json() == record
+
+    withdrawn = client.post(f"{base}/withdraw", json={})  # reason, basis and the void's day prefilled
+    assert withdrawn.status_code == 200, withdrawn.text
+    body = withdrawn.json()
+    assert body["status"] == "withdrawn" and body["days_left"] is None
+    entry = body["withdrawn"]
+    assert entry["basis"] == f"文书已作废：{VOID_REASON}" and entry["reason"] == "文书已作废，不再公示"
+    assert entry["changed_on"] == voided_on.isoformat() and entry["due_on"] == due.isoformat() and entry["on_time"]
+    assert "非法定" in entry["rule"] and "第十一条" in entry["rule"]
+    assert [e["kind"] for e in body["events"]] == ["opened", "rendition_made", "published", "voided", "withdrawn"]
+    assert doc["id"] not in listed(client, "withdraw_due") and doc["id"] in listed(client, "withdrawn")
+
+
+def test_a_withheld_or_withdrawn_decision_voided_gets_the_event_only(server: Server, client: httpx.Client) -> None:
+    today = date.today()
+    withheld = issue(client, "penalty-decision", decision(today))
+    base = f"/v1/documents/{withheld['id']}/publicity"
+    assert client.post(f"{base}/not-published", json={"reason": "涉及商业秘密", "basis": "政府信息公开条例第十五条"}).status_code == 200
+    with server.client("legal_head") as head:
+        assert head.post(f"{base}/not-published/approval", json={"decision": "同意"}).status_code == 200
+    withdrawn = issue(client, "penalty-decision", decision(today))
+    other = f"/v1/documents/{withdrawn['id']}/publicity"
+    assert client.post(f"{other}/rendition", json={}).status_code == 201
+    assert client.post(f"{other}/published", json={"platform": "国家企业信用信息公示系统", "url": "https://www.gsxt.gov.cn/w",
+                                                    "published_at": today.isoformat()}).status_code == 200
+    assert client.post(f"{other}/withdraw", json={"reason": "复议撤销", "basis": "株政复决字〔2026〕2号"}).status_code == 200
+    for doc, path, status in ((withheld, base, "not_published"), (withdrawn, other, "withdrawn")):
+        before = client.get(path).json()
+        void(server, doc["id"])
+        after = client.get(path).json()
+        assert after["status"] == status and after["void"] is None
+        assert after["events"][:-1] == before["events"] and after["events"][-1]["kind"] == "voided"
+        assert after["events"][-1]["detail"]["status_before"] == status
+
+
+def test_the_openapi_lists_the_void_states(client: httpx.Client) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    status = schemas["PublicityBody"]["properties"]["status"]
+    assert {"void", "withdraw_due", "due", "overdue"} <= set(status["enum"])
+    assert "void" in schemas["PublicityBody"]["properties"]

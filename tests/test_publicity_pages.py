@@ -66,3 +66,42 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
 
     page.goto(f"/cases/{case['id']}")
     expect(page.locator("#case-publicity li")).to_contain_text("已撤回")
+
+
+def test_a_voided_decision_on_the_pages_is_void_or_due_for_withdrawal(page: Page, server: Server,
+                                                                     client: httpx.Client) -> None:
+    from test_publicity_api import VOID_REASON, void
+
+    today = date.today()
+    due = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
+    shown = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
+    base = f"/v1/documents/{shown['id']}/publicity"
+    assert client.post(f"{base}/rendition", json={}).status_code == 201
+    assert client.post(f"{base}/published", json={"platform": "国家企业信用信息公示系统", "url": "https://www.gsxt.gov.cn/p",
+                                                   "published_at": today.isoformat()}).status_code == 200
+    for doc in (due, shown):
+        void(server, doc["id"])
+
+    page.goto("/publicity")  # the to-do list: the one still up, due for withdrawal, first; the void one gone
+    expect(page.locator(f"tr[data-document='{due['id']}']")).to_have_count(0)
+    first = page.locator("#publicity-table tbody tr").first
+    expect(first).to_have_attribute("data-state", "withdraw_due")
+    expect(first.locator(".countdown")).to_contain_text("撤回")
+    page.goto("/publicity?status=void")
+    expect(page.locator(f"tr[data-document='{due['id']}']")).to_contain_text("已作废（不再公示）")
+
+    page.goto(f"/publicity/{due['id']}")
+    expect(page.locator("#publicity-state")).to_have_text("已作废（不再公示）")
+    expect(page.locator("#void")).to_contain_text(VOID_REASON)
+    for form in ("#rendition-form", "#published-form", "#withdraw-form"):
+        expect(page.locator(form)).to_have_count(0)
+
+    page.goto(f"/publicity/{shown['id']}")
+    expect(page.locator("#publicity-state")).to_have_text("已作废待撤回")
+    expect(page.locator("#void")).to_contain_text("非法定期限")
+    expect(page.locator("#rendition-form")).to_have_count(0)
+    withdraw = page.locator("#withdraw-form")
+    expect(withdraw.get_by_label("依据")).to_have_value(f"文书已作废：{VOID_REASON}")
+    withdraw.get_by_role("button", name="撤回").click()
+    expect(page.locator("#publicity-state")).to_have_text("已撤回")
+    expect(page.locator("#withdrawn")).to_contain_text(f"文书已作废：{VOID_REASON}")

@@ -106,9 +106,20 @@ def tally(expected: Expected, key: tuple[str, str, str], doc: str, amount: Decim
     expected[key] = (value + (amount if amount is not None else 1), docs | {doc})
 
 
+def is_void(doc: dict[str, Any]) -> bool:
+    """The chain ends in a void (作废) link: no decision, counted nowhere but apart."""
+    return doc["links"][-1]["stage"] == "void"
+
+
 def expect(docs: list[dict[str, Any]], media: set[tuple[str, date]], year: int) -> Expected:
-    """Every figure but the deadlines, counted from the raw payloads (documents counted once per cell)."""
+    """Every figure but the deadlines, counted from the raw payloads (documents counted once per cell);
+    a void document counts only in the 行政处罚 table's own row for voided decisions."""
     e: Expected = {}
+    for d in docs:
+        if is_void(d) and d["template"] in ("penalty-decision", "on-the-spot-penalty-decision") \
+                and day_of(d, "issued_on").year == year:
+            tally(e, ("penalties", "voided", "count"), d["id"])
+    docs = [d for d in docs if not is_void(d)]
     filed_source = {}
     for d in sorted(docs, key=lambda d: d["id"]):
         t, data = d["template"], d["data"]
@@ -265,8 +276,15 @@ def test_every_figure_matches_an_independent_count(generated: statyear.Year) -> 
     assert "unsigned" not in {d for c in got.values() for d in c["documents"]}
     assert result["omitted"] == []
     # publicity: every outcome occurs, and the records are exactly the decisions the rule selects
-    for row in ("on_time", "late", "overdue", "approved", "withdrawn"):
+    for row in ("on_time", "late", "overdue", "approved", "withdrawn", "void"):
         assert got[("publicity", row, "count")]["value"], row
+    # voids: the generated year voided decisions, notices and 当场 decisions, and they count apart
+    voided = {d["template"] for d in docs if is_void(d)}
+    assert {"penalty-decision", "penalty-notice", "on-the-spot-penalty-decision"} <= voided
+    assert set(generated.voided) == {d["id"] for d in docs if is_void(d)}
+    assert got[("penalties", "voided", "count")]["value"]
+    apart = {("penalties", "voided", "count"), ("publicity", "void", "count")}
+    assert not set(generated.voided) & {d for k, c in got.items() if k not in apart for d in c["documents"]}
 
 
 def expect_publicity(e: Expected, docs: list[dict[str, Any]], data_dir: Path, year: int, as_of: date) -> None:
@@ -277,10 +295,22 @@ def expect_publicity(e: Expected, docs: list[dict[str, Any]], data_dir: Path, ye
     decisions = {d["id"] for d in docs if d["template"] == "penalty-decision"
                  and {p["type"] for p in d["data"]["penalties"]} != {"警告"}}
     assert set(rows) == decisions
+    voided = {d["id"] for d in docs if is_void(d)}
+    before_void = set()
     for doc, (status, decided_on, due_on, detail) in sorted(rows.items()):
         if date.fromisoformat(decided_on).year != year:
             continue
         detail = json.loads(detail)
+        if doc in voided:  # no decision to publish: counted apart, in no outcome and not in 合计
+            tally(e, ("publicity", "void", "count"), doc)
+            if status == "void":  # voided while due
+                assert detail["void"]["status_before"] == "due" and "published" not in detail
+            elif status == "published":  # still up: due for withdrawal 3 working days after the void
+                assert detail["void"]["withdraw_due_on"] > detail["void"]["voided_on"]
+            else:
+                assert status in ("withdrawn", "not_published") and "void" not in detail
+            before_void.add(status)
+            continue
         if "published" in detail:
             published = date.fromisoformat(detail["published"]["published_at"][:10])
             row = "on_time" if published <= date.fromisoformat(due_on) else "late"
@@ -294,6 +324,7 @@ def expect_publicity(e: Expected, docs: list[dict[str, Any]], data_dir: Path, ye
         tally(e, ("publicity", "total", "count"), doc)
         if status == "withdrawn":
             tally(e, ("publicity", "withdrawn", "count"), doc)
+    assert {"void", "published"} <= before_void  # voided both while due and once published
 
 
 def test_departments_and_deadlines(generated: statyear.Year) -> None:

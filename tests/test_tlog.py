@@ -16,7 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
@@ -27,7 +27,6 @@ from docgen.service import Service, authority
 from docgen.tlog import merkle, note
 from docgen.tlog.log import Leaf
 from docgen.tlog.tiles import TileNodes
-from docgen.tlog.witness import Witness, WitnessError, WitnessRefused, http_fetch
 from pg import fresh_database
 from serving import Server
 from tiers import BACKENDS, POSTGRES

@@ -216,3 +216,47 @@ def test_the_openapi_documents_void_and_the_register(api_server: Server) -> None
 def test_downloads_of_a_void_document_keep_their_names(voided: dict) -> None:
     assert "filename*" in voided["latest"].headers["content-disposition"]
     assert Path(voided["folder"] / "latest.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_the_void_and_its_publicity_change_commit_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           catalogue: Catalogue) -> None:
+    """In the service, with the fixed-PDF converter: a failure inside the void's writing transaction after the
+    publicity record changed leaves neither the stage nor the change; then the void goes through with both."""
+    from datetime import date
+
+    from docgen.config import Settings
+    from docgen.service import Service, authority
+
+    monkeypatch.setenv("DOCGEN_CONVERTER", "fake")
+    settings = Settings.from_env(tmp_path / "data")
+    service = Service(settings, authority(settings, create=True))
+    service.converter.start()
+    try:
+        officer = service.principals.add("承办人", ["case_system"])[0]
+        director = service.principals.add("周局长", ["director"])[0]
+        from datetime import timedelta
+        example = catalogue.get(DECISION).example
+        data = {**example, "issued_on": date.today().isoformat(),
+                "notice": {**example["notice"], "served_on": (date.today() - timedelta(days=14)).isoformat()}}
+        document = service.issuer.issue(officer.id, DECISION, None, data).document
+        assert service.publicity.get(document.id).status == "due"
+        real = service.publicity.voided
+
+        def voided_then_fail(conn, document_id, mark):  # noqa: ANN001, ANN202
+            assert real(conn, document_id, mark).status == "void"  # the change was made in this transaction
+            raise RuntimeError("disk gone")
+
+        monkeypatch.setattr(service.publicity, "voided", voided_then_fail)
+        with pytest.raises(RuntimeError):
+            service.voider.void(director, document.id, REASON)
+        assert len(service.storage.stages(document.id)) == 1
+        record = service.publicity.get(document.id)
+        assert record.status == "due" and record.void is None and [e["kind"] for e in record.events] == ["opened"]
+        monkeypatch.setattr(service.publicity, "voided", real)
+        stage = service.voider.void(director, document.id, REASON)
+        record = service.publicity.get(document.id)
+        assert record.status == "void" and record.void["stage_index"] == stage.idx == 1
+        assert [e["kind"] for e in record.events] == ["opened", "voided"]
+        assert service.publicity.list("due") == [] and service.publicity.list("overdue") == []
+    finally:
+        service.converter.close()

@@ -62,7 +62,8 @@ class Agency(Mapping[str, Any]):
     court: str
     """The court named in remedy clauses."""
     review_body_alternative: str
-    """A second 复议机关 a 派出机构's party may choose (行政复议法第24条第2款); empty if none."""
+    """A second 复议机关 a 派出机构's party may choose (行政复议法第24条第4款: only where the 派出机构
+    acts in its own name); empty if none."""
     seal_image: Path | None
     """The agency's seal picture for signed copies (``sealimage.py``), checked to be PNG or JPEG."""
     timezone: ZoneInfo

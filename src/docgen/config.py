@@ -272,7 +272,7 @@ def database_url(url: str | None, data_dir: Path) -> str:
     if url.startswith(POSTGRES_PREFIXES):
         parts = urlsplit(url)
         if not parts.path.strip("/"):
-            raise ValueError(f"环境变量 DOCGEN_DATABASE_URL 应指明数据库名（postgresql://主机/数据库名）")
+            raise ValueError("环境变量 DOCGEN_DATABASE_URL 应指明数据库名（postgresql://主机/数据库名）")
         return url
     if not url.startswith(SQLITE_PREFIX) or len(url) == len(SQLITE_PREFIX):
         raise ValueError(f"环境变量 DOCGEN_DATABASE_URL 应以 sqlite:/// 或 postgresql:// 开头，而不是 {url!r}")

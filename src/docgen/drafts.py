@@ -4,7 +4,7 @@ A draft in the browser's localStorage outlived 退出登录, so the next officer
 the same browser saw the last party's 身份证号. Drafts therefore live in the
 database, in their own table, readable only by the principal who wrote them
 and resumable from any browser; the pages keep no local copy of a signed-in
-officer's draft. A draft is not validated against the schema (it is work in
+officer's draft (but across one reload: ``web/drafts.py``). A draft is not validated against the schema (it is work in
 progress), only bounded in size and count, and tied to a template version.
 
 A draft may be marked ``example`` (it was started from the version's example

@@ -13,7 +13,6 @@ complete); finally every document's chain and every volume is verified again
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from .backup import BLOBS, DATABASE, Manifest, copy_file, sync_tree
 from .errors import DocgenError
 from .lock import instance_lock
+from .timefmt import file_stamp
 
 #: What may be in a data directory that counts as empty: remade on start, never restored.
 DISPOSABLE = frozenset({"docgen.lock", "converters"})
@@ -84,7 +84,7 @@ def occupied(data_dir: Path, database_path: Path, blob_dir: Path) -> list[str]:
 
 def move_aside(data_dir: Path, database_path: Path, present: list[str]) -> Path:
     """Move what a forced restore replaces into ``replaced-<UTC time>/`` inside the data directory."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = file_stamp()
     aside = data_dir / f"replaced-{stamp}"
     aside.mkdir()
     for name in present:

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from . import boot, metrics
 from .approvals import Approver
@@ -34,7 +34,7 @@ from .tlog import note
 from .tlog.log import Log, Publisher, backfill
 from .trust import TrustBundle
 from .verify import VerificationReport
-from .verify_job import verify_files, verify_public_file
+from .verify_job import public_renditions, verify_files, verify_public_file
 from .voiding import Voider
 from .register import NumberRegister
 
@@ -196,7 +196,9 @@ class Service:
     @cached_property
     def voider(self) -> Voider:
         """Voiding (作废) by the agency's ``void_roles``: a signed stage that ends the chain."""
-        return Voider(self.stages, self.stages.agency.void_roles)
+        voider = Voider(self.stages, self.stages.agency.void_roles)
+        voider.publicity = self.publicity
+        return voider
 
     @cached_property
     def register(self) -> NumberRegister:
@@ -213,15 +215,15 @@ class Service:
         limits = self.settings.limits
         return Sandbox(limits.verify_workers, limits.verify_queue, limits.verify_seconds, limits.verify_memory)
 
-    async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes,
-                     complete: bool = False) -> VerificationReport:
-        """The verifier's report, computed in a sandbox worker (``SandboxError`` past its budget)."""
+    async def _counted(self, ok: Callable[[Any], bool], job: Callable[..., Any], *args: Any) -> Any:
+        """``job(*args)`` in a sandbox worker (``SandboxError`` past its budget), timed and counted by
+        outcome: verified / failed (by ``ok``), rejected (unreadable material), busy, budget."""
         outcome = "rejected"  # the sandbox raised: unreadable material
         try:
             with metrics.timed(metrics.VERIFICATION_SECONDS):
-                report: VerificationReport = await self.sandbox.run(verify_files, files, trust_json, complete)
-            outcome = "verified" if report.ok else "failed"
-            return report
+                result = await self.sandbox.run(job, *args)
+            outcome = "verified" if ok(result) else "failed"
+            return result
         except VerifierBusy:
             outcome = "busy"
             raise
@@ -231,10 +233,23 @@ class Service:
         finally:
             metrics.VERIFICATIONS.labels(outcome).inc()
 
+    async def verify(self, files: list[tuple[str, bytes]], trust_json: bytes,
+                     complete: bool = False) -> VerificationReport:
+        """The verifier's report, computed in a sandbox worker."""
+        report: VerificationReport = await self._counted(lambda r: r.ok, verify_files, files, trust_json, complete)
+        return report
+
     async def verify_public(self, name: str, data: bytes, trust_json: bytes,
                             original: tuple[str, bytes] | None) -> dict[str, Any]:
-        """A public rendition's report (``verify.public``), in a sandbox worker like ``verify``."""
-        return await self.sandbox.run(verify_public_file, name, data, trust_json, original)
+        """A public rendition's report (``verify.public``), in a sandbox worker and counted like ``verify``."""
+        report: dict[str, Any] = await self._counted(lambda r: bool(r["ok"]), verify_public_file, name, data,
+                                                     trust_json, original)
+        return report
+
+    async def public_renditions(self, files: list[tuple[str, bytes]]) -> list[bool]:
+        """Which uploaded files are public renditions (公示文本), read in a sandbox worker like ``verify``."""
+        flags: list[bool] = await self.sandbox.run(public_renditions, files)
+        return flags
 
     @cached_property
     def drafts(self) -> Drafts:

@@ -44,6 +44,12 @@ def log_time(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def file_stamp() -> str:
+    """Now as a file name part (``20261126T235901Z``): RFC 3339's basic form, sortable, no ``:``
+    (refused by some file systems) — the witness's refused checkpoints, a restore's set-aside copy."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
 def record_time(moment: dt.datetime) -> str:
     """An aware datetime as records write it (``created_at``): ISO 8601, UTC, whole seconds, ``+00:00``."""
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")

@@ -198,7 +198,7 @@ def _label(title: str | None, at: str) -> str:
 def _sort_key(issue: Issue) -> tuple[tuple[tuple[int, int | str], ...], str]:
     """Pointer order with array indexes compared as numbers (/items/2 before /items/10)."""
     parts = tuple((0, int(part)) if part.isascii() and part.isdigit() else (1, part)
-                  for part in issue.pointer.split("/"))
+                  for part in pointer_parts(issue.pointer))
     return parts, issue.message
 
 

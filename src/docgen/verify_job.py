@@ -9,7 +9,7 @@ from typing import Any
 
 from .trust import TrustBundle
 from .verify import VerificationReport, verify
-from .verify.public import verify_public
+from .verify.public import is_public, verify_public
 
 
 def verify_files(files: list[tuple[str, bytes]], trust_json: bytes, complete: bool = False) -> VerificationReport:
@@ -23,3 +23,9 @@ def verify_public_file(name: str, data: bytes, trust_json: bytes,
     """The public-rendition report (``verify.public``) on one file, optionally against its original."""
     report = verify_public(name, data, TrustBundle.from_json(trust_json), original)
     return {**report.to_dict(), "summary": report.describe()}
+
+
+def public_renditions(files: list[tuple[str, bytes]]) -> list[bool]:
+    """Which of ``files`` are public renditions (they carry a ``docgen-public.json`` manifest): the page
+    tells them apart as ``docgen verify`` does, and reading an uploaded PDF belongs in the sandbox too."""
+    return [is_public(data) for _, data in files]

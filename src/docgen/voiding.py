@@ -21,6 +21,10 @@ Rules, in the order they are checked:
   the document, the verifier calls a stage after a void a violation). A review
   table sent in error is the case this is for; making six officers sign it
   first would be absurd.
+- A decision with a publicity (公示) record: the ``publicity`` hook
+  (``publicity.PublicityStore.voided``, set by the service as it sets
+  ``Issuer.publicity``) changes the record in the same transaction as the
+  stage, so the void and what it does to publicity commit together or not at all.
 - A concurrent approval or void of the same document: exactly one is stored
   (the ``MAX(idx)`` check inside the writing transaction), the other gets 409.
   Nothing is written before that transaction but content-addressed blobs,
@@ -28,7 +32,7 @@ Rules, in the order they are checked:
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from . import chain
 from .chain import VoidMark
@@ -78,6 +82,7 @@ class Voider:
         self.storage = stages.storage
         self.authority = stages.authority
         self.void_roles = tuple(void_roles)
+        self.publicity: Any = None  # publicity.PublicityStore: a void decision is not published (``voided``)
 
     def may_void(self, principal: Principal) -> bool:
         return any(role in self.void_roles for role in principal.roles)
@@ -114,7 +119,12 @@ class Voider:
             latest = conn.execute("SELECT MAX(idx) FROM stages WHERE document_id = ?", (document_id,)).fetchone()[0]
             if latest != previous.idx:
                 raise Conflict(f"文书在作废前刚签署了环节 {previous.idx + 1}，请刷新后重试")
-            return self.stages.store(conn, document_id, previous.payload_sha256, produced)
+            stored = self.stages.store(conn, document_id, previous.payload_sha256, produced)
+            if self.publicity is not None:
+                mark = VoidMark.of([stored.link])
+                assert mark is not None
+                self.publicity.voided(conn, document_id, mark)
+            return stored
 
 
 def refuse_if_void(document: StoredDocument, stages: list[StoredStage]) -> None:

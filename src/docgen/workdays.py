@@ -6,8 +6,8 @@ on a weekday), plus its ``workdays`` (weekend days worked in place of a holiday,
 read by ``Calendar.from_config``), one 国务院办公厅 notice per year.
 
 A year the configuration lists no day of is unknown: ``add_working_days`` counts it
-Monday–Friday (a 法制审核 due date there can be a day or two early around a holiday,
-never late), but a deadline that protects the party (``x-docgen-after``) would come
+Monday–Friday (a 法制审核 due date there is usually a day or two early around a holiday,
+and a day late where the count crosses a 调休 weekend workday but not the holiday), but a deadline that protects the party (``x-docgen-after``) would come
 out too short, so ``unknown_years`` lets the validator refuse to check it until the
 year's notice is added. ``DEFAULT`` is the plain Monday–Friday calendar, for callers
 without an agency profile (tests, the authoring tool): it knows every year

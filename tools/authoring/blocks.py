@@ -523,7 +523,7 @@ def officer_lines(b: Builder, label: str, path: str, style: Style, blank_count: 
 def review_bodies() -> tuple[str, ...]:
     """The 复议机关 from configuration: ``review_body``, and for a 派出机构 of a 设区的市's department
     set up by district, ``review_body_alternative`` (its district's 人民政府), between which the
-    party may choose (行政复议法第24条第2款)."""
+    party may choose (行政复议法第24条第4款; only where the 派出机构 acts in its own name)."""
     return (out("agency.review_body"), optional("agency.review_body_alternative", "或者"))
 
 

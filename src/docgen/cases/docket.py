@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..catalogue import Catalogue
-from ..chain import ISSUANCE
+from ..chain import ISSUANCE, VoidMark
 from ..errors import Conflict
 from ..storage import Storage, StoredDocument, StoredStage
 from ..timefmt import instant
@@ -62,8 +62,10 @@ class Docket:
         return [(self.storage.document(i), self.storage.stages(i)) for i in self.cases.document_ids(case.id)]
 
     def issued(self, case: Case) -> list[Issued]:
-        """The case's documents with the payload of their latest stage (what was last signed)."""
-        return [Issued(doc, self.storage.payload(stages[-1].payload_sha256)) for doc, stages in self.documents(case)]
+        """The case's documents with the payload of their latest stage (what was last signed), each marked
+        void when its chain ends in a void (作废: it fulfils no deadline)."""
+        return [Issued(doc, self.storage.payload(stages[-1].payload_sha256),
+                       VoidMark.of([s.link for s in stages]) is not None) for doc, stages in self.documents(case)]
 
     def archived_on(self, case: Case) -> date | None:
         row = self.storage.db.query_one("SELECT MIN(built_at) FROM case_volumes WHERE case_id = ?", case.id)

@@ -263,7 +263,12 @@ class PublicVerifyReport(BaseModel):
     doc_number: str | None
     revision: int | None
     signer: str | None
+    template: str | None = Field(default=None, description="原件的模板 id（清单记载）")
+    template_version: str | None = Field(default=None, description="原件的模板版本（清单记载）")
     redactions: int = Field(description="清单列明的隐去处数")
+    hidden: list[dict[str, str]] = Field(default_factory=list,
+                                         description="清单列明的每处隐去：pointer（JSON 指针）、shown（公示的文字）、"
+                                                     "reason、kind")
     original: str | None = Field(description="比对的原件文件名；未提供原件为空")
     differences: int = Field(description="与原件文字的差异处数（验证通过时均为列明的隐去内容）")
     failures: list[dict[str, Any]] = Field(description="code、message、detail")

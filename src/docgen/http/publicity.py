@@ -2,8 +2,9 @@
 
 Every refusal is a problem document and changes nothing: a document that is no
 decision to publish (409), publication recorded before the rendition exists
-(409), a withdrawal without a reason (422 ``/reason``), a redaction span that is
-not in the document (422 ``/spans/<n>/text``).
+(409), publication or a rendition of a voided decision (409 naming the void), a
+withdrawal without a reason (422 ``/reason``), a redaction span that is not in
+the document (422 ``/spans/<n>/text``).
 """
 from __future__ import annotations
 
@@ -49,9 +50,10 @@ class PublishedRequest(BaseModel):
 
 class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(default="", description="撤回理由（公示规定第十一条：说明理由）")
-    basis: str = Field(default="", description="依据，如 复议决定书、判决书的文号")
-    changed_on: str | None = Field(default=None, description="决定被变更、撤销或确认违法、无效之日（缺省为今天）")
+    reason: str = Field(default="", description="撤回理由（公示规定第十一条：说明理由）；文书已作废的，缺省为“文书已作废，不再公示”")
+    basis: str = Field(default="", description="依据，如 复议决定书、判决书的文号；文书已作废的，缺省为“文书已作废：<作废原因>”")
+    changed_on: str | None = Field(default=None, description="决定被变更、撤销或确认违法、无效之日（缺省为今天；"
+                                                            "文书已作废的，缺省为作废之日）")
 
 
 class NotPublishRequest(BaseModel):
@@ -79,12 +81,14 @@ class PublicityBody(BaseModel):
     status_label: str
     decided_on: str = Field(description="决定日期（作出之日）")
     due_on: str = Field(description="公示期限（工作日按机关日历）")
-    days_left: int | None = Field(description="距公示期限的天数（逾期为负）；非待公示为空")
+    days_left: int | None = Field(description="距公示期限的天数（逾期为负）；已作废待撤回的，距撤回期限的天数；其他为空")
     rule: dict[str, Any] = Field(description="working_days、basis（依据）、note")
     rendition: dict[str, Any] | None = Field(description="最新公示文本：revision、sha256、隐去内容（指针、显示、理由）")
     published: dict[str, Any] | None = Field(description="platform、url、published_at、on_time、period_end（停止公示日）、period_note")
     withdrawn: dict[str, Any] | None = Field(description="reason、basis、changed_on、due_on（三个工作日）、withdrawn_on、on_time")
     not_published: dict[str, Any] | None = Field(description="不予公开：reason 及审批")
+    void: dict[str, Any] | None = Field(description="决定已作废（待公示或已公示时作废）：reason、signer、time、voided_on、"
+                                                    "stage_index（作废环节）；已公示的另有 withdraw_due_on（撤回期限）与 rule")
     events: list[dict[str, Any]] = Field(description="全部历史，永不删除")
     links: dict[str, str]
 
@@ -105,7 +109,8 @@ class PublicityBody(BaseModel):
                    status=state, status_label=STATUS_LABELS[state], decided_on=record.decided_on,
                    due_on=record.due_on, days_left=record.days_left(today), rule=record.rule, rendition=rendition,
                    published=detail.get("published"), withdrawn=detail.get("withdrawn"),
-                   not_published=detail.get("not_published"), events=list(record.events), links=links)
+                   not_published=detail.get("not_published"), void=record.void, events=list(record.events),
+                   links=links)
 
 
 def _record(svc: Service, document_id: str) -> Record:
@@ -118,7 +123,7 @@ def _body(svc: Service, document_id: str) -> PublicityBody:
 
 
 @router.get("/v1/publicity", response_model=list[PublicityBody])
-def list_publicity(status: Literal[STATUSES] | None = Query(None, description="due、overdue、published、withdrawn、not_published"),  # type: ignore[valid-type]
+def list_publicity(status: Literal[STATUSES] | None = Query(None, description="、".join(STATUSES)),  # type: ignore[valid-type]
                    case_id: str | None = Query(None, max_length=64), caller: Principal = Depends(principal),
                    svc: Service = Depends(service)) -> list[PublicityBody]:
     today = svc.publicity.today()

@@ -5,6 +5,15 @@ also appended to ``publicity_events``, and nothing is ever deleted: a withdrawn
 record stays, with when, why and on what basis it came down. ``overdue`` is not
 stored: it is a due record past its due date, today in the agency's zone.
 
+A void (作废, ``voiding.py``) is no decision, so it is not published: the
+``Voider.publicity`` hook (``voided``) runs inside the void's own writing
+transaction. A ``due`` record becomes ``void`` (stored; nothing more may be
+published or rendered); a ``published`` one stays ``published`` with the void
+in its detail and shows as ``withdraw_due`` (derived, as ``overdue`` is) until
+it is withdrawn, due ``withdraw_working_days`` after the void — docgen's
+analogy to 公示规定第十一条, not a rule (docs/legal-notes.md); a record
+``withdrawn`` or ``not_published`` gets the event only.
+
 Each change is one transaction that first reads the record and checks the step
 is allowed (409 naming the state otherwise), so a refused request changes nothing.
 """
@@ -20,13 +29,19 @@ from ..cases import CaseStore
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
 from ..database import Connection, Database, Row
 from ..storage import StoredDocument
-from ..timefmt import record_now
+from ..chain import VoidMark
+from ..timefmt import instant, record_now
 from . import rules
 
 DUE, OVERDUE, PUBLISHED, WITHDRAWN, NOT_PUBLISHED = "due", "overdue", "published", "withdrawn", "not_published"
-STATUSES = (DUE, OVERDUE, PUBLISHED, WITHDRAWN, NOT_PUBLISHED)
-STATUS_LABELS = {DUE: "待公示", OVERDUE: "逾期未公示", PUBLISHED: "已公示", WITHDRAWN: "已撤回",
-                 NOT_PUBLISHED: "不予公开"}
+VOID, WITHDRAW_DUE = "void", "withdraw_due"
+STATUSES = (DUE, OVERDUE, PUBLISHED, WITHDRAW_DUE, WITHDRAWN, NOT_PUBLISHED, VOID)
+STATUS_LABELS = {DUE: "待公示", OVERDUE: "逾期未公示", PUBLISHED: "已公示", WITHDRAW_DUE: "已作废待撤回",
+                 WITHDRAWN: "已撤回", NOT_PUBLISHED: "不予公开", VOID: "已作废（不再公示）"}
+#: The states derived from a stored one on reading (and the stored state each is read from).
+DERIVED = {OVERDUE: DUE, WITHDRAW_DUE: PUBLISHED}
+#: What a withdrawal after a void is based on when the officer names nothing else.
+VOID_WITHDRAW_REASON = "文书已作废，不再公示"
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,7 @@ class Record:
     case_id: str | None
     template_id: str
     status: str
-    """Stored state; ``state(today)`` adds ``overdue``."""
+    """Stored state; ``state(today)`` adds ``overdue`` and ``withdraw_due``."""
     decided_on: str
     due_on: str
     rule: dict[str, Any]
@@ -50,12 +65,27 @@ class Record:
         values["rule"], values["detail"] = json.loads(values["rule"]), json.loads(values["detail"])
         return cls(**values, events=events)
 
+    @property
+    def void(self) -> dict[str, Any] | None:
+        """The void of the decision (reason, signer, time, ``voided_on``, stage index …), if it was voided
+        while due or published (``voided``)."""
+        return self.detail.get("void")
+
     def state(self, today: date) -> str:
-        return OVERDUE if self.status == DUE and date.fromisoformat(self.due_on) < today else self.status
+        if self.status == DUE and date.fromisoformat(self.due_on) < today:
+            return OVERDUE
+        if self.status == PUBLISHED and self.void:
+            return WITHDRAW_DUE
+        return self.status
 
     def days_left(self, today: date) -> int | None:
-        """Calendar days to the due date (negative once overdue), while it is due."""
-        return (date.fromisoformat(self.due_on) - today).days if self.status == DUE else None
+        """Calendar days to the due date (negative once overdue) while it is due; to the withdrawal's due
+        date while a voided decision is still published."""
+        if self.status == DUE:
+            return (date.fromisoformat(self.due_on) - today).days
+        if self.status == PUBLISHED and self.void:
+            return (date.fromisoformat(self.void["withdraw_due_on"]) - today).days
+        return None
 
 
 class PublicityStore:
@@ -113,10 +143,11 @@ class PublicityStore:
             yield {**dict(row), "detail": json.loads(row["detail"])}
 
     def list(self, status: str | None = None, case_id: str | None = None) -> list[Record]:
-        """Records by state (``overdue`` is ``due`` past its date), earliest due first."""
+        """Records by state (``overdue`` is ``due`` past its date, ``withdraw_due`` a voided ``published``),
+        earliest due first."""
         if status is not None and status not in STATUSES:
             raise ValidationFailed([Issue("/status", f"status 只能是 {'、'.join(STATUSES)}")])
-        stored = DUE if status == OVERDUE else status
+        stored = DERIVED.get(status, status) if status else None
         sql, params = "SELECT * FROM publicity_records", []
         where = []
         if stored:
@@ -130,7 +161,7 @@ class PublicityStore:
         rows = self.db.query(sql + " ORDER BY due_on, document_id", params)
         today = self.today()
         records = [Record.from_row(row) for row in rows]
-        if status in (DUE, OVERDUE):
+        if stored in DERIVED.values():
             records = [r for r in records if r.state(today) == status]
         return records
 
@@ -176,6 +207,7 @@ class PublicityStore:
             raise ValidationFailed(issues)
         with self.db.transaction() as conn:
             record = self.locked(conn, document_id)
+            refuse_if_void(record)
             if record.status != DUE:
                 raise Conflict(f"公示记录的状态是“{STATUS_LABELS[record.status]}”，不能再登记公示")
             if not record.detail.get("rendition"):
@@ -189,7 +221,17 @@ class PublicityStore:
                              "published", actor, entry)
 
     def withdraw(self, actor: str, document_id: str, reason: str, basis: str, changed_on: str | None) -> Record:
-        """Take a published decision down after it was changed or revoked: due 3 working days after the change."""
+        """Take a published decision down after it was changed or revoked: due 3 working days after the change.
+
+        A voided decision still published (``withdraw_due``) is taken down the same way: by default the
+        void's day is ``changed_on``, the basis 文书已作废：<reason> and the reason 文书已作废，不再公示;
+        its entry names docgen's rule (``rules.VOID_WITHDRAW_BASIS``), not 第十一条."""
+        found = self.find(document_id)
+        void = found.void if found is not None and found.status == PUBLISHED else None
+        if void:
+            reason = reason if reason.strip() else VOID_WITHDRAW_REASON
+            basis = basis if basis.strip() else f"文书已作废：{void['reason']}"
+            changed_on = changed_on or void["voided_on"]
         issues = []
         if not reason.strip():
             issues.append(Issue("/reason", "撤回公示须说明理由（公示规定第十一条）"))
@@ -211,14 +253,49 @@ class PublicityStore:
             due, note = rules.due_on(self.agency.calendar, changed, self.settings.withdraw_working_days)
             today = self.today()
             entry = {"reason": reason, "basis": basis, "changed_on": changed.isoformat(), "due_on": due.isoformat(),
-                     "withdrawn_on": today.isoformat(), "on_time": today <= due, "rule": rules.WITHDRAW_BASIS,
+                     "withdrawn_on": today.isoformat(), "on_time": today <= due,
+                     "rule": rules.VOID_WITHDRAW_BASIS if record.void else rules.WITHDRAW_BASIS,
                      **({"note": note} if note else {})}
             return self.save(conn, replace(record, status=WITHDRAWN, detail={**record.detail, "withdrawn": entry}),
                              "withdrawn", actor, entry)
+
+    # -- a void, inside the void's writing transaction ---------------------------------------------------
+    def voided(self, conn: Connection, document_id: str, mark: VoidMark) -> Record | None:
+        """The ``Voider.publicity`` hook: what the void of ``document_id`` does to its record (none: nothing).
+
+        ``due`` → ``void``; ``published`` keeps its state with the void in its detail and its withdrawal
+        due ``withdraw_working_days`` after the void's day (``withdraw_due``); any other state: the event.
+        """
+        row = conn.execute("SELECT * FROM publicity_records WHERE document_id = ?", (document_id,)).fetchone()
+        if row is None:
+            return None
+        record = Record.from_row(row)
+        on = instant(mark.time).astimezone(self.agency.timezone).date()
+        entry: dict[str, Any] = {"reason": mark.reason, "signer": mark.signer, "voided_by": mark.principal_id,
+                                 "role": mark.role, "time": mark.time, "voided_on": on.isoformat(),
+                                 "stage_index": mark.index, "status_before": record.status}
+        if record.status == DUE:
+            return self.save(conn, replace(record, status=VOID, detail={**record.detail, "void": entry}),
+                             "voided", mark.principal_id, entry)
+        if record.status == PUBLISHED:
+            due, note = rules.due_on(self.agency.calendar, on, self.settings.withdraw_working_days)
+            entry.update(withdraw_due_on=due.isoformat(), rule=rules.VOID_WITHDRAW_BASIS, **({"note": note} if note else {}))
+            return self.save(conn, replace(record, detail={**record.detail, "void": entry}),
+                             "voided", mark.principal_id, entry)
+        self.event(conn, document_id, "voided", mark.principal_id, entry)
+        return record
+
+
+def refuse_if_void(record: Record) -> None:
+    """409 naming the void, for a record whose decision was voided: nothing more is published or rendered."""
+    void = record.void
+    if void:
+        raise Conflict(f"{record.detail.get('doc_number') or '该决定'} 已于 {void['time']} 由 {void['signer']} 作废"
+                       f"（作废原因：{void['reason']}），不再公示")
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-__all__ = ["PublicityStore", "Record", "STATUSES", "STATUS_LABELS", "NotFound"]
+__all__ = ["PublicityStore", "Record", "STATUSES", "STATUS_LABELS", "NotFound", "refuse_if_void"]

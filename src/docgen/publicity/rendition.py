@@ -20,7 +20,7 @@ from ..derivation import Entry, PublicManifest, new_salt, value_hash
 from ..stages import Stages
 from ..storage import StoredPublic
 from . import summary
-from .record import NOT_PUBLISHED, PUBLISHED, STATUS_LABELS, WITHDRAWN, PublicityStore
+from .record import NOT_PUBLISHED, PUBLISHED, STATUS_LABELS, WITHDRAWN, PublicityStore, refuse_if_void
 from .redaction import Redacted, Span, redact
 from ..errors import Conflict, NotFound
 
@@ -57,8 +57,9 @@ class Renditions:
         return redact(data, self.store.settings.redactions.get(document.template_id, ()), spans)
 
     def make(self, actor: str, document_id: str, spans: Sequence[Span] = ()) -> StoredPublic:
-        """The next public revision (409 once withdrawn or not to be published; 422 for a bad span)."""
+        """The next public revision (409 once withdrawn, voided or not to be published; 422 for a bad span)."""
         record = self.store.get(document_id)
+        refuse_if_void(record)
         if record.status in (WITHDRAWN, NOT_PUBLISHED):
             raise Conflict(f"公示记录的状态是“{STATUS_LABELS[record.status]}”，不再生成公示文本")
         document, original_pdf, data, payload_sha256 = self.original(document_id)
@@ -88,6 +89,7 @@ class Renditions:
                                               lambda docx: summary.summary_docx(docx, rows), make_manifest)
         with self.storage.db.transaction() as conn:
             current = self.store.locked(conn, document_id)
+            refuse_if_void(current)
             if current.status in (WITHDRAWN, NOT_PUBLISHED):
                 raise Conflict(f"公示记录的状态是“{STATUS_LABELS[current.status]}”，不再生成公示文本")
             stored = self.stages.store_public(conn, produced, actor)

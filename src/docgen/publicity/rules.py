@@ -7,6 +7,9 @@ warning (《市场监督管理行政处罚信息公示规定》第二条第二�
 instrument the agency lists within 20. Working days are the agency calendar's.
 
 - Withdrawal after a change or revocation: 3 working days (公示规定第十一条).
+- Withdrawal after a void (作废, ``voiding.py``): the same 3 working days from the
+  void's day — docgen's analogy, not a rule: 第十一条 names 变更、撤销、确认违法或者
+  确认无效, and a void is none of these [U].
 - Publication period (公示规定第十三条): 3 months for 通报批评 or a 较低数额罚款
   (the threshold is the province's, ``low_fine_limit``), otherwise 3 years,
   counted from the day of publication; a 限制开展生产经营活动 or 限制从业 longer
@@ -32,6 +35,8 @@ FINE = "罚款"
 RESTRICTIONS = ("限制开展生产经营活动", "限制从业")
 PERIOD_BASIS = "《市场监督管理行政处罚信息公示规定》第十三条"
 WITHDRAW_BASIS = "《市场监督管理行政处罚信息公示规定》第十一条：行政处罚决定被依法变更、撤销、确认违法或者确认无效的，三个工作日内撤回公示信息并说明理由"
+VOID_WITHDRAW_BASIS = ("本系统参照《市场监督管理行政处罚信息公示规定》第十一条，自作废之日起在撤回期限"
+                       "（publicity.withdraw_working_days，默认三个工作日）内撤回公示信息；作废不属于该条所列变更、撤销、确认违法或者确认无效，此期限为本系统的内部控制，非法定期限")
 MINOR_BASIS = "《浙江省行政处罚结果信息网上公开暂行办法》第七条（涉及未成年人的案件不予公开；参照，非本省规定）"
 
 
@@ -88,10 +93,10 @@ def decision_date(data: Any) -> date | None:
 
 def due_on(calendar: Calendar, start: date, working_days: int) -> tuple[date, str | None]:
     """``start`` plus the working days, and a note when the calendar lacks a year (counted Monday–Friday:
-    a limit on the agency, so only ever earlier)."""
+    usually earlier around a holiday, but a day later across a 调休 weekend workday)."""
     due = calendar.add_working_days(start, working_days)
     unknown = calendar.unknown_years(start, due)
-    note = (f"机关日历未列 {'、'.join(map(str, unknown))} 年的节假日安排，按周一至周五计算，期限可能偏早，不会偏晚"
+    note = (f"机关日历未列 {'、'.join(map(str, unknown))} 年的节假日安排，按周一至周五计算，期限可能与实际相差一两天：请补充该年度日历"
             if unknown else None)
     return due, note
 

@@ -3,8 +3,8 @@
 Every stored document with a signed stage, with the payload of its latest stage
 and every stage's link (round, stage, decision, signed time as a local date); its
 case and the case's 承办部门; the cases' 音像记录 days; each case's statutory
-deadlines as ``cases/deadlines.py`` judges them on the snapshot's day; the
-publicity (公示) records of the signed decisions. Read in
+deadlines as ``cases/deadlines.py`` judges them on the snapshot's day (a void
+document fulfils none); the publicity (公示) records of the signed decisions. Read in
 a few queries, sorted, so the same database always gives the same snapshot.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from ..cases import deadlines as rules
 from ..cases.case import Case
 from ..cases.deadlines import Issued
-from ..chain import Link, parse_time
+from ..chain import Link, VoidMark, parse_time
 from ..storage import Storage, StoredDocument
 from ..workdays import Calendar
 from .records import NO_DEPARTMENT, DeadlineRow, MediaDay, Publicity, Record, Signed, Snapshot
@@ -55,7 +55,7 @@ def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, to
         records.append(Record(document.id, document.template_id, document.title, document.doc_number, case_id,
                               department, data, tuple(_signed(link, zone) for link in links)))
         if case_id:
-            issued[case_id].append((position, Issued(document, data)))
+            issued[case_id].append((position, Issued(document, data, VoidMark.of(links) is not None)))
     media = sorted((MediaDay(row["case_id"], row["id"], _recorded_on(row["metadata"]))
                     for row in db.query("SELECT case_id, id, metadata FROM case_media")),
                    key=lambda m: (m.case_id, m.day, m.media_id))
@@ -70,20 +70,22 @@ def snapshot(storage: Storage, calendar: Calendar, zone: ZoneInfo, year: int, to
             if day:
                 found.append(DeadlineRow(case_id, deadline.id.split(":")[0], deadline.title, deadline.status,
                                          date.fromisoformat(day), deadline.document_id))
-    signed = {record.id for record in records}
-    publicity = tuple(_publicity(row) for row in db.query(
+    signed = {record.id: record for record in records}
+    publicity = tuple(_publicity(row, signed[row["document_id"]].void) for row in db.query(
         "SELECT document_id, status, decided_on, due_on, detail FROM publicity_records ORDER BY document_id")
         if row["document_id"] in signed)
     return Snapshot(tuple(records), tuple(m for m in media if m.day), tuple(found), calendar, judged, publicity)
 
 
-def _publicity(row) -> Publicity:
+def _publicity(row, void: bool) -> Publicity:
+    """``void`` from the decision's own chain, so a decision voided before the publicity hook existed
+    (its record still ``due``) is not counted as due either."""
     detail = json.loads(row["detail"])
     published = detail.get("published")
     withheld = detail.get("not_published") or {}
     return Publicity(row["document_id"], row["status"], date.fromisoformat(row["decided_on"]),
                      date.fromisoformat(row["due_on"]), bool(published["on_time"]) if published else None,
-                     "automatic" if withheld.get("automatic") else withheld.get("status"))
+                     "automatic" if withheld.get("automatic") else withheld.get("status"), void)
 
 
 def _signed(link: Link, zone: ZoneInfo) -> Signed:

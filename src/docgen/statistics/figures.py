@@ -11,11 +11,16 @@ Every figure is dated by a date the signed record carries — a decision's
 time), the day of the 法制审核 stage — and counted in that day's year and month.
 The rules are stated, with their legal basis, beside each table below and in
 ``docs/legal-notes.md``.
+
+A void document (作废: its chain ends in a void stage) is no decision: every
+figure counts through ``Snapshot.of``, which leaves it out; the 行政处罚 table
+and the 公示 table count voided decisions apart, in a row of their own outside
+the 合计 (docgen's control, not a statistical rule).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
@@ -211,6 +216,12 @@ def decisions(s: Snapshot) -> list[Hit]:
             for r in s.of("penalty-decision", "on-the-spot-penalty-decision") if r.day("issued_on")]
 
 
+def voided_decisions(s: Snapshot) -> list[Hit]:
+    """行政处罚决定书 and 当场行政处罚决定书 voided (作废), by their 决定日期: counted apart, never as decisions."""
+    return [Hit(r.id, r.day("issued_on"), r.template_id)
+            for r in s.voided("penalty-decision", "on-the-spot-penalty-decision") if r.day("issued_on")]
+
+
 def no_penalties(s: Snapshot) -> list[Hit]:
     return [Hit(r.id, r.day("issued_on"), str(r.value("ground"))) for r in s.of("no-penalty-decision")
             if r.day("issued_on")]
@@ -367,9 +378,11 @@ def penalties_table(s: Snapshot, year: int) -> Table:
     every = in_year(decisions(s), year)
     rows.append(Row("decisions", "行政处罚决定书合计（含当场处罚）", {
         "count": count(every), "amount": total(h for h in hits if h.group in AMOUNT_KINDS)}))
+    rows.append(Row("voided", "另：已作废的决定书（不计入以上各行）", {"count": count(in_year(voided_decisions(s), year))}))
     return Table("penalties", "行政处罚（按种类）", "行政处罚决定书与当场行政处罚决定书，按决定日期；一份决定含几种处罚即在几行"
                  "各计一次；种类为行政处罚法第九条（暂扣、吊销许可证件与吊销营业执照分列）；金额为罚款、没收违法所得之和"
-                 "（没收非法财物的文书不载价值，只计件数）。", (("count", "决定书件数"), ("amount", "金额（元）")), tuple(rows))
+                 "（没收非法财物的文书不载价值，只计件数）。已作废的文书不是作出的决定，不计入任何一表，在本表另列其数"
+                 "（本系统的规则）。", (("count", "决定书件数"), ("amount", "金额（元）")), tuple(rows))
 
 
 def no_penalty_table(s: Snapshot, year: int) -> Table:
@@ -534,15 +547,19 @@ def publicity_outcome(record, as_of: date) -> str:
 
 
 def publicity_table(s: Snapshot, year: int) -> Table:
-    hits = [Hit(p.document_id, p.decided_on, publicity_outcome(p, s.as_of)) for p in s.publicity
-            if p.decided_on.year == year]
-    withdrawn = [Hit(p.document_id, p.decided_on) for p in s.publicity if p.decided_on.year == year
-                 and p.status == "withdrawn"]
+    """Every record of a decision dated in the year in one outcome row; a voided decision's (作废) in none of
+    them, nor in 合计 or 其中：已撤回, but counted apart (whether it was due, published or withdrawn when voided)."""
+    mine = [p for p in s.publicity if p.decided_on.year == year]
+    hits = [Hit(p.document_id, p.decided_on, publicity_outcome(p, s.as_of)) for p in mine if not p.void]
+    withdrawn = [Hit(p.document_id, p.decided_on) for p in mine if p.status == "withdrawn" and not p.void]
+    voided = [Hit(p.document_id, p.decided_on) for p in mine if p.void]
     table = counts_table("publicity", "行政执法公示",
                          "应公示的行政处罚决定（公示规定第二条；种子文件（一）3：自作出之日起7个工作日内，其他执法决定20个工作日内），"
                          "按决定日期计入年度；按期与否以登记的公示日期对照公示期限；不予公开须经批准（种子文件（一）4），"
-                         "批准为签名记录。已撤回的（公示规定第十一条）仍按其公示情况计入，另列其数。", hits, PUBLICITY_ROWS)
-    return replace(table, rows=table.rows + (Row("withdrawn", "其中：已撤回", {"count": count(withdrawn)}),))
+                         "批准为签名记录。已撤回的（公示规定第十一条）仍按其公示情况计入，另列其数。决定已作废的不是应公示的决定，"
+                         "不计入各行与合计，另列其数（本系统的规则）。", hits, PUBLICITY_ROWS)
+    return replace(table, rows=table.rows + (Row("withdrawn", "其中：已撤回", {"count": count(withdrawn)}),
+                                             Row("void", "另：决定已作废（不再公示，不计入合计）", {"count": count(voided)})))
 
 
 for _spec in (TableSpec("cases", "案件受理与办结", cases_table), TableSpec("closing", "结案情形", closing_table),

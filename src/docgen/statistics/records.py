@@ -5,6 +5,11 @@ touches storage, so the same snapshot always gives the same figures, and a
 test can build one by hand. Only documents with at least one signed stage are
 in it (issuance is stage 0), each with the payload of its latest signed stage —
 what was last signed — and every stage's round, decision and local date.
+
+A document whose chain ends in a void (作废) stays in the snapshot (``records``,
+so its department is known) but is no issued decision: ``Snapshot.of``, which
+every figure counts through, leaves it out, and ``Snapshot.voided`` gives it
+to the figures that count voided documents apart.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from ..workdays import Calendar
+from ..workflow import VOID
 
 #: The department a record is counted under when its case names none (or it belongs to no case).
 NO_DEPARTMENT = "（未注明承办部门）"
@@ -60,6 +66,16 @@ class Record:
             return None
 
     @property
+    def void(self) -> bool:
+        """Its chain ends in a void (作废): not an issued decision."""
+        return bool(self.stages) and self.stages[-1].stage == VOID
+
+    @property
+    def voided_on(self) -> date | None:
+        """The day of the void, when it is void."""
+        return self.stages[-1].day if self.void else None
+
+    @property
     def approved_on(self) -> date | None:
         """For a 审批表 (立案, 结案 …): the day its last stage approved it (机关负责人 同意), else ``None``.
 
@@ -100,7 +116,7 @@ class Publicity:
 
     document_id: str
     status: str
-    """``due``, ``published``, ``withdrawn`` or ``not_published`` as stored."""
+    """``due``, ``published``, ``withdrawn``, ``not_published`` or ``void`` as stored."""
     decided_on: date
     """The decision's 决定日期: what the record is dated by."""
     due_on: date
@@ -108,6 +124,8 @@ class Publicity:
     """For a decision recorded as published (also one withdrawn since): within its due date."""
     withheld: str | None
     """For one not published: ``approved`` (拟不予公开, approved and signed) or ``automatic`` (a rule, e.g. a minor)."""
+    void: bool = False
+    """The decision's chain ends in a void (作废): it is no decision to publish, whatever the record's state."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +141,12 @@ class Snapshot:
     """The publicity records of the decisions in ``records``, sorted by document id."""
 
     def of(self, *templates: str) -> list[Record]:
-        return [r for r in self.records if r.template_id in templates]
+        """The issued documents of these templates, void ones (作废) left out."""
+        return [r for r in self.records if r.template_id in templates and not r.void]
+
+    def voided(self, *templates: str) -> list[Record]:
+        """The void documents (作废) of these templates."""
+        return [r for r in self.records if r.template_id in templates and r.void]
 
     def departments(self) -> list[str]:
         return sorted({r.department for r in self.records})

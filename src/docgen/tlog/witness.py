@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..durable import write_atomically
+from ..timefmt import file_stamp
 from . import merkle
 from .note import Checkpoint, Note, NoteError, SignerKey, VerifierKey, open_checkpoint
 
@@ -93,7 +93,7 @@ class Witness:
 
     def refuse(self, note_text: bytes, reason: str) -> WitnessRefused:
         """Keep the refused checkpoint as evidence of the log's misbehaviour."""
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        stamp = file_stamp()
         folder = self.state_dir / "refused"
         write_atomically(folder / f"{stamp}.checkpoint", note_text)
         write_atomically(folder / f"{stamp}.reason.txt", reason.encode("utf-8"))

@@ -55,7 +55,12 @@ class PublicReport:
     doc_number: str | None = None
     revision: int | None = None
     signer: str | None = None
+    template: str | None = None
+    template_version: str | None = None
     redactions: int = 0
+    hidden: list[dict[str, str]] = field(default_factory=list)
+    """Each listed redaction as the signed manifest says it (``pointer``, ``shown``, ``reason``, ``kind``);
+    the salts and keyed hashes stay out of the report (they are only for the comparison with the original)."""
     original: str | None = None
     """The original's file name, when one was given and compared."""
     differences: int = 0
@@ -72,7 +77,8 @@ class PublicReport:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "public", "name": self.name, "ok": self.ok, "document_id": self.document_id,
                 "doc_number": self.doc_number, "revision": self.revision, "signer": self.signer,
-                "redactions": self.redactions, "original": self.original, "differences": self.differences,
+                "template": self.template, "template_version": self.template_version,
+                "redactions": self.redactions, "hidden": self.hidden, "original": self.original, "differences": self.differences,
                 "failures": self.failures}
 
     def describe(self) -> str:
@@ -114,6 +120,9 @@ async def verify_public_async(name: str, data: bytes, trust: TrustBundle,
         return report
     report.document_id, report.doc_number = manifest.document_id, manifest.doc_number
     report.revision, report.redactions = manifest.revision, len(manifest.redactions)
+    report.template, report.template_version = manifest.template, manifest.template_version
+    report.hidden = [{"pointer": e.pointer, "shown": e.shown, "reason": e.reason, "kind": e.kind}
+                     for e in manifest.redactions]
     if len(signatures) != 1:
         report.fail(FailureCode.SIGNATURE_COUNT, f"公示文本有 {len(signatures)} 个电子签名，应恰有机关的一个")
     else:

@@ -10,6 +10,8 @@ Three questions, each answered from the file and the trust bundle alone:
    attached; the page count it states is the volume's.
 3. **Each original**: the attached signed PDF verifies as any stage PDF does —
    its own signature and its whole chain of links (``verifier.verify_async``).
+   A voided document is bound as its latest file, the void stage (stamped 作废):
+   it verifies like any other, and the report names the void (``void``).
 
 The merged pages are not compared with the originals' pages: pages cannot be
 compared byte for byte once stamped; the signature over the whole volume binds
@@ -66,8 +68,9 @@ class VolumeReport:
                  "结论：验证通过" if self.ok else f"结论：验证未通过（{len(self.failures)} 处问题）"]
         for original in self.originals:
             mark = "通过" if original["ok"] else "未通过"
+            void = f"  已作废：{original['void']['reason']}" if original.get("void") else ""
             lines.append(f"  {original['item']:>3}. {original['title']} {original.get('doc_number') or ''} "
-                         f"第{original['pages'][0]}–{original['pages'][1]}页  原件 {original['sha256'][:16]}…  {mark}")
+                         f"第{original['pages'][0]}–{original['pages'][1]}页  原件 {original['sha256'][:16]}…  {mark}{void}")
         for failure in self.failures:
             where = f"第 {failure['item']} 件：" if failure["item"] else ""
             lines.append(f"  ✗ {where}{failure['message']}" + (f"（{failure['detail']}）" if failure["detail"] else ""))
@@ -120,7 +123,7 @@ async def verify_volume_async(name: str, data: bytes, trust: TrustBundle) -> Vol
         item = entry.get("item")
         original = attachments.get(entry.get("file"))
         result = {key: entry.get(key) for key in ("item", "title", "doc_number", "pages", "sha256", "document_id")}
-        result["ok"] = False
+        result["ok"], result["void"] = False, None
         report.originals.append(result)
         if original is None:
             report.fail(FailureCode.VOLUME_ORIGINAL_MISSING, entry.get("file"), item)
@@ -130,6 +133,7 @@ async def verify_volume_async(name: str, data: bytes, trust: TrustBundle) -> Vol
             report.fail(FailureCode.VOLUME_ORIGINAL_MISMATCH, f"附件 sha256 {digest}，清单 {entry.get('sha256')}", item)
             continue
         inner = await verify_async([(entry["file"], original)], trust)
+        result["void"] = inner.void.to_dict() if inner.void is not None else None
         if not inner.ok:
             report.fail(FailureCode.VOLUME_ORIGINAL_INVALID, inner.summary(), item)
             continue

@@ -122,8 +122,8 @@ def routes(web: Web) -> APIRouter:
                 receiver.discard()
             if exc.status == 404:
                 return web.error(request, exc)
-            return await run_in_threadpool(lambda: case_page(request, case_id, exc.status,
-                                                             errors={"file": exc.detail}))
+            status, detail = exc.status, exc.detail  # bound here: the name ``exc`` ends with this block
+            return await run_in_threadpool(lambda: case_page(request, case_id, status, errors={"file": detail}))
         return RedirectResponse(f"/cases/{case_id}?done=media", status_code=303)
 
     @router.post("/cases/{case_id}/close", response_class=HTMLResponse)

@@ -2,7 +2,10 @@
 
 The e-form saves through ``POST /drafts`` and ``PUT /drafts/{id}`` (JSON, the
 session cookie and the CSRF header), which call the same ``Drafts`` as the API's
-``/v1/drafts``; nothing of a signed-in officer's draft is kept in the browser.
+``/v1/drafts``; nothing of a signed-in officer's draft is kept in the browser, but
+for the moment of a reload: the edit the page flushed as it went away (a keepalive
+``PUT``, with the same header) is handed to the next page in the tab, which takes it
+at once (``static/eform.js``, ``flush``; any other page drops it, ``site.js``).
 """
 from __future__ import annotations
 

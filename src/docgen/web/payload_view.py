@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalogue import Catalogue, TemplateVersion
-from ..jsontext import pointer as jsonpointer
+from ..jsontext import pointer as jsonpointer, steps
 from .schema_form import resolved
 
 _SCHEMAS: dict[str, dict[str, Any]] = {}
@@ -113,6 +113,32 @@ def leaves(items: list[Row], path: tuple[str, ...] = ()) -> dict[str, tuple[str,
         else:
             out[item.pointer] = (" › ".join(titles), item.value or "")
     return out
+
+
+def field_title(node: dict[str, Any], pointer: str) -> str | None:
+    """The titles leading to ``pointer`` joined with ›, as ``leaves`` names a value, read from the schema
+    alone (a public rendition's manifest lists pointers, not the payload): an array item is "<item title> n",
+    a property in a ``oneOf`` branch is looked up in the branch that has it. None if the schema has no such
+    place, so the page shows the bare pointer."""
+    try:
+        parts = steps(pointer)
+    except ValueError:
+        return None
+    titles: list[str] = []
+    for part in parts:
+        items = node.get("items")
+        if isinstance(items, dict) and part.isdigit():
+            node = items
+            titles.append(f"{items.get('title') or '项目'} {int(part) + 1}")
+            continue
+        holders = [node, *(o for o in node.get("oneOf", []) if isinstance(o, dict))]
+        child = next((h["properties"][part] for h in holders
+                      if isinstance(h.get("properties"), dict) and isinstance(h["properties"].get(part), dict)), None)
+        if child is None:
+            return None
+        node = child
+        titles.append(child.get("title") or part)
+    return " › ".join(titles) or None
 
 
 @dataclass(frozen=True)

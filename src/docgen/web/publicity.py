@@ -1,5 +1,6 @@
 """The publicity pages (公示): what is due and overdue with its countdown, and one decision's publicity —
 the original and the public rendition side by side, making the rendition, marking it published, withdrawing.
+A voided decision (作废) still published is listed first (已作废待撤回), its withdrawal prefilled from the void.
 
 Every action goes through the objects behind the API (``PublicityStore``,
 ``Renditions``), with the session cookie and its CSRF token, so a page can do
@@ -17,7 +18,7 @@ from ..errors import DocgenError, NotFound, ValidationFailed
 from ..http.downloads import PDF, document_filename, download
 from ..previews import data_url, page_images
 from ..publicity import Span
-from ..publicity.record import DUE, OVERDUE, STATUS_LABELS, STATUSES
+from ..publicity.record import DUE, OVERDUE, STATUS_LABELS, STATUSES, VOID_WITHDRAW_REASON, WITHDRAW_DUE
 from .context import Web
 
 SIDE_DPI = 60
@@ -34,7 +35,7 @@ def routes(web: Web) -> APIRouter:
             return web.to_login(request)
         today = store.today()
         chosen = status if status in STATUSES else ""
-        records = store.list(chosen) if chosen else store.list(OVERDUE) + store.list(DUE)
+        records = store.list(chosen) if chosen else store.list(WITHDRAW_DUE) + store.list(OVERDUE) + store.list(DUE)
         rows = [{"record": r, "state": r.state(today), "days": r.days_left(today)} for r in records]
         return web.page(request, "publicity.html", rows=rows, state=chosen, labels=STATUS_LABELS)
 
@@ -45,8 +46,12 @@ def routes(web: Web) -> APIRouter:
         original = storage.blobs.get(storage.stages(document_id)[-1].pdf_sha256)
         made = renditions.list(document_id)
         public = storage.blobs.get(made[-1].pdf_sha256) if made else None
+        void = record.void or {}
+        withdraw_defaults = {"reason": VOID_WITHDRAW_REASON, "basis": f"文书已作废：{void['reason']}",
+                             "changed_on": void["voided_on"]} if void else {}
         return web.page(request, "publicity_detail.html", status=status, record=record, state=record.state(today),
                         days=record.days_left(today), labels=STATUS_LABELS, revisions=made,
+                        withdraw_defaults=withdraw_defaults,
                         original_pages=[data_url(p) for p in page_images(original, SIDE_DPI)],
                         public_pages=[data_url(p) for p in page_images(public, SIDE_DPI)] if public else [],
                         **{"errors": {}, "values": {}, "notice": request.query_params.get("done"), **extra})

@@ -8,10 +8,13 @@
  * problem+json, find the field they belong to.
  *
  * Drafts: a signed-in officer's draft is saved on the server (config.drafts,
- * POST then PUT) and nothing of it stays in the browser; before sign-in the
- * draft is kept in this tab only (sessionStorage), and moved to the server
- * after sign-in. Copies an older version of this page left in localStorage
- * are taken over the same way and removed.
+ * POST then PUT, 300 ms after the last edit) and nothing of it stays in the
+ * browser; before sign-in the draft is kept in this tab only (sessionStorage),
+ * and moved to the server after sign-in. Copies an older version of this page
+ * left in localStorage are taken over the same way and removed. When the page
+ * is hidden or goes away (flush: pagehide, visibilitychange), an edit not yet
+ * saved is sent at once with fetch keepalive; for a reload it is also handed
+ * to the next page in this tab, which takes it at once (see flush).
  *
  * Issuing: the submit button previews (config.preview: the pages as they
  * would be issued, watermarked, nothing stored), then the officer confirms
@@ -44,6 +47,7 @@
   var confirmButton = D.getElementById("confirm-submit");
   var duplicateAck = D.getElementById("duplicate-ack");
   var resubmit = config.resubmit || null;
+  var scope = resubmit ? resubmit.document + "/" + resubmit.round : null;  // a tab copy belongs to this form only
   var tabKey = "docgen.draft." + config.template + "@" + config.version;  // before sign-in: this tab only
   var legacyKey = resubmit ? "docgen.resubmit." + resubmit.document + "." + resubmit.round : tabKey;
   var submitLabel = submitButton.textContent;
@@ -500,10 +504,10 @@
 
   function clock() { return new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
 
-  function post(url, method, payload, extraHeaders) {
+  function post(url, method, payload, extraHeaders, keepalive) {
     var headers = { "Content-Type": "application/json", "X-CSRF-Token": config.csrf };
     Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
-    return fetch(url, { method: method, credentials: "same-origin", headers: headers,
+    return fetch(url, { method: method, credentials: "same-origin", headers: headers, keepalive: !!keepalive,
                         body: payload === undefined ? undefined : JSON.stringify(payload) })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (json) { return [response.status, json]; });
@@ -515,11 +519,19 @@
   }
 
   var saveTimer = null, saving = false, saveAgain = false;
+  var savedState = null;  // what the server holds (or was last sent with keepalive), as JSON: flush() sends only a change
+
+  /** The draft as a save sends it (data, example flag, note), as JSON to compare with savedState. */
+  function snapshot() {
+    return JSON.stringify({ data: root.get() || {}, example: isExample, note: note && note.value ? note.value : null });
+  }
 
   /** Before sign-in (or after it lapsed): this tab only, gone when the tab is closed or on sign-out. */
-  function keepInTab(data) {
+  function keepInTab(data, handoff) {
     try {
-      sessionStorage.setItem(tabKey, JSON.stringify({ saved: new Date().toISOString(), data: data, example: isExample }));
+      sessionStorage.setItem(tabKey, JSON.stringify({ saved: new Date().toISOString(), data: data, example: isExample,
+                                                      note: note && note.value ? note.value : null, scope: scope,
+                                                      draft: handoff || null }));
       return true;
     } catch (e) { return false; }
   }
@@ -533,6 +545,7 @@
     }
     if (saving) { saveAgain = true; return; }
     saving = true;
+    var sending = snapshot();
     var noteText = note && note.value ? note.value : null;
     var request = draftId
       ? post(config.drafts + "/" + encodeURIComponent(draftId), "PUT", { data: data, example: isExample, note: noteText })
@@ -552,6 +565,7 @@
           }
         }
         try { sessionStorage.removeItem(tabKey); } catch (e) { /* nothing kept */ }
+        savedState = sending;
         draftState.textContent = "草稿已保存到服务器（" + clock() + "）";
       } else if (status === 401) {
         keepInTab(data);
@@ -581,10 +595,42 @@
     }
     clearTimeout(saveTimer);
     saveTimer = setTimeout(function () {
+      saveTimer = null;
       saveDraft();
       if (checked) recheck();
     }, 300);
   }
+
+  /** The page is being hidden (pagehide: a reload, a link, a closed tab; visibilitychange: maybe for good):
+   * an edit the debounce has not saved yet, or whose save is still answering, is sent now. A request the
+   * page starts while it unloads must be keepalive to outlive it; it carries the same cookie and
+   * X-CSRF-Token header as every save (sendBeacon cannot set the header). A draft the server has not
+   * numbered yet (the first save not answered) cannot be PUT: it is kept in this tab, as before sign-in,
+   * and the next load of this form moves it to the server (takeLocalCopy). */
+  function flush(unloading) {
+    if (!root || body.hasAttribute("inert")) return;
+    var current = snapshot();
+    if (current === savedState) return;  // the server has this already
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    if (!config.signedIn) { saveDraft(); return; }  // this tab only, written at once
+    if (!draftId) {
+      if (unloading) keepInTab(root.get() || {});
+      else saveDraft();  // hidden but alive: the ordinary save, which numbers the draft
+      return;
+    }
+    savedState = current;  // sent; a later edit differs again
+    var payload = JSON.parse(current);
+    post(config.drafts + "/" + encodeURIComponent(draftId), "PUT", payload, null, true)
+      .catch(function () { savedState = null; });  // refused or too large for keepalive: the next flush retries
+    // A reload's page was rendered by the server before this page hid (the navigation's response comes
+    // first), so it shows the draft without this edit: it is handed over in this tab, and only to the next
+    // page (the e-form of this same draft takes it and saves it again; any other page drops it, site.js).
+    if (unloading) keepInTab(payload.data, draftId);
+  }
+
+  window.addEventListener("pagehide", function () { flush(true); });
+  D.addEventListener("visibilitychange", function () { if (D.visibilityState === "hidden") flush(false); });
 
   /** A copy kept in the browser: this tab's (before sign-in) or one an older version of the page left in localStorage. */
   function takeLocalCopy() {
@@ -862,6 +908,7 @@
     hideSummary();
     banner.hidden = true;
     draftState.textContent = resubmit ? "已恢复为当前数据" : "已清空";
+    savedState = snapshot();  // nothing to flush: the draft is gone on purpose
   });
 
   // ------------------------------------------------------------------ start
@@ -870,19 +917,37 @@
   body.replaceChildren(root.el);
   var state = history.state;
   var kept = takeLocalCopy();
+  if (kept && (kept.scope || null) !== scope) kept = null;  // another document's correction
+  var handoff = kept && kept.draft ? kept : null;  // what the page before a reload of this draft had (flush)
+  if (handoff) kept = null;
+  if (handoff && !(config.draft && config.draft.id === handoff.draft)) {
+    if (!config.signedIn) kept = handoff;  // the sign-in lapsed: kept in this tab, as before sign-in
+    handoff = null;  // otherwise another draft or a blank form: the keepalive PUT saved it
+  }
+  var restoredFromTab = false;  // then the server does not have it yet: savedState stays empty until it does
   function when(iso) { return new Date(iso).toLocaleString("zh-CN", { hour12: false }); }
   if (state && state.issued) {
     showIssued(state.issued);  // Back (or reload) after issuing: the result, never a live form
+  } else if (handoff) {
+    restoredFromTab = true;
+    root.set(handoff.data);
+    isExample = !!handoff.example;
+    if (note) note.value = handoff.note || "";
+    say("info", ["已恢复 " + when(handoff.saved) + " 保存在服务器上的" + (resubmit ? "更正草稿。" : "草稿。")]);
+    saveDraft();  // the same as the keepalive PUT, should that one not have arrived
   } else if (config.draft) {
     root.set(config.draft.data);
     if (note && config.draft.note) note.value = config.draft.note;
     say("info", ["已恢复 " + when(config.draft.updated_at) + " 保存在服务器上的" + (resubmit ? "更正草稿。" : "草稿。")]);
   } else if (kept) {
+    restoredFromTab = true;
     root.set(kept.data);
     isExample = !!kept.example;
+    if (note && kept.note) note.value = kept.note;
     say("info", ["已恢复本浏览器于 " + when(kept.saved) + " 暂存的" + (resubmit ? "更正草稿" : "草稿") +
                  (config.signedIn ? "，并已转存到服务器。" : "。")]);
     if (config.signedIn) saveDraft();
+    else if (kept.draft) keepInTab(kept.data);  // a plain copy of this tab now, which other pages keep
   } else if (resubmit) {
     root.set(config.initial);
     say("info", ["已填入本文书当前的案件数据，请核对更正后重新送审。"]);
@@ -893,5 +958,6 @@
     say("info", ["该草稿已不存在（可能已经" + act + "或被删除），下面是一份新的空白表单。"]);
   }
   showExampleFlag();
+  if (!restoredFromTab) savedState = snapshot();  // what the form starts from needs no save until edited
   form.setAttribute("data-ready", "true");
 })();

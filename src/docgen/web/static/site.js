@@ -15,6 +15,25 @@
   });
   if (/[?&]signed_out=1(&|$)/.test(location.search)) forget();
 
+  // An e-form that went away hands its last edit to the next page in this tab (eform.js, flush; the server
+  // has it too, by a keepalive save). Any other page drops the handed-over copy at once: only the e-form of
+  // the same template version (its key, eform.js tabKey) may take it, which it does on load.
+  (function () {
+    var own = null;
+    try {
+      var config = document.getElementById("form-config");
+      if (config && document.getElementById("eform")) {
+        var parsed = JSON.parse(config.textContent);
+        own = "docgen.draft." + parsed.template + "@" + parsed.version;
+      }
+      Object.keys(window.sessionStorage).forEach(function (key) {
+        if (key.indexOf("docgen.draft.") !== 0 || key === own) return;
+        var kept = JSON.parse(window.sessionStorage.getItem(key) || "null");
+        if (kept && kept.draft) window.sessionStorage.removeItem(key);
+      });
+    } catch (e) { /* storage disabled or unreadable: nothing handed over */ }
+  })();
+
   // A submit that converts and signs takes a few seconds: say so, and do not send it twice.
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () {
