@@ -18,7 +18,6 @@ from ..errors import Conflict
 from ..storage import Storage, StoredDocument, StoredStage
 from ..timefmt import instant
 from ..workdays import Calendar
-from ..workflow import VOID
 from . import deadlines
 from .case import Case, CaseStore
 from .deadlines import Deadline, Issued
@@ -97,7 +96,7 @@ class Docket:
         left out; an empty list is a 音像记录 not yet in the case file as the seed asks."""
         notes: dict[str, list[str]] = {m.id: [] for m in self.cases.media(case.id)}
         for doc, stages in self.documents(case):
-            if doc.template_id != AV_NOTE or stages[-1].stage == VOID:
+            if doc.template_id != AV_NOTE or VoidMark.of([s.link for s in stages]) is not None:
                 continue
             for item in self.storage.payload(stages[-1].payload_sha256).get("media", []):
                 if isinstance(item, dict) and item.get("media_id") in notes:
