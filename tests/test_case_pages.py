@@ -111,6 +111,9 @@ def test_a_photo_uploaded_on_the_case_page_shows_as_a_thumbnail(page: Page, late
     thumbnail.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
     expect(page.locator("#timeline li[data-kind=media_added]")).to_have_count(1)
+    # no 音像记录说明 prints it yet: the record says so, and the closing panel reminds (never refuses)
+    expect(page.locator("#media-list li").last).to_contain_text("未出具音像记录说明")
+    expect(page.locator("#media-warning")).to_contain_text("尚未出具音像记录说明")
 
 
 def test_metadata_missing_on_the_page_is_shown_beside_its_field(page: Page, late_case: dict, photo: Path) -> None:
