@@ -295,8 +295,6 @@ def test_a_case_with_its_notes_and_transfer_list_binds_and_verifies_offline(
     note = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"],
                                              "data": {"date": "2026-03-03", "media": [{"media_id": photo["id"]}]}})
     assert note.status_code == 201, note.text
-    transfer = http.post("/v1/documents", json={"template": TRANSFER, "case_id": case["id"], "data": {"date": "2026-08-20"}})
-    assert transfer.status_code == 201, transfer.text
     closing = http.post("/v1/documents", json={"template": "case-closing-approval", "case_id": case["id"], "data": {
         k: v for k, v in Catalogue(PROJECT_DIR).get("case-closing-approval").example.items()
         if k not in ("party", "handlers", "case_cause", "filed_on")}})
@@ -308,6 +306,12 @@ def test_a_case_with_its_notes_and_transfer_list_binds_and_verifies_offline(
         assert boss.post(f"/v1/documents/{closing.json()['id']}/approvals",
                          json={"stage": "agency_head", "decision": "同意"}).status_code == 201
     assert http.post(f"/v1/cases/{case['id']}/close").status_code == 200  # a 录像 without 说明 warns, never blocks
+    # closed: the originals go to the archive with the file, so the 移交清单 alone is still issued
+    refused = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"],
+                                                "data": {"date": "2026-08-20", "media": [{"media_id": video["id"]}]}})
+    assert refused.status_code == 409 and "已结案" in refused.text, refused.text
+    transfer = http.post("/v1/documents", json={"template": TRANSFER, "case_id": case["id"], "data": {"date": "2026-08-20"}})
+    assert transfer.status_code == 201, transfer.text
     built = http.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
     assert built.status_code == 201, built.text
     volume = built.json()

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from serving import Server
-from test_cases import case_data, unique_party
+from test_cases import approved_closing, case_data, director, unique_party  # noqa: F401 - director: a fixture
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -142,3 +142,22 @@ def test_an_instrument_opened_from_the_case_is_prefilled(page: Page, late_case: 
         late_case["cause"])
     expect(page.locator('[data-pointer="/handlers/1"]').get_by_label("执法证号")).to_have_value(
         late_case["officers"][1]["certificate_number"])
+
+
+def test_a_closed_case_offers_the_transfer_list_alone(browser: Browser, server: Server, client: httpx.Client,
+                                                      director: httpx.Client, catalogue) -> None:
+    """After 结案 the originals go to the archive with the bound file: the page offers the 移交清单 and its form
+    opens from the case; any other instrument opened from the closed case is refused, naming it."""
+    case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市结案移交页面商行"))).json()
+    approved_closing(server, client, director, catalogue, case)
+    assert client.post(f"/v1/cases/{case['id']}/close").status_code == 200
+    with signed_in(browser, server, "case_system", f"/cases/{case['id']}", rf"/cases/{case['id']}$") as page:
+        offered = page.locator("#offered")
+        expect(offered.locator("a")).to_have_text(["音像记录原件移交清单"])
+        expect(page.get_by_role("heading", name="已结案：随案卷移交档案管理部门")).to_be_visible()
+        offered.get_by_role("link", name="音像记录原件移交清单").click()
+        page.wait_for_url(re.compile(rf"/forms/av-originals-transfer\?case={case['id']}$"))
+        expect(page.locator("form[data-ready=true]")).to_be_visible()
+        expect(page.get_by_role("status").or_(page.locator(".notice")).first).to_contain_text(case["number"])
+        page.goto(f"/forms/penalty-notice?case={case['id']}")
+        expect(page.locator("main")).to_contain_text("已结案")

@@ -37,6 +37,9 @@ SOURCES = ("监督检查", "投诉", "举报", "其他部门移送", "上级交�
 PROCEDURES = ("普通", "简易")
 OPEN, CLOSED = "open", "closed"
 STATUS_LABELS = {OPEN: "办理中", CLOSED: "已结案"}
+#: The one instrument a closed case still takes: the 音像记录原件移交清单 goes to the archive with the bound
+#: file, after 结案 ("执法人员应在移交执法案卷的同时，将音像记录的原件一并移交", the seed (二)3.3)).
+AFTER_CLOSING = frozenset({"av-originals-transfer"})
 
 #: The case's data, as a JSON Schema over the instruments' shared definitions: one set of rules and
 #: Chinese messages for a party, whether it is typed into a case or into an instrument.
@@ -214,9 +217,9 @@ class CaseStore:
 
     def fill(self, case_id: str, release: Any, data: Any) -> Any:
         """The payload with the case's data merged in (explicit fields win; its 音像记录 by id,
-        ``media_fill``); a closed case refuses (409)."""
+        ``media_fill``); a closed case refuses (409) all but ``AFTER_CLOSING``."""
         case = self.get(case_id)
-        if case.closed:
+        if case.closed and release.template_id not in AFTER_CLOSING:
             raise Conflict(f"案件 {case.number} 已结案，不能再签发文书")
         data = media_fill.fill(release, data, self.media(case_id), case.number)  # its 音像记录, by id
         return merge(case, release, data)
@@ -286,9 +289,9 @@ class CaseStore:
         """Bind an issued document to its case, inside the transaction that stores the document.
 
         The case is read again here: a case closed while the document was being
-        rendered refuses it (409), and the whole issuance rolls back.
+        rendered refuses it (409), and the whole issuance rolls back (``AFTER_CLOSING`` excepted).
         """
-        _still_open(conn, case_id, "签发文书")
+        _still_open(conn, case_id, "签发文书", closed_too=document.template_id in AFTER_CLOSING)
         position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM case_documents WHERE case_id = ?",
                                 (case_id,)).fetchone()[0]
         conn.execute("INSERT INTO case_documents (document_id, case_id, position) VALUES (?, ?, ?)",
@@ -297,10 +300,11 @@ class CaseStore:
                     {"document_id": document.id, "template": document.template_id, "title": document.title,
                      "doc_number": document.doc_number})
 
-    def open_case(self, case_id: str) -> Case:
-        """The case, if it may still change (404 unknown, 409 closed)."""
+    def open_case(self, case_id: str, template_id: str | None = None) -> Case:
+        """The case, if it may still take ``template_id``'s instrument (404 unknown; 409 closed, unless
+        the instrument is one of ``AFTER_CLOSING``)."""
         case = self.get(case_id)
-        if case.closed:
+        if case.closed and template_id not in AFTER_CLOSING:
             raise Conflict(f"案件 {case.number} 已结案，不能再添加材料")
         return case
 
@@ -353,10 +357,11 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _still_open(conn: Connection, case_id: str, doing: str) -> None:
-    """Inside the writing transaction: 404 for an unknown case, 409 for one closed meanwhile."""
+def _still_open(conn: Connection, case_id: str, doing: str, closed_too: bool = False) -> None:
+    """Inside the writing transaction: 404 for an unknown case, 409 for one closed meanwhile (unless
+    ``closed_too``)."""
     row = conn.execute("SELECT number, status FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:
         raise NotFound(f"没有案件 {case_id}")
-    if row["status"] == CLOSED:
+    if row["status"] == CLOSED and not closed_too:
         raise Conflict(f"案件 {row['number']} 已结案，不能再{doing}")

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from ..cases import media as media_files
 from ..cases.binding import Binder, VolumeRequest
-from ..cases.case import STATUS_LABELS, Query
+from ..cases.case import AFTER_CLOSING, STATUS_LABELS, Query
 from ..cases.deadlines import MISSED
 from ..cases.docket import Docket
 from ..publicity.record import STATUS_LABELS as PUBLICITY_LABELS
@@ -61,7 +61,8 @@ def routes(web: Web) -> APIRouter:
         case = store.get(case_id)
         deadlines = docket.deadlines(case)
         documents = [{"doc": doc, "stages": len(stages)} for doc, stages in docket.documents(case)]
-        offered = [catalogue.get(t) for t in OFFERED if t in catalogue.templates]
+        offered = [catalogue.get(t) for t in OFFERED if t in catalogue.templates
+                   and (not case.closed or t in AFTER_CLOSING)]  # closed: the 移交清单 alone
         today = service.publicity.today()
         publicity = [{"record": r, "state": r.state(today), "label": PUBLICITY_LABELS[r.state(today)],
                       "days": r.days_left(today)} for r in service.publicity.list(case_id=case.id)]

@@ -192,7 +192,7 @@ def routes(web: Web) -> APIRouter:
         try:
             release = catalogue.get(template_id, resumed.template_version if resumed else version)
             schema = form_schema(release.key, catalogue.schema(release))
-            opened_from = web.service.cases.open_case(case) if case else None
+            opened_from = web.service.cases.open_case(case, release.template_id) if case else None
         except DocgenError as exc:
             return web.error(request, exc)
         others = [{"id": d.id, "party": party_name(d.data), "updated_at": d.updated_at, "example": d.example,
