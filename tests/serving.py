@@ -63,6 +63,29 @@ def docgen_here(data_dir: Path, *commands: list[str], env: dict[str, str] | None
     return outputs
 
 
+def docgen_inline(*args: str) -> subprocess.CompletedProcess:
+    """``docgen *args`` run by the command line's own ``main`` in this process, answered as a subprocess
+    would be (exit status, standard output and error), without another interpreter's imports. For commands
+    that open no database (``verify``): ``tests/test_cli.py`` runs the real console script."""
+    from docgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["docgen", *args], code or 0, out.getvalue(), err.getvalue())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``docgen *args``, answered as a subprocess: ``verify`` in this process (``docgen_inline``),
+    anything else as a real one."""
+    if args and args[0] == "verify":
+        return docgen_inline(*args)
+    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True)
+
+
 _SEVERAL = """
 import contextlib, io, json, sys
 from docgen.cli import main

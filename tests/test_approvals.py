@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +19,7 @@ import pdftools
 from docgen.catalogue import Catalogue
 from docgen.config import calendar_of, load_agency
 from docgen.workdays import Calendar, add_working_days
-from serving import PEOPLE, Server
+from serving import PEOPLE, Server, run_cli
 from tiers import CONVERTERS, LIBREOFFICE
 
 REVIEW = "major-decision-review"
@@ -48,9 +46,6 @@ def approve(server: Server, document_id: str, who: str, stage: str, decision: st
         return http.post(f"/v1/documents/{document_id}/approvals",
                          json={"stage": stage, "decision": decision, "opinion": opinion, **extra})
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

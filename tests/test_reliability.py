@@ -172,11 +172,11 @@ def test_the_sandbox_bounds_time_memory_and_concurrency() -> None:
     from docgen.errors import VerifierBusy
     from docgen.sandbox import BudgetExceeded, Sandbox
 
-    sandbox = Sandbox(workers=1, queue_limit=1, seconds=2.0, memory=512 * MIB)
+    sandbox = Sandbox(workers=1, queue_limit=1, seconds=1.4, memory=512 * MIB)  # 1 s more than a call's sleep
     sandbox.start()
 
     async def scenario() -> list[object]:
-        calls = [sandbox.run(time.sleep, 1.0) for _ in range(3)]
+        calls = [sandbox.run(time.sleep, 0.4) for _ in range(3)]
         return await asyncio.gather(*calls, return_exceptions=True)
 
     try:

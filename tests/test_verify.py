@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,15 +14,12 @@ from pypdf import PdfReader, PdfWriter
 from docgen import sealing
 from docgen.catalogue import Catalogue
 from docgen.verify._content import read_facts
-from serving import Server
+from serving import Server, run_cli
 
 REVIEW = "major-decision-review"
 TITLE = "重大行政执法决定法制审核表"
 SIGNED = ("dept_head", "dept_leader", "legal_review")  # stages 1–3 of 7: the workflow is unfinished
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

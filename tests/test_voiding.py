@@ -5,8 +5,6 @@ conftest.py); the stamp's words on the page are read back only from LibreOffice'
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -19,7 +17,7 @@ import pytest
 import pdftools
 from docgen.catalogue import Catalogue
 from docgen.config import load_agency
-from serving import PEOPLE, Server
+from serving import PEOPLE, Server, run_cli
 from tiers import LIBREOFFICE
 
 DECISION = "penalty-decision"
@@ -50,9 +48,6 @@ def register(server: Server, **params: object) -> httpx.Response:
     with server.client("dept_head") as http:  # any principal may read the register
         return http.get("/v1/numbers", params=params)
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
