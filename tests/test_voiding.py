@@ -255,3 +255,45 @@ def test_the_void_and_its_publicity_change_commit_together(tmp_path: Path, monke
         assert service.publicity.list("due") == [] and service.publicity.list("overdue") == []
     finally:
         service.converter.close()
+
+
+def test_a_decision_voided_by_the_previous_release_is_reconciled_at_start(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          catalogue: Catalogue) -> None:
+    """The previous release voided a decision without touching its publicity record (still due, or still
+    published): the next start (``Service.claim``) gives each record what a void does now, once."""
+    from datetime import date, timedelta
+
+    from docgen.config import Settings
+    from docgen.service import Service, authority
+
+    monkeypatch.setenv("DOCGEN_CONVERTER", "fake")
+    settings = Settings.from_env(tmp_path / "data")
+    service = Service(settings, authority(settings, create=True))
+    service.converter.start()
+    try:
+        officer = service.principals.add("承办人", ["case_system"])[0]
+        director = service.principals.add("周局长", ["director"])[0]
+        example = catalogue.get(DECISION).example
+        data = {**example, "issued_on": date.today().isoformat(),
+                "notice": {**example["notice"], "served_on": (date.today() - timedelta(days=14)).isoformat()}}
+        due, published = (service.issuer.issue(officer.id, DECISION, None, data).document for _ in range(2))
+        with service.storage.db.transaction() as conn:  # as if published on the platform before the void
+            conn.execute("UPDATE publicity_records SET status = 'published' WHERE document_id = ?", (published.id,))
+        monkeypatch.setattr(service.voider, "publicity", None)  # the previous release's void
+        for document in (due, published):
+            service.voider.void(director, document.id, REASON)
+        assert [service.publicity.get(d.id).status for d in (due, published)] == ["due", "published"]
+        assert service.publicity.get(published.id).state(date.today()) == "published"
+
+        service.claim()
+        today = date.today()
+        record = service.publicity.get(due.id)
+        assert (record.status, record.void["stage_index"], record.void["reason"]) == ("void", 1, REASON)
+        assert [e["kind"] for e in record.events] == ["opened", "voided"]
+        record = service.publicity.get(published.id)
+        assert record.state(today) == "withdraw_due" and record.void["withdraw_due_on"] >= today.isoformat()
+        assert service.publicity.reconcile_voids() == 0  # once
+        assert [e["kind"] for e in service.publicity.get(due.id).events] == ["opened", "voided"]
+    finally:
+        service.close()

@@ -90,6 +90,9 @@ class Service:
         logged = backfill(self.log, self.storage.db)  # files issued before the log existed get their leaves
         if logged:
             logging.getLogger("docgen").warning("启动时为透明日志建立之前签发的 %d 个文件补记了叶子", logged)
+        reconciled = self.publicity.reconcile_voids()  # decisions voided before voids reached publicity
+        if reconciled:
+            logging.getLogger("docgen").warning("启动时为 %d 个在此前版本中作废的决定更新了公示记录", reconciled)
         if started.reclaimed_numbers or started.reclaimed_keys:
             logging.getLogger("docgen").warning(
                 "启动时收回了上次异常退出留下的 %d 个文书编号预留和 %d 个幂等键", started.reclaimed_numbers,

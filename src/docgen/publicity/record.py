@@ -29,8 +29,9 @@ from ..cases import CaseStore
 from ..errors import Conflict, Issue, NotFound, ValidationFailed
 from ..database import Connection, Database, Row
 from ..storage import StoredDocument
-from ..chain import VoidMark
+from ..chain import Link, VoidMark
 from ..timefmt import instant, record_now
+from ..workflow import VOID as VOID_STAGE
 from . import rules
 
 DUE, OVERDUE, PUBLISHED, WITHDRAWN, NOT_PUBLISHED = "due", "overdue", "published", "withdrawn", "not_published"
@@ -284,6 +285,30 @@ class PublicityStore:
                              "voided", mark.principal_id, entry)
         self.event(conn, document_id, "voided", mark.principal_id, entry)
         return record
+
+
+    def reconcile_voids(self) -> int:
+        """Give every record of a decision voided before voids reached publicity (an installation of the
+        previous release) what ``voided`` would have done then; how many. A record with a ``voided`` event
+        is done, so this runs at every start (``Service.claim``), from any number of servers: each record is
+        looked at again inside its own writing transaction."""
+        pending = self.db.query(
+            "SELECT DISTINCT r.document_id FROM publicity_records r JOIN stages s ON s.document_id = r.document_id"
+            " WHERE s.stage = ? AND NOT EXISTS (SELECT 1 FROM publicity_events e WHERE e.document_id = r.document_id"
+            " AND e.kind = 'voided') ORDER BY r.document_id", (VOID_STAGE,))
+        done = 0
+        for document_id in [row[0] for row in pending]:
+            with self.db.transaction() as conn:
+                if conn.execute("SELECT 1 FROM publicity_events WHERE document_id = ? AND kind = 'voided'",
+                                (document_id,)).fetchone():
+                    continue
+                row = conn.execute("SELECT link FROM stages WHERE document_id = ? AND stage = ? ORDER BY idx DESC",
+                                   (document_id, VOID_STAGE)).fetchone()
+                mark = VoidMark.of([Link.from_dict(json.loads(row[0]))])
+                if mark is not None:
+                    self.voided(conn, document_id, mark)
+                    done += 1
+        return done
 
 
 def refuse_if_void(record: Record) -> None:
