@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from serving import Server
+from test_case_media import META
 from test_cases import approved_closing, case_data, director, unique_party  # noqa: F401 - director: a fixture
 
 CHROMIUM = "/usr/bin/chromium"
@@ -161,3 +162,31 @@ def test_a_closed_case_offers_the_transfer_list_alone(browser: Browser, server: 
         expect(page.get_by_role("status").or_(page.locator(".notice")).first).to_contain_text(case["number"])
         page.goto(f"/forms/penalty-notice?case={case['id']}")
         expect(page.locator("main")).to_contain_text("已结案")
+
+
+def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(page: Page, client: httpx.Client,
+                                                                              photo: Path) -> None:
+    """音像记录说明 opened from the case: its 音像记录 are filled in from the stored rows (the officer cannot be
+    asked for a SHA-256), and the form issues into the case with the photo's hash pinned."""
+    case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市音像说明页面商行"))).json()
+    stored = client.post(f"/v1/cases/{case['id']}/media", data=META,
+                         files={"file": ("现场照片.jpg", photo.read_bytes(), "image/jpeg")})
+    assert stored.status_code == 201, stored.text
+    page.goto(f"/cases/{case['id']}")
+    page.locator("#offered").get_by_role("link", name="音像记录说明").click()
+    page.wait_for_url(re.compile(rf"/forms/av-record-note\?case={case['id']}$"))
+    expect(page.locator("form[data-ready=true]")).to_be_visible()
+    item = page.locator('[data-pointer="/media/0"]')
+    expect(item.locator('[data-pointer="/media/0/content"]').locator("input, textarea").first).to_have_value(
+        META["content"])
+    expect(item.locator('[data-pointer="/media/0/sha256"]').locator("input, textarea").first).to_have_value(
+        stored.json()["sha256"])
+    page.get_by_label("制作日期").fill("2026-03-03")
+    page.get_by_role("button", name=re.compile("^预览并")).click()
+    expect(page.locator("#preview")).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name=re.compile("^确认")).click()
+    expect(page.locator("#issued")).to_be_visible(timeout=120_000)
+    documents = client.get(f"/v1/cases/{case['id']}/documents").json()
+    (note,) = [d for d in documents if d["template"] == "av-record-note"]
+    data = client.get(f"/v1/documents/{note['id']}").json()["data"]
+    assert [m["sha256"] for m in data["media"]] == [stored.json()["sha256"]]

@@ -34,7 +34,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..approvals import Approval
-from ..cases.fill import case_fields
 from ..catalogue import TemplateVersion
 from ..drafts import Draft, party_name
 from ..errors import Conflict, DocgenError, Issue, NotFound, ValidationFailed
@@ -209,9 +208,9 @@ def routes(web: Web) -> APIRouter:
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
                   "calendar": calendar}
-        if opened_from is not None:  # data entered once: the case's fields start filled in
+        if opened_from is not None:  # data entered once: the case's fields (and 音像记录) start filled in
             config.update(caseId=opened_from.id, caseNumber=opened_from.number,
-                          initial=case_fields(opened_from, release))
+                          initial=web.service.cases.fill(opened_from.id, release, {}))
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None, act=act, others=others)
 
