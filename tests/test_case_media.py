@@ -305,7 +305,10 @@ def test_a_case_with_its_notes_and_transfer_list_binds_and_verifies_offline(
     with httpx.Client(base_url=media_server.url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as boss:
         assert boss.post(f"/v1/documents/{closing.json()['id']}/approvals",
                          json={"stage": "agency_head", "decision": "同意"}).status_code == 201
-    assert http.post(f"/v1/cases/{case['id']}/close").status_code == 200  # a 录像 without 说明 warns, never blocks
+    closed = http.post(f"/v1/cases/{case['id']}/close")  # a 录像 without 说明 warns, never blocks
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["uncovered_media"] == [video["id"]] and "1 项音像记录尚未出具音像记录说明" in \
+        closed.json()["warnings"][0]
     # closed: the originals go to the archive with the file, so the 移交清单 alone is still issued
     refused = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"],
                                                 "data": {"date": "2026-08-20", "media": [{"media_id": video["id"]}]}})

@@ -284,6 +284,7 @@ def test_closing_needs_the_approved_closing_form_then_refuses_documents(
     approved_closing(server, client, director, catalogue, case, checked=True)
     closed = client.post(f"/v1/cases/{case['id']}/close")
     assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["closed_at"]
+    assert closed.json()["warnings"] == [] and closed.json()["uncovered_media"] == []  # no 音像记录 to describe
     documents = count(server, "documents")
     refused = issue(client, "penalty-notice", without(catalogue.get("penalty-notice").example, "party"), case["id"])
     assert refused.status_code == 409 and case["number"] in refused.json()["detail"]

@@ -221,7 +221,12 @@ class CaseStore:
         case = self.get(case_id)
         if case.closed and release.template_id not in AFTER_CLOSING:
             raise Conflict(f"案件 {case.number} 已结案，不能再签发文书")
-        data = media_fill.fill(release, data, self.media(case_id), case.number)  # its 音像记录, by id
+        return self.completed(case, release, data)
+
+    def completed(self, case: Case, release: Any, data: Any) -> Any:
+        """``data`` with the case's fields and its 音像记录 merged in (``data`` wins): what issuing in the case
+        validates, and, from ``{}``, what the e-form opened from the case and ``GET …/prefill`` start with."""
+        data = media_fill.fill(release, data, self.media(case.id), case.number)  # its 音像记录, by id
         return merge(case, release, data)
 
     def check_uncased(self, release: Any, data: Any) -> None:

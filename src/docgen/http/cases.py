@@ -20,12 +20,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..cases import media as media_files
-from ..cases import media_fill
 from ..cases.case import PROCEDURES, SOURCES, STATUS_LABELS, Case, Media, Query as CaseQuery
 from ..cases.deadlines import MISSED, Deadline
 from ..cases.binding import Binder, StoredVolume, VolumeRequest
 from ..cases.docket import Docket
-from ..cases.fill import case_fields
 from ..errors import BadRequest, Issue, UnsupportedMediaType, ValidationFailed
 from ..principals import Principal
 from .models import problems
@@ -81,6 +79,11 @@ class CaseBody(CaseFields):
     updated_at: str
     closed_at: str | None
     links: dict[str, str]
+
+
+class ClosedCase(CaseBody):
+    warnings: list[str] = Field(description="结案时的提醒（不阻止结案），如尚未出具音像记录说明的音像记录")
+    uncovered_media: list[str] = Field(description="尚无音像记录说明打印的音像记录编号")
 
 
 class CaseSummary(BaseModel):
@@ -307,16 +310,19 @@ def routes(service: Any) -> APIRouter:
     def prefill(case_id: str, template_id: str, caller: Principal = Depends(principal)) -> Prefill:
         """What the case fills in that instrument's payload (the e-form opened from a case starts with it)."""
         release = service.catalogue.get(template_id)
-        case = store.get(case_id)
-        media = media_fill.fill(release, {}, store.media(case_id), case.number)  # its 音像记录, if the instrument lists them
-        return Prefill(template=template_id, version=release.version, data={**case_fields(case, release), **media})
+        return Prefill(template=template_id, version=release.version,
+                       data=store.completed(store.get(case_id), release, {}))  # with its 音像记录, if it lists them
 
-    @router.post("/v1/cases/{case_id}/close", response_model=CaseBody)
-    def close_case(case_id: str, caller: Principal = Depends(principal)) -> CaseBody:
+    @router.post("/v1/cases/{case_id}/close", response_model=ClosedCase)
+    def close_case(case_id: str, caller: Principal = Depends(principal)) -> ClosedCase:
         caller.require("case_system")
         case = store.get(case_id)
         approval = docket.closing_approval(case)
-        return case_body(store.close(caller.id, case_id, {"closing_approval": approval.id}))
+        uncovered = docket.uncovered_media(case)  # a reminder, never a refusal (docs/legal-notes.md)
+        closed = case_body(store.close(caller.id, case_id, {"closing_approval": approval.id}))
+        warnings = [f"有 {len(uncovered)} 项音像记录尚未出具音像记录说明（照片打印、录音录像整理成文字并说明，经当事人签名"
+                    "确认后入卷）"] if uncovered else []
+        return ClosedCase(**closed.model_dump(), warnings=warnings, uncovered_media=uncovered)
 
     @router.post("/v1/cases/{case_id}/media", status_code=201, response_model=MediaBody,
                  openapi_extra=MEDIA_REQUEST)

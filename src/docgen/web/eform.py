@@ -210,7 +210,7 @@ def routes(web: Web) -> APIRouter:
                   "calendar": calendar}
         if opened_from is not None:  # data entered once: the case's fields (and 音像记录) start filled in
             config.update(caseId=opened_from.id, caseNumber=opened_from.number,
-                          initial=web.service.cases.fill(opened_from.id, release, {}))
+                          initial=web.service.cases.completed(opened_from, release, {}))
         return web.page(request, "form.html", visitor=visitor, release=release, schema=schema, config=config,
                         blank_pdf=f"{base}/blank", role=ISSUER_ROLE, doc=None, act=act, others=others)
 
