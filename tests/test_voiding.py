@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -213,12 +215,22 @@ def test_downloads_of_a_void_document_keep_their_names(voided: dict) -> None:
     assert Path(voided["folder"] / "latest.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_void_and_its_publicity_change_commit_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           catalogue: Catalogue) -> None:
-    """In the service, with the fixed-PDF converter: a failure inside the void's writing transaction after the
-    publicity record changed leaves neither the stage nor the change; then the void goes through with both."""
-    from datetime import date
+@dataclass(frozen=True)
+class Here:
+    """docgen's service in this process with the fixed-PDF converter, its case system and its director."""
 
+    service: Any
+    officer: Any
+    director: Any
+    decision: dict[str, Any]
+    """A 行政处罚决定书 of today, its 告知书 served two weeks ago: its publicity record opens ``due``."""
+
+    def issue(self) -> Any:
+        return self.service.issuer.issue(self.officer.id, DECISION, None, self.decision).document
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: Catalogue) -> Iterator[Here]:
     from docgen.config import Settings
     from docgen.service import Service, authority
 
@@ -227,73 +239,62 @@ def test_the_void_and_its_publicity_change_commit_together(tmp_path: Path, monke
     service = Service(settings, authority(settings, create=True))
     service.converter.start()
     try:
-        officer = service.principals.add("承办人", ["case_system"])[0]
-        director = service.principals.add("周局长", ["director"])[0]
-        from datetime import timedelta
         example = catalogue.get(DECISION).example
-        data = {**example, "issued_on": date.today().isoformat(),
-                "notice": {**example["notice"], "served_on": (date.today() - timedelta(days=14)).isoformat()}}
-        document = service.issuer.issue(officer.id, DECISION, None, data).document
-        assert service.publicity.get(document.id).status == "due"
-        real = service.publicity.voided
-
-        def voided_then_fail(conn, document_id, mark):  # noqa: ANN001, ANN202
-            assert real(conn, document_id, mark).status == "void"  # the change was made in this transaction
-            raise RuntimeError("disk gone")
-
-        monkeypatch.setattr(service.publicity, "voided", voided_then_fail)
-        with pytest.raises(RuntimeError):
-            service.voider.void(director, document.id, REASON)
-        assert len(service.storage.stages(document.id)) == 1
-        record = service.publicity.get(document.id)
-        assert record.status == "due" and record.void is None and [e["kind"] for e in record.events] == ["opened"]
-        monkeypatch.setattr(service.publicity, "voided", real)
-        stage = service.voider.void(director, document.id, REASON)
-        record = service.publicity.get(document.id)
-        assert record.status == "void" and record.void["stage_index"] == stage.idx == 1
-        assert [e["kind"] for e in record.events] == ["opened", "voided"]
-        assert service.publicity.list("due") == [] and service.publicity.list("overdue") == []
+        served = (date.today() - timedelta(days=14)).isoformat()
+        yield Here(service, service.principals.add("承办人", ["case_system"])[0],
+                   service.principals.add("周局长", ["director"])[0],
+                   {**example, "issued_on": date.today().isoformat(), "notice": {**example["notice"], "served_on": served}})
     finally:
         service.converter.close()
+        service.close()
 
 
-def test_a_decision_voided_by_the_previous_release_is_reconciled_at_start(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch,
-                                                                          catalogue: Catalogue) -> None:
+def test_the_void_and_its_publicity_change_commit_together(here: Here, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the service, with the fixed-PDF converter: a failure inside the void's writing transaction after the
+    publicity record changed leaves neither the stage nor the change; then the void goes through with both."""
+    service, director = here.service, here.director
+    document = here.issue()
+    assert service.publicity.get(document.id).status == "due"
+    real = service.publicity.voided
+
+    def voided_then_fail(conn, document_id, mark):  # noqa: ANN001, ANN202
+        assert real(conn, document_id, mark).status == "void"  # the change was made in this transaction
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(service.publicity, "voided", voided_then_fail)
+    with pytest.raises(RuntimeError):
+        service.voider.void(director, document.id, REASON)
+    assert len(service.storage.stages(document.id)) == 1
+    record = service.publicity.get(document.id)
+    assert record.status == "due" and record.void is None and [e["kind"] for e in record.events] == ["opened"]
+    monkeypatch.setattr(service.publicity, "voided", real)
+    stage = service.voider.void(director, document.id, REASON)
+    record = service.publicity.get(document.id)
+    assert record.status == "void" and record.void["stage_index"] == stage.idx == 1
+    assert [e["kind"] for e in record.events] == ["opened", "voided"]
+    assert service.publicity.list("due") == [] and service.publicity.list("overdue") == []
+
+
+def test_a_decision_voided_by_the_previous_release_is_reconciled_at_start(here: Here,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The previous release voided a decision without touching its publicity record (still due, or still
     published): the next start (``Service.claim``) gives each record what a void does now, once."""
-    from datetime import date, timedelta
+    service = here.service
+    due, published = here.issue(), here.issue()
+    with service.storage.db.transaction() as conn:  # as if published on the platform before the void
+        conn.execute("UPDATE publicity_records SET status = 'published' WHERE document_id = ?", (published.id,))
+    monkeypatch.setattr(service.voider, "publicity", None)  # the previous release's void
+    for document in (due, published):
+        service.voider.void(here.director, document.id, REASON)
+    assert [service.publicity.get(d.id).status for d in (due, published)] == ["due", "published"]
+    assert service.publicity.get(published.id).state(date.today()) == "published"
 
-    from docgen.config import Settings
-    from docgen.service import Service, authority
-
-    monkeypatch.setenv("DOCGEN_CONVERTER", "fake")
-    settings = Settings.from_env(tmp_path / "data")
-    service = Service(settings, authority(settings, create=True))
-    service.converter.start()
-    try:
-        officer = service.principals.add("承办人", ["case_system"])[0]
-        director = service.principals.add("周局长", ["director"])[0]
-        example = catalogue.get(DECISION).example
-        data = {**example, "issued_on": date.today().isoformat(),
-                "notice": {**example["notice"], "served_on": (date.today() - timedelta(days=14)).isoformat()}}
-        due, published = (service.issuer.issue(officer.id, DECISION, None, data).document for _ in range(2))
-        with service.storage.db.transaction() as conn:  # as if published on the platform before the void
-            conn.execute("UPDATE publicity_records SET status = 'published' WHERE document_id = ?", (published.id,))
-        monkeypatch.setattr(service.voider, "publicity", None)  # the previous release's void
-        for document in (due, published):
-            service.voider.void(director, document.id, REASON)
-        assert [service.publicity.get(d.id).status for d in (due, published)] == ["due", "published"]
-        assert service.publicity.get(published.id).state(date.today()) == "published"
-
-        service.claim()
-        today = date.today()
-        record = service.publicity.get(due.id)
-        assert (record.status, record.void["stage_index"], record.void["reason"]) == ("void", 1, REASON)
-        assert [e["kind"] for e in record.events] == ["opened", "voided"]
-        record = service.publicity.get(published.id)
-        assert record.state(today) == "withdraw_due" and record.void["withdraw_due_on"] >= today.isoformat()
-        assert service.publicity.reconcile_voids() == 0  # once
-        assert [e["kind"] for e in service.publicity.get(due.id).events] == ["opened", "voided"]
-    finally:
-        service.close()
+    service.claim()
+    today = date.today()
+    record = service.publicity.get(due.id)
+    assert (record.status, record.void["stage_index"], record.void["reason"]) == ("void", 1, REASON)
+    assert [e["kind"] for e in record.events] == ["opened", "voided"]
+    record = service.publicity.get(published.id)
+    assert record.state(today) == "withdraw_due" and record.void["withdraw_due_on"] >= today.isoformat()
+    assert service.publicity.reconcile_voids() == 0  # once
+    assert [e["kind"] for e in service.publicity.get(due.id).events] == ["opened", "voided"]
