@@ -10,9 +10,9 @@ three 笔录 variants and of the 结果告知书 are this catalogue's; docs/lega
 "行政检查文书") says what was confirmed and what was not.
 
 Evidence gathered in 监督检查 may serve a later case (程序规定第23条第2款), so the records
-meet the case rules: two officers who show their 执法证件 (第22条), the 被检查人 told of
-陈述、申辩 and 回避 (第21条第2款), signed by officers and 被检查人 (第28–29条), refusals and
-witnesses noted (第43条).
+meet the case rules: two officers who show their 执法证件 (第22条; without it the 被检查人
+may refuse the inspection, 行政处罚法第55条第1款), the 被检查人 told of 陈述、申辩 and 回避
+(第21条第2款), signed by officers and 被检查人 (第28–29条), refusals and witnesses noted (第43条).
 """
 from __future__ import annotations
 
@@ -155,10 +155,14 @@ def inspection_approval(b: Builder) -> None:
 
 
 def notice_body(b: Builder) -> None:
-    """行政检查通知书 (程序规定第21条第2款、第22条): what is inspected, on what basis, when, by whom.
+    """行政检查通知书 (程序规定第21条第2款、第22条; 行政处罚法第55条第1款): what is inspected, on what basis,
+    when, by whom.
 
     The 被检查人 is told the matter, basis, method, time, inspectors and their 协助人员, how
-    often it has been inspected this year, its rights (执法证件, 回避, 陈述申辩) and where to complain."""
+    often it has been inspected this year, its rights (回避, 陈述申辩, and to refuse an inspector
+    who shows no 执法证件: 行政处罚法第55条第1款, the only ground of refusal a text gives; "不少于两人"
+    is the agency's duty, 程序规定第22条, not a ground of refusal) and where to complain.
+    Version 2; version 1 also gave a right to refuse when fewer than two officers came."""
     b.paragraph("根据", out("data.legal_basis"), "的规定，本局决定对", YOU, "实施行政检查。现将有关事项告知如下：",
                 style=LETTER_BODY)
     helpers = "{% if blank or data.assistants %}；协助检查人员" + assistants() + "{% endif %}"
@@ -172,7 +176,7 @@ def notice_body(b: Builder) -> None:
     with b.when("blank or data.prepare"):
         b.paragraph("请", YOU, "安排熟悉情况的人员到场，并准备下列材料：", style=LETTER_BODY)
         numbered_list(b, "item", "data.prepare", out("item"), LETTER_BODY)
-    b.paragraph("检查人员不少于两人，并将主动出示行政执法证件；检查人员少于两人或者未出示行政执法证件的，", YOU,
+    b.paragraph("检查人员不少于两人，并将主动出示行政执法证件；检查人员未出示行政执法证件的，", YOU,
                 "有权拒绝检查。", YOU, "认为检查人员与", YOU, "有直接利害关系或者其他关系可能影响公正执法的，有权申请回避。",
                 YOU, "有权进行陈述和申辩。检查中", LIMITS, "。", style=LETTER_BODY)
     complaint_line(b, LETTER_BODY)
@@ -205,14 +209,14 @@ def result_body(b: Builder) -> None:
     b.paragraph("特此告知。", style=LETTER_BODY)
 
 
-def inspection_letter(id: str, name: str, body: Callable[[Builder], None]) -> Instrument:
+def inspection_letter(id: str, name: str, body: Callable[[Builder], None], version: str = "1") -> Instrument:
     """A numbered letter to the 被检查人 (its party block under that label), cited like the others."""
     def build(b: Builder) -> None:
         letter(b, name, body, label="被检查人")
 
     build.__name__ = build.__qualname__ = body.__name__
     build.__doc__ = body.__doc__
-    return inspection(id, name, "letter", True, LETTER, build)
+    return inspection(id, name, "letter", True, LETTER, build, version=version)
 
 
 # 3–6 现场检查笔录 and its variants (records) ---------------------------------------------------------
@@ -220,7 +224,10 @@ def inspection_letter(id: str, name: str, body: Callable[[Builder], None]) -> In
 
 def record_head(b: Builder, name: str) -> None:
     """Agency, title, when and where, the 被检查人 and who is present, the inspectors, the matter
-    and its basis, and the opening: credentials, the inspection announced, rights, 回避."""
+    and its basis, and the opening: credentials, the inspection announced, rights, 回避.
+
+    The right to refuse is the one 行政处罚法第55条第1款 gives (no 执法证件 shown); version 1 of
+    the four records also named fewer than two officers as a ground, which no text gives."""
     agency_header(b)
     title(b, name, after=6)
     b.tag(SET_YOU)
@@ -237,7 +244,7 @@ def record_head(b: Builder, name: str) -> None:
     b.paragraph("检查事项：", out("data.matter"))
     b.paragraph("检查依据：", out("data.legal_basis"), notice_reference())
     b.paragraph(*credentials("data.inspectors"), "现依法对", YOU, "实施行政检查，请予配合。", YOU,
-                "有权进行陈述和申辩；检查人员少于两人或者未出示执法证件的，有权拒绝检查；认为检查人员与", YOU,
+                "有权进行陈述和申辩；检查人员未出示执法证件的，有权拒绝检查；认为检查人员与", YOU,
                 "有直接利害关系或者其他关系可能影响公正执法的，有权申请回避。是否申请回避？", style=RECORD_BODY)
     b.paragraph("被检查人回答：", out("data.opening_response"), style=RECORD_BODY)
 
@@ -251,7 +258,7 @@ def record_tail(b: Builder, said: str = "被检查人意见", footer: str = "") 
 
 
 def inspection_record(b: Builder) -> None:
-    """现场检查笔录 (程序规定第22条、第28条、第43条): what the inspection saw, signed on every page."""
+    """现场检查笔录 (程序规定第22条、第28条、第43条; 行政处罚法第55条第1款): what the inspection saw, signed on every page."""
     record_head(b, "现场检查笔录")
     heading(b, "检查情况：")
     text_block(b, "data.scene", RECORD_BODY, blank_lines=10)
@@ -262,7 +269,7 @@ def inspection_record(b: Builder) -> None:
 
 
 def sampling_inspection_record(b: Builder) -> None:
-    """现场检查笔录（抽样） (程序规定第31条): samples listed, sealed with 封条, signed on every page."""
+    """现场检查笔录（抽样） (程序规定第31条; 行政处罚法第55条第1款): samples listed, sealed with 封条, signed on every page."""
     record_head(b, "现场检查笔录（抽样）")
     heading(b, "抽取的样品：")
     item_table(b, SAMPLE_COLUMNS, "data.samples", blank_rows=4, size=10.5)
@@ -278,7 +285,7 @@ def sampling_inspection_record(b: Builder) -> None:
 
 
 def survey_inspection_record(b: Builder) -> None:
-    """现场检查笔录（勘验） (程序规定第23条第1款第8项、第28条): what was examined, how, and what was found."""
+    """现场检查笔录（勘验） (程序规定第23条第1款第8项、第28条; 行政处罚法第55条第1款): what was examined, how, and what was found."""
     record_head(b, "现场检查笔录（勘验）")
     b.paragraph("勘验对象：", out("data.object"))
     with b.when("blank or data.instruments"):
@@ -294,7 +301,7 @@ def survey_inspection_record(b: Builder) -> None:
 
 
 def inquiry_inspection_record(b: Builder) -> None:
-    """现场检查笔录（询问） (程序规定第29条): questions put during the inspection, one answer each;
+    """现场检查笔录（询问） (程序规定第29条; 行政处罚法第55条第1款): questions put during the inspection, one answer each;
     the person questioned checks the record and signs every page."""
     record_head(b, "现场检查笔录（询问）")
     person_lines(b, "被询问人", "data.interviewee")
@@ -313,20 +320,24 @@ def inquiry_inspection_record(b: Builder) -> None:
 
 
 def inspection(id: str, name: str, kind: str, numbered: bool, layout, build: Callable[[Builder], None],
-               workflow: str = "issuance-1") -> Instrument:
+               workflow: str = "issuance-1", version: str = "1") -> Instrument:
     """An instrument of this group: its basis is the 基本格式文本, 国办发〔2024〕54号, and the
     provisions its build function's docstring cites (tools/legal_basis.py)."""
     basis = "; ".join(part for part in (FORMAT_TEXT, OPINION, legal_basis_of(build)) if part)
-    return Instrument(id, name, kind, numbered, layout, build, workflow=workflow, basis=basis)
+    return Instrument(id, name, kind, numbered, layout, build, version=version, workflow=workflow, basis=basis)
 
 
 INSTRUMENTS: tuple[Instrument, ...] = (
     inspection("inspection-approval", "行政检查审批表", "form", False, FORM, inspection_approval,
                workflow="approval-1"),
-    inspection_letter("inspection-notice", "行政检查通知书", notice_body),
-    inspection("inspection-record", "现场检查笔录", "record", False, RECORD, inspection_record),
-    inspection("inspection-sampling-record", "现场检查笔录（抽样）", "record", False, RECORD, sampling_inspection_record),
-    inspection("inspection-survey-record", "现场检查笔录（勘验）", "record", False, RECORD, survey_inspection_record),
-    inspection("inspection-inquiry-record", "现场检查笔录（询问）", "record", False, RECORD, inquiry_inspection_record),
+    # Version 2 of these five: the right to refuse is the one 行政处罚法第55条第1款 gives (no 执法证件).
+    inspection_letter("inspection-notice", "行政检查通知书", notice_body, version="2"),
+    inspection("inspection-record", "现场检查笔录", "record", False, RECORD, inspection_record, version="2"),
+    inspection("inspection-sampling-record", "现场检查笔录（抽样）", "record", False, RECORD, sampling_inspection_record,
+               version="2"),
+    inspection("inspection-survey-record", "现场检查笔录（勘验）", "record", False, RECORD, survey_inspection_record,
+               version="2"),
+    inspection("inspection-inquiry-record", "现场检查笔录（询问）", "record", False, RECORD, inquiry_inspection_record,
+               version="2"),
     inspection_letter("inspection-result-notice", "行政检查结果告知书", result_body),
 )
