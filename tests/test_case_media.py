@@ -252,6 +252,19 @@ def test_the_note_prints_the_cases_photo_with_its_note_and_refuses_another_cases
         "media": [{**{k: v for k, v in photo.items() if k in ("kind", "media_type", "filename", "size")}, **META,
                    "media_id": photo["id"], "sha256": hashlib.sha256(b"not stored").hexdigest()}]}})
     assert uncased.status_code == 422 and [e["pointer"] for e in uncased.json()["errors"]] == ["/data/media/0/sha256"]
+    # a WebP photo is kept as evidence but cannot be printed; a damaged PNG neither; an id that is no text
+    webp = upload(http, case["id"], "现场.webp", b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32)
+    damaged = upload(http, case["id"], "损坏.png", picture[:60] + b"\x00" * 200)
+    answer = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"],
+                                               "data": {"date": "2026-03-03", "media": [{"media_id": ["x"]}]}})
+    assert answer.status_code == 422 and "/data/media/0/media_id" in [e["pointer"] for e in answer.json()["errors"]]
+    answer = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
+        "date": "2026-03-03", "media": [{"media_id": webp["id"]}]}})  # the schema prints JPEG and PNG only
+    assert answer.status_code == 422 and [e["pointer"] for e in answer.json()["errors"]] == ["/data/media/0/media_type"]
+    answer = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
+        "date": "2026-03-03", "media": [{"media_id": damaged["id"]}]}})  # refused when printed, naming it
+    assert answer.status_code == 422 and answer.json()["type"].endswith("unprintable-image"), answer.text
+    assert damaged["sha256"][:12] in answer.json()["detail"]
     assert media_server.rows("SELECT COUNT(*) FROM documents")[0][0] == documents
 
     issued = http.post("/v1/documents", json={"template": NOTE, "case_id": case["id"], "data": {
@@ -269,7 +282,8 @@ def test_the_note_prints_the_cases_photo_with_its_note_and_refuses_another_cases
     record = http.get(f"/v1/documents/{issued.json()['id']}").json()
     assert [m["sha256"] for m in record["data"]["media"]] == [photo["sha256"], audio["sha256"]]  # pinned
     listed = {m["id"]: m["described_in"] for m in http.get(f"/v1/cases/{case['id']}/media").json()}
-    assert listed == {photo["id"]: [issued.json()["id"]], audio["id"]: [issued.json()["id"]]}
+    assert listed == {photo["id"]: [issued.json()["id"]], audio["id"]: [issued.json()["id"]], webp["id"]: [],
+                      damaged["id"]: []}
 
     transfer = http.post("/v1/documents", json={"template": TRANSFER, "case_id": case["id"],
                                                  "data": {"date": "2026-08-20", "archive_department": "市市场监管事务中心"}})

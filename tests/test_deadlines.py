@@ -133,3 +133,12 @@ def test_a_void_document_fulfils_and_starts_no_deadline() -> None:
     assert unserved.status == "unknown" and unserved.start is None
     assert not [d for d in compute(case(), [replace(notice, void=True), receipt], DEFAULT, today)
                 if d.id.startswith("representation")]
+
+
+def test_a_seizure_extension_runs_from_the_term_s_own_last_day_not_from_the_holiday_s_end() -> None:
+    # 1 September + 30 = 1 October (国庆): the term ends 8 October; the extension's 30 days run from 1 October.
+    measure = issued("coercive-measure-decision", {"start_on": "2026-09-01", "term_days": 30,
+                                                   "issued_on": "2026-09-01"}, "强〔2026〕5号")
+    extension = issued("coercive-measure-extension", {"decision_number": "强〔2026〕5号", "extension_days": 30})
+    deadline = by_rule(compute(case(), [measure, extension], NATIONAL_DAY, date(2026, 9, 2)), "coercive")
+    assert (deadline.due, deadline.extended_due) == ("2026-10-08", "2026-10-31")

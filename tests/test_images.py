@@ -15,7 +15,7 @@ from docx.shared import Mm
 from docgen import images, rendering
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency
-from docgen.errors import RenderFailed
+from docgen.errors import RenderFailed, UnprintableImage
 from docgen.rendering import RenderContext, render_docx
 from test_case_media import png_bytes
 
@@ -67,10 +67,11 @@ def test_bytes_that_are_not_the_hash_or_not_a_picture_are_refused() -> None:
     docx = rendered(payload())
     with pytest.raises(RenderFailed):
         images.place_images(docx, lambda digest: PICTURE + b"x")
-    other = b"%PDF-1.7 not a picture"
+    other = b"%PDF-1.7 not a picture"  # a stored file, but no picture: the request's fault (422)
     docx = rendered(payload(sha256=hashlib.sha256(other).hexdigest()))
-    with pytest.raises(RenderFailed):
+    with pytest.raises(UnprintableImage) as refused:
         images.place_images(docx, lambda digest: other)
+    assert refused.value.status == 422
 
 
 def test_a_preview_prints_a_line_and_a_blank_form_nothing() -> None:
@@ -103,4 +104,52 @@ def test_a_phone_photo_is_printed_the_way_up_its_camera_said() -> None:
     document = Document(io.BytesIO(images.place_images(docx, lambda _: stored.getvalue())))
     (shape,) = document.inline_shapes
     assert shape.height == Mm(60) and abs(shape.width - Mm(30)) <= 1
-    assert images.upright(PICTURE) is PICTURE  # anything else is placed byte for byte
+    assert images.print_copy(PICTURE) is PICTURE  # a small upright picture is placed byte for byte
+
+
+def jpeg(width: int, height: int, quality: int = 30) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def test_a_large_photo_is_printed_reduced_to_print_size_without_being_decoded_whole() -> None:
+    """8000 × 6000 (48 megapixels): the printed copy is 1800 px on its long side; decoding at a reduced
+    scale keeps the server's memory to a few megabytes instead of 144."""
+    import resource
+
+    from PIL import Image
+
+    big = jpeg(8000, 6000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    copy = images.print_copy(big)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert Image.open(io.BytesIO(copy)).size == (1800, 1350)
+    assert grown_mb < 60, grown_mb
+
+
+@pytest.mark.parametrize("data", [
+    PICTURE[:40] + b"\0" * 200,  # a PNG header, then garbage
+    b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00" + b"\x13" * 300,  # a JPEG header with EXIF, then garbage
+    png_bytes(1, 1).replace(b"\x00\x00\x00\x01\x00\x00\x00\x01", b"\x00\x00\x00\x00\x00\x00\x00\x00"),  # 0 × 0
+], ids=["damaged-png", "damaged-jpeg", "no-pixels"])
+def test_a_damaged_picture_is_refused_as_unprintable_not_a_server_error(data: bytes) -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    docx = rendered(payload(sha256=digest, media_type="image/png"))
+    with pytest.raises(UnprintableImage) as refused:
+        images.place_images(docx, lambda _: data)
+    assert refused.value.status == 422 and digest[:12] in refused.value.detail
+
+
+def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded() -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    huge = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))  # 400 megapixels declared
+    with pytest.raises(UnprintableImage, match="百万像素"):
+        images.print_copy(huge)

@@ -270,3 +270,23 @@ def test_a_changed_text_a_wrong_original_or_changed_bytes_fail(made: dict[str, A
                                str(tmp_path / "public.pdf"), "--original", str(tmp_path / "original.pdf"),
                                "--trust", str(tmp_path / "trust.json")], capture_output=True, text=True)
         assert done.returncode == code, done.stdout + done.stderr
+
+
+def test_a_manifest_whose_text_fields_are_not_text_is_refused_as_material() -> None:
+    """A crafted ``docgen-public.json`` with a list where the template's id belongs: refused by the parser
+    (a VerificationError the report shows), never passed on to the catalogue (it was a 500 on /verify)."""
+    import json
+
+    from docgen.derivation import FORMAT
+    from docgen.errors import VerificationError
+
+    good = {"format": FORMAT, "document_id": "d1", "installation_id": "i1", "template": "penalty-decision",
+            "template_version": "3", "doc_number": None, "original_pdf_sha256": "0" * 64,
+            "original_payload_sha256": "0" * 64, "content_sha256": "0" * 64, "content_length": 10,
+            "summary_pages": 1, "revision": 1, "redactions": [], "time": "2026-12-03T00:00:00Z",
+            "signer_name": "周局长", "principal_id": "p1", "certificate_sha256": "0" * 64, "signature": "AA=="}
+    assert PublicManifest.from_json(json.dumps(good).encode()).template == "penalty-decision"
+    for name, value in (("template", ["penalty-decision"]), ("template_version", 3), ("doc_number", {"n": 1}),
+                        ("signer_name", None)):
+        with pytest.raises(VerificationError, match=name):
+            PublicManifest.from_json(json.dumps({**good, name: value}).encode())

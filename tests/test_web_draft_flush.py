@@ -94,3 +94,33 @@ def test_an_edit_made_just_before_leaving_the_page_is_saved(page: Page, server: 
     page.reload()
     expect(page.get_by_label("事由")).to_have_value("")
     assert in_tab(page) == "[]"
+
+
+def test_an_edit_kept_in_the_tab_after_the_sign_in_lapsed_never_reaches_another_officer(page: Page,
+                                                                                         server: Server) -> None:
+    """Officer A's sign-in lapses with an edit unsaved: the tab keeps it (A signs in again and gets it), but
+    another officer B signing in in the same tab opens the same form blank; the copy was A's."""
+    import json
+
+    from serving import docgen
+
+    other = json.loads(docgen(server.data_dir, "principals", "add", "--name", "另一承办人", "--role",
+                              "case_system", "--json", env=server.env))["token"]
+    sign_in(page, server, "case_system", f"/forms/{REVIEW}")
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    page.get_by_label("事由").fill("甲承办人的草稿")
+    expect(page.locator("#draft-state")).to_contain_text("草稿已保存到服务器", timeout=10_000)
+    hold_the_debounce(page)
+    page.context.clear_cookies()  # the sign-in lapses
+    page.get_by_label("事由").fill("甲承办人的草稿（改）")
+    page.reload()  # signed out now: the edit is kept in this tab, as before sign-in
+    expect(page.get_by_label("事由")).to_have_value("甲承办人的草稿（改）")
+    assert "甲承办人" in in_tab(page)
+
+    page.goto(f"/login?next=/forms/{REVIEW}")  # officer B, in the same tab
+    page.get_by_label("访问令牌").fill(other)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(re.compile(re.escape(f"/forms/{REVIEW}") + r"$"))
+    expect(page.locator("#eform[data-ready]")).to_be_attached()
+    expect(page.get_by_label("事由")).to_have_value("")
+    assert "甲承办人" not in in_tab(page)

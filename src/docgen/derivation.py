@@ -133,4 +133,7 @@ class PublicManifest:
         for name in ("content_length", "summary_pages", "revision"):
             if type(parsed[name]) is not int or parsed[name] < 0:
                 raise VerificationError(f"公示清单字段 {name} 应为非负整数")
+        for name in expected - {"content_length", "summary_pages", "revision", "redactions"}:
+            if not isinstance(parsed[name], str) and not (name == "doc_number" and parsed[name] is None):
+                raise VerificationError(f"公示清单字段 {name} 应为字符串")  # a list here once reached the catalogue
         return cls(**{**parsed, "redactions": tuple(Entry(**e) for e in entries)})

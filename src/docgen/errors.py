@@ -90,6 +90,15 @@ class RenderFailed(DocgenError):
     title = "文书生成失败"
 
 
+class UnprintableImage(DocgenError):
+    """A stored picture a document must print cannot be read as one (damaged bytes, too many pixels):
+    the request asked for it, so it is the request that is refused, not the server that failed."""
+
+    status = 422
+    type = "unprintable-image"
+    title = "照片无法打印"
+
+
 class ConversionFailed(DocgenError):
     """LibreOffice could not convert a document, even after one retry on a fresh process.
 

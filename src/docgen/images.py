@@ -4,7 +4,7 @@ A template asks for a picture with ``{{ item.sha256|photo(150, 100) }}``: the fi
 placeholder element (``<dgi:image sha256=… width=… height=…/>``, in docgen's own namespace) inside
 the run, and after rendering ``place_images`` replaces each placeholder with the picture whose
 bytes have that sha256, scaled to fit the box (millimetres) with its aspect kept (a JPEG's EXIF
-orientation honoured: ``upright``).
+orientation honoured and a large picture reduced to print size: ``print_copy``).
 
 Why two steps rather than docxtpl's ``InlineImage``: docgen's renderer is a sandboxed Jinja
 environment with a fast path that never builds a ``DocxTemplate`` (``rendering.py``), and an
@@ -36,7 +36,7 @@ from docx.shared import Emu, Mm
 from jinja2 import Undefined
 from markupsafe import Markup
 
-from .errors import RenderFailed
+from .errors import RenderFailed, UnprintableImage
 
 NAMESPACE = "urn:docgen:image"
 _TAG = f"{{{NAMESPACE}}}image"
@@ -44,6 +44,11 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 #: The picture formats LibreOffice and python-docx both read; a photo of another type is not printable.
 PRINTABLE = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_BOX_MM = 400  # no box larger than a page
+#: The long side, in pixels, a printed picture needs at most: 150 mm at 300 dpi.
+PRINT_PX = 1800
+#: More pixels than this is no photo docgen prints: a JPEG is decoded at a reduced scale (a 100-megapixel
+#: photo costs a few megabytes), a PNG whole (4 bytes a pixel), hence its lower bound.
+MAX_PIXELS = {"JPEG": 100_000_000, "PNG": 40_000_000}
 _ORIENTATION = 0x0112  # the EXIF tag
 
 
@@ -82,22 +87,42 @@ def fit(px_width: int, px_height: int, box_width_mm: float, box_height_mm: float
     return Emu(max(1, round(px_width * scale))), Emu(max(1, round(px_height * scale)))
 
 
-def upright(data: bytes) -> bytes:
-    """The picture as the camera meant it to be seen. A phone stores a portrait photo as landscape pixels
-    with an EXIF orientation; LibreOffice draws the pixels as stored, so such a JPEG is transposed here
-    (re-encoded at quality 95: the printed copy only; the original stays as stored, its sha256 printed).
-    Any other picture is returned unchanged, byte for byte."""
-    if not data.startswith(b"\xff\xd8\xff") or b"Exif" not in data[:65536]:
-        return data
-    from PIL import Image as Picture, ImageOps  # only for such photos
+def print_copy(data: bytes) -> bytes:
+    """The picture as it is printed: a JPEG or PNG whose long side fits ``PRINT_PX`` and that needs no
+    turning is returned byte for byte; a larger one is reduced to ``PRINT_PX`` (a JPEG is decoded at a
+    reduced scale, never whole), and a phone photo stored as landscape pixels with an EXIF orientation is
+    turned (LibreOffice draws the pixels as stored). Both are re-encoded: the printed copy only; the
+    original stays as stored, its sha256 printed. Damaged bytes, or more than ``MAX_PIXELS``, are an
+    ``UnprintableImage`` (422), never a server error or a decompression bomb in the server's memory."""
+    from PIL import Image as Picture, ImageOps
 
-    with Picture.open(io.BytesIO(data)) as picture:
-        if picture.getexif().get(_ORIENTATION, 1) in (None, 1):
-            return data
-        turned = ImageOps.exif_transpose(picture)
-        out = io.BytesIO()
-        turned.convert("RGB").save(out, "JPEG", quality=95)
-        return out.getvalue()
+    try:
+        with Picture.open(io.BytesIO(data)) as picture:
+            width, height = picture.size
+            most = MAX_PIXELS.get(picture.format or "", 0)
+            if not (0 < width and 0 < height and width * height <= most):
+                raise UnprintableImage(f"照片的像素尺寸 {width} × {height} 无法打印（{picture.format} 至多 "
+                                       f"{most // 1_000_000} 百万像素）")
+            turn = picture.format == "JPEG" and picture.getexif().get(_ORIENTATION, 1) not in (None, 1)
+            if max(width, height) <= PRINT_PX and not turn:
+                picture.load()  # every byte decodes: a damaged file is refused here, not in LibreOffice
+                return data
+            if picture.format == "JPEG":
+                picture.draft("RGB", (PRINT_PX, PRINT_PX))  # decode at 1/2, 1/4 or 1/8 scale
+            shown = ImageOps.exif_transpose(picture) if turn else picture
+            shown.thumbnail((PRINT_PX, PRINT_PX))
+            out = io.BytesIO()
+            if picture.format == "JPEG":
+                shown.convert("RGB").save(out, "JPEG", quality=92)
+            else:
+                shown.save(out, "PNG")
+            return out.getvalue()
+    except UnprintableImage:
+        raise
+    except Picture.DecompressionBombError:
+        raise UnprintableImage("照片的像素过多，无法打印（至多 100 百万像素）") from None
+    except (OSError, ValueError, SyntaxError, ZeroDivisionError) as exc:
+        raise UnprintableImage(f"照片已损坏或无法读取（{type(exc).__name__}）") from None
 
 
 def place_images(docx: bytes, fetch: Callable[[str], bytes] | None) -> bytes:
@@ -116,9 +141,14 @@ def place_images(docx: bytes, fetch: Callable[[str], bytes] | None) -> bytes:
             run.replace(marker, text)
             continue
         data = fetch(digest)
-        if hashlib.sha256(data).hexdigest() != digest or not printable(data[:8]):
-            raise RenderFailed(f"照片 {digest} 不是已存储的 JPEG 或 PNG 图像")
-        shown = upright(data)
+        if hashlib.sha256(data).hexdigest() != digest:  # the store's fault, not the request's
+            raise RenderFailed(f"存储的照片与其 SHA-256 {digest} 不符")
+        if not printable(data[:8]):
+            raise UnprintableImage(f"照片 {digest} 不是 JPEG 或 PNG 图像")
+        try:
+            shown = print_copy(data)
+        except UnprintableImage as exc:
+            raise UnprintableImage(f"照片 {digest[:12]}…：{exc.detail}") from None
         image = Image.from_blob(shown)
         width, height = fit(image.px_width, image.px_height, float(marker.get("width")), float(marker.get("height")))
         inline = part.new_pic_inline(io.BytesIO(shown), width, height)

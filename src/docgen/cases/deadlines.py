@@ -295,16 +295,19 @@ def _coercive(issued: list[Issued], calendar: Calendar, today: date) -> Iterable
         number = measure.document.doc_number
         counter = Counter(calendar)
         # The decision's own 期限届满日期 (version 2), else its 期限（日） (version 1); never past 30 日.
-        cap = counter.calendar_days(start, 30)[1]
-        term = measure.day("end_on") or counter.calendar_days(start, min(int(measure.data.get("term_days", 30)), 30))[1]
+        cap_last, cap = counter.calendar_days(start, 30)
+        end_on = measure.day("end_on")
+        term_last, term = (end_on, end_on) if end_on else counter.calendar_days(
+            start, min(int(measure.data.get("term_days", 30)), 30))
         due = min(term, cap)
+        base = min(term_last, cap_last)  # an extension runs from the term's own last day, not from the holiday's end
         extension = next((i for i in issued if i.document.template_id == "coercive-measure-extension"
                           and number and i.data.get("decision_number") == number), None)
         extended = None
         if extension is not None:  # its 延长后期限届满日期, else its 延长期限（日）; never 30 日 past the term
-            longest = counter.calendar_days(due, 30)[1]
+            longest = counter.calendar_days(base, 30)[1]
             until = extension.day("until") or counter.calendar_days(
-                due, min(int(extension.data.get("extension_days", 30)), 30))[1]
+                base, min(int(extension.data.get("extension_days", 30)), 30))[1]
             extended = min(until, longest)
         release = next((i for i in issued if i.document.template_id == "coercive-measure-release"
                         and number and i.data.get("decision_number") == number), None)

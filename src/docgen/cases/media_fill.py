@@ -72,6 +72,9 @@ def fill(release: TemplateVersion, data: Any, media: Sequence["Media"], case_num
             filled.append(item)
             continue
         media_id, digest = item.get("media_id"), item.get("sha256")
+        if not isinstance(media_id, (str, type(None))) or not isinstance(digest, (str, type(None))):
+            filled.append(item)  # not text: the validator names it
+            continue
         row = by_id.get(media_id) if media_id is not None else by_sha.get(digest) if digest is not None else None
         if row is None:
             if media_id is not None:

@@ -152,7 +152,7 @@ def routes(web: Web) -> APIRouter:
         draft = drafts.for_document(visitor.principal.id, doc.id, round_)
         config = {"template": release.template_id, "version": release.version, "title": release.title,
                   "submit": f"/documents/{doc.id}/resubmit", "csrf": visitor.csrf,
-                  "canSubmit": visitor.has(stage.role), "signedIn": True,
+                  "canSubmit": visitor.has(stage.role), "signedIn": True, "owner": visitor.principal.id,
                   "roleName": labels.role(stage.role), "initial": storage.payload(stages[-1].payload_sha256),
                   "drafts": "/drafts", "draft": draft.body() if draft else None, "act": "重新送审",
                   "resubmit": {"document": doc.id, "round": round_, "page": f"/documents/{doc.id}"},
@@ -207,6 +207,7 @@ def routes(web: Web) -> APIRouter:
                   "act": act, "demo": web.service.settings.demo,
                   "csrf": visitor.csrf, "canSubmit": visitor.has(ISSUER_ROLE),
                   "signedIn": visitor.principal is not None, "roleName": labels.role(ISSUER_ROLE),
+                  "owner": visitor.principal.id if visitor.principal else None,
                   "calendar": calendar}
         if opened_from is not None:  # data entered once: the case's fields (and 音像记录) start filled in
             config.update(caseId=opened_from.id, caseNumber=opened_from.number,

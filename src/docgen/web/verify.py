@@ -47,9 +47,10 @@ def routes(web: Web) -> APIRouter:
 
     def hidden_fields(report: dict[str, Any]) -> list[dict[str, str]]:
         """The manifest's redactions, each with its field's title where this catalogue has the version."""
-        try:
-            node = schema_of(web.service.catalogue,
-                             web.service.catalogue.get(report["template"] or "", report["template_version"]))
+        template, version = report.get("template"), report.get("template_version")
+        try:  # the verifier checked their type; an unknown template or version here has no titles
+            node = schema_of(web.service.catalogue, web.service.catalogue.get(template, version)) \
+                if isinstance(template, str) and isinstance(version, str) else {}
         except DocgenError:
             node = {}
         return [{**entry, "label": field_title(node, entry["pointer"]) or "",

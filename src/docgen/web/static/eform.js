@@ -519,6 +519,7 @@
   }
 
   var saveTimer = null, saving = false, saveAgain = false;
+  var tabOwner = null;  // the officer whose tab copy this form restored (a copy kept again stays theirs)
   var savedState = null;  // what the server holds (or was last sent with keepalive), as JSON: flush() sends only a change
 
   /** The draft as a save sends it (data, example flag, note), as JSON to compare with savedState. */
@@ -526,12 +527,14 @@
     return JSON.stringify({ data: root.get() || {}, example: isExample, note: note && note.value ? note.value : null });
   }
 
-  /** Before sign-in (or after it lapsed): this tab only, gone when the tab is closed or on sign-out. */
+  /** Before sign-in (or after it lapsed): this tab only, gone when the tab is closed or on sign-out. The copy
+   * names its owner (the officer signed in when it was made, or whose copy it continues): another officer
+   * signing in in this tab never gets it (takeLocalCopy's caller drops it). */
   function keepInTab(data, handoff) {
     try {
       sessionStorage.setItem(tabKey, JSON.stringify({ saved: new Date().toISOString(), data: data, example: isExample,
                                                       note: note && note.value ? note.value : null, scope: scope,
-                                                      draft: handoff || null }));
+                                                      draft: handoff || null, owner: config.owner || tabOwner }));
       return true;
     } catch (e) { return false; }
   }
@@ -622,7 +625,13 @@
     savedState = current;  // sent; a later edit differs again
     var payload = JSON.parse(current);
     post(config.drafts + "/" + encodeURIComponent(draftId), "PUT", payload, null, true)
-      .catch(function () { savedState = null; });  // refused or too large for keepalive: the next flush retries
+      .then(function (result) {  // the page still lives (visibilitychange): a refusal is no save
+        if (result[0] >= 300) {
+          savedState = null;  // the next flush or edit sends it again
+          if (result[0] === 401) keepInTab(payload.data);  // the sign-in lapsed: this tab keeps it, as saveDraft does
+        }
+      })
+      .catch(function () { savedState = null; });  // too large for keepalive, or the network: the next flush retries
     // A reload's page was rendered by the server before this page hid (the navigation's response comes
     // first), so it shows the draft without this edit: it is handed over in this tab, and only to the next
     // page (the e-form of this same draft takes it and saves it again; any other page drops it, site.js).
@@ -918,6 +927,8 @@
   var state = history.state;
   var kept = takeLocalCopy();
   if (kept && (kept.scope || null) !== scope) kept = null;  // another document's correction
+  if (kept && kept.owner && config.owner && kept.owner !== config.owner) kept = null;  // another officer's edit
+  tabOwner = kept && kept.owner ? kept.owner : null;  // signed out: a copy kept again stays its owner's
   var handoff = kept && kept.draft ? kept : null;  // what the page before a reload of this draft had (flush)
   if (handoff) kept = null;
   if (handoff && !(config.draft && config.draft.id === handoff.draft)) {
