@@ -179,8 +179,12 @@ def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(p
     item = page.locator('[data-pointer="/media/0"]')
     expect(item.locator('[data-pointer="/media/0/content"]').locator("input, textarea").first).to_have_value(
         META["content"])
-    expect(item.locator('[data-pointer="/media/0/sha256"]').locator("input, textarea").first).to_have_value(
-        stored.json()["sha256"])
+    digest = item.locator('[data-pointer="/media/0/sha256"]').locator("input, textarea").first
+    expect(digest).to_have_value(stored.json()["sha256"])
+    expect(digest).not_to_be_editable()  # taken from the stored record: shown, never typed
+    kind = item.locator('[data-pointer="/media/0/kind"]').locator("select")
+    expect(kind).to_be_disabled()
+    expect(kind.locator("option:checked")).to_have_text("照片")
     page.get_by_label("制作日期").fill("2026-03-03")
     page.get_by_role("button", name=re.compile("^预览并")).click()
     expect(page.locator("#preview")).to_be_visible(timeout=120_000)

@@ -144,8 +144,9 @@
   function inputControl(node, pointer, opts) {
     var kind = kindOf(node), input, after = null, before = null;
     if (kind === "enum") {
+      var labels = node["x-docgen-labels"] || {};  // the schema's words for machine values (photo → 照片)
       input = h("select", { name: pointer }, [h("option", { value: "", text: "请选择" })].concat(
-        node["enum"].map(function (v) { return h("option", { value: JSON.stringify(v), text: String(v) }); })));
+        node["enum"].map(function (v) { return h("option", { value: JSON.stringify(v), text: labels[v] || String(v) }); })));
     } else if (kind === "string" && (node.maxLength || 0) > LONG_TEXT) {
       input = h("textarea", { name: pointer, rows: node.maxLength >= 5000 ? 6 : (node.maxLength >= 1000 ? 3 : 2), spellcheck: "false" });
       var counter = h("p", { "class": "counter", "aria-hidden": "true" });
@@ -174,6 +175,11 @@
       } else if ((node.maxLength || 100) <= 50) {
         input.classList.add("input-medium");
       }
+    }
+    if (node.readOnly) {  // filled in from stored data (a case's 音像记录): shown, never typed
+      if (input.tagName === "SELECT") input.disabled = true;
+      else input.readOnly = true;
+      input.classList.add("read-only");
     }
     var el = shell(node, pointer, opts, input, { after: after, before: before });
     return {
