@@ -3,6 +3,8 @@ decisions with their countdowns, the original and the public rendition side by s
 the document refused beside its form, mark as published, withdraw, and the case page's publicity state."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from typing import Iterator
 
@@ -40,6 +42,9 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     expect(page.locator("#public-pages")).to_contain_text("尚未生成公示文本")
 
     form = page.locator("#rendition-form")
+    chosen = form.get_by_label("字段").locator("option:checked")  # the decision's fields by their titles
+    expect(chosen).not_to_have_text(re.compile(r"^/"))
+    assert chosen.get_attribute("value") == "/facts"
     form.get_by_label("要隐去的文字").fill("并不存在的公司")
     form.get_by_label("理由").fill("商业秘密")
     form.get_by_role("button", name="生成公示文本").click()
@@ -49,6 +54,8 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     expect(page.locator("#done-notice")).to_have_text("已生成公示文本")
     expect(page.locator("#public-pages img")).not_to_have_count(0)
     expect(page.locator("#side-by-side")).to_be_visible()
+    tags = page.locator("section[aria-labelledby=side-title] .tag").all_inner_texts()
+    assert tags and not [t for t in tags if t.startswith("/")], tags  # hidden values named by field title
 
     published = page.locator("#published-form")
     published.get_by_label("公示地址").fill("https://www.gsxt.gov.cn/公示/1")

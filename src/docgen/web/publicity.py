@@ -18,8 +18,10 @@ from ..errors import DocgenError, NotFound, ValidationFailed
 from ..http.downloads import PDF, document_filename, download
 from ..previews import data_url, page_images
 from ..publicity import Span
+from ..publicity.redaction import strings
 from ..publicity.record import DUE, OVERDUE, STATUS_LABELS, STATUSES, VOID_WITHDRAW_REASON, WITHDRAW_DUE
 from .context import Web
+from .payload_view import field_title, schema_of
 
 SIDE_DPI = 60
 
@@ -46,12 +48,20 @@ def routes(web: Web) -> APIRouter:
         original = storage.blobs.get(storage.stages(document_id)[-1].pdf_sha256)
         made = renditions.list(document_id)
         public = storage.blobs.get(made[-1].pdf_sha256) if made else None
+        document = storage.document(document_id)
+        schema = schema_of(service.catalogue, service.catalogue.get(document.template_id, document.template_version))
+        payload = storage.payload(storage.stages(document_id)[-1].payload_sha256)
+        # the decision's text fields by their titles (an officer marks a span in one; the tags name them)
+        fields = [(at, field_title(schema, at) or at) for at, text in strings(payload) if len(text) >= 2]
+        titles = dict(fields)
+        for entry in (record.detail.get("rendition") or {}).get("redactions", []):
+            titles.setdefault(entry["pointer"], field_title(schema, entry["pointer"]) or entry["pointer"])
         void = record.void or {}
         withdraw_defaults = {"reason": VOID_WITHDRAW_REASON, "basis": f"文书已作废：{void['reason']}",
                              "changed_on": void["voided_on"]} if void else {}
         return web.page(request, "publicity_detail.html", status=status, record=record, state=record.state(today),
                         days=record.days_left(today), labels=STATUS_LABELS, revisions=made,
-                        withdraw_defaults=withdraw_defaults,
+                        withdraw_defaults=withdraw_defaults, fields=fields, titles=titles,
                         original_pages=[data_url(p) for p in page_images(original, SIDE_DPI)],
                         public_pages=[data_url(p) for p in page_images(public, SIDE_DPI)] if public else [],
                         **{"errors": {}, "values": {}, "notice": request.query_params.get("done"), **extra})
