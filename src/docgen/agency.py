@@ -185,7 +185,7 @@ class PublicitySettings:
         return next((r for r in self.rules if r.template == template_id), None)
 
 
-SEED_BASIS = ("株洲市市场监管局三项制度工作安排（一）3.1）：行政处罚决定自作出之日起7个工作日内公开；"
+SEED_BASIS = ("株洲市市场监督管理局《三项制度工作安排》第（一）部分第3.1项：行政处罚决定自作出之日起7个工作日内公开；"
               "《市场监督管理行政处罚信息公示规定》第二条（普通程序；仅受警告的不予公示）")
 ID_REASON = "身份证件号码属个人信息（《市场监督管理行政处罚信息公示规定》第六条）"
 DEFAULT_REDACTIONS = {"penalty-decision": (
@@ -219,7 +219,7 @@ def _publicity(raw: Any) -> PublicitySettings:
         unless = item.get("unless")
         if unless is not None and unless not in UNLESS:
             raise ValueError(f"{where}.unless 只能是 {list(UNLESS)}")
-        basis = item.get("basis", "株洲市市场监管局三项制度工作安排（一）3.1）：其他行政执法决定自作出之日起20个工作日内公开")
+        basis = item.get("basis", "株洲市市场监督管理局《三项制度工作安排》第（一）部分第3.1项：其他行政执法决定自作出之日起20个工作日内公开")
         if not isinstance(basis, str):
             raise ValueError(f"{where}.basis 应为文本")
         rules.append(PublicityRule(item["template"], days, unless, basis))

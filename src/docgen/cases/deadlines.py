@@ -359,7 +359,7 @@ def _legal_review(issued: list[Issued], calendar: Calendar, today: date) -> Iter
         if not review_due or "due" not in review_due:
             continue
         yield Deadline(f"legal-review:{document.document.id}", "法制审核十个工作日内完成（重大行政执法决定）",
-                       "种子文件（株洲市市场监督管理局三项制度实施方案）审核程序第3项：法制部门在10个工作日内完成审核，"
+                       "株洲市市场监督管理局《全面推行行政执法“三项制度”有关工作的安排》第（三）部分“审核程序”第3项：法制部门在10个工作日内完成审核，"
                        "情况复杂的经分管局领导批准可以延长，最迟不得超过20个工作日；国办发〔2018〕118号", DUE,
                        review_due.get("starts"), review_due.get("due"), review_due.get("extended_limit"),
                        document_id=document.document.id)
@@ -387,6 +387,6 @@ def _archiving(case: Case, today: date, archived_on: date | None) -> Iterable[De
     closed = date.fromisoformat(case.closed_at[:10])
     due = plus_month(closed)
     yield Deadline("archiving", "结案后一个月内立卷归档（一案一卷）",
-                   "种子文件（株洲市市场监督管理局三项制度实施方案）第（二）部分“严格记录归档”第1项：执法人员应在办结后1个月内整理装订成卷，做到一案一卷",
+                   "株洲市市场监督管理局《全面推行行政执法“三项制度”有关工作的安排》第（二）部分“严格记录归档”第1项：执法人员应在办结后1个月内整理装订成卷，做到一案一卷",
                    limit(today, due, archived_on), closed.isoformat(), due.isoformat(), None,
                    archived_on.isoformat() if archived_on else None)

@@ -26,7 +26,7 @@ from .record import DUE, NOT_PUBLISHED, STATUS_LABELS, PublicityStore, Record
 
 STAGE = "not_publish_approval"
 DECISIONS = ("同意", "不同意")
-BASIS = "株洲市市场监管局三项制度工作安排（一）4：拟不予公开的行政执法信息经审核审批"
+BASIS = "株洲市市场监督管理局《三项制度工作安排》第（一）部分第4项：拟不予公开的行政执法信息经审核审批"
 
 
 class Withholding:

@@ -431,7 +431,7 @@ def legal_review_table(s: Snapshot, year: int) -> Table:
             for letter, decision in REVIEW_DECISIONS]
     rows.append(Row("total", "合计", {"count": count(major)}))
     return Table("legal_review", "重大行政执法决定法制审核（审核意见 A–G）", "重大行政执法决定法制审核表的每一次法制审核意见"
-                 "（每轮一次），按签署日期；A–G 为种子文件所列的七种审核意见。", (("count", "件数"),), tuple(rows))
+                 "（每轮一次），按签署日期；A–G 为《三项制度工作安排》所列的七种审核意见。", (("count", "件数"),), tuple(rows))
 
 
 def case_review_table(s: Snapshot, year: int) -> Table:
@@ -451,7 +451,7 @@ def review_days_table(s: Snapshot, year: int) -> Table:
              for n in range(longest + 1)]
     return Table("review_days", "法制审核用时（工作日）", "自送审（重大决定：送达法制部门，即承办部门分管领导签署之日）"
                  "至审核意见之日的工作日数（当日不计，按本机关日历）；对照 10 个工作日，延长不超过 20 个工作日"
-                 "（种子文件；国办发〔2018〕118号）。", columns, tuple(rows))
+                 "（《三项制度工作安排》；国办发〔2018〕118号）。", columns, tuple(rows))
 
 
 TRANSFER_ROWS = (("market", "移送其他市场监督管理部门（案件移送函）"), ("administrative", "移送其他行政机关（案件移送函）"),
@@ -477,7 +477,7 @@ def media_table(s: Snapshot, year: int) -> Table:
         whole = [h for h, _ in events]
         part = [h for h, has in events if has]
         rows.append(Row(key, title, {"events": count(whole), "recorded": count(part), "share": share(part, whole)}))
-    return Table("media", "音像记录覆盖", "执法全过程记录（种子文件（二）2）：事件当日其案件有音像记录的，计为有记录；"
+    return Table("media", "音像记录覆盖", "执法全过程记录（《三项制度工作安排》第（二）部分第2项）：事件当日其案件有音像记录的，计为有记录；"
                  "未归入案件的文书没有音像记录。", (("events", "事件数"), ("recorded", "有音像记录"), ("share", "覆盖率")),
                  tuple(rows))
 
@@ -554,8 +554,8 @@ def publicity_table(s: Snapshot, year: int) -> Table:
     withdrawn = [Hit(p.document_id, p.decided_on) for p in mine if p.status == "withdrawn" and not p.void]
     voided = [Hit(p.document_id, p.decided_on) for p in mine if p.void]
     table = counts_table("publicity", "行政执法公示",
-                         "应公示的行政处罚决定（公示规定第二条；种子文件（一）3：自作出之日起7个工作日内，其他执法决定20个工作日内），"
-                         "按决定日期计入年度；按期与否以登记的公示日期对照公示期限；不予公开须经批准（种子文件（一）4），"
+                         "应公示的行政处罚决定（公示规定第二条；《三项制度工作安排》第（一）部分第3项：自作出之日起7个工作日内，其他执法决定20个工作日内），"
+                         "按决定日期计入年度；按期与否以登记的公示日期对照公示期限；不予公开须经批准（《三项制度工作安排》第（一）部分第4项），"
                          "批准为签名记录。已撤回的（公示规定第十一条）仍按其公示情况计入，另列其数。决定已作废的不是应公示的决定，"
                          "不计入各行与合计，另列其数（本系统的规则）。", hits, PUBLICITY_ROWS)
     return replace(table, rows=table.rows + (Row("withdrawn", "其中：已撤回", {"count": count(withdrawn)}),
