@@ -126,7 +126,7 @@ def period(settings: PublicitySettings, data: Any, published_on: date) -> Period
     note = f"{PERIOD_BASIS}：" + ("仅受到通报批评或者较低数额罚款的，公示满三个月停止公示" if short
                                  else "其他行政处罚信息公示满三年停止公示")
     if FINE in kinds and limit is None:
-        note += "（本机关尚未设定本省“较低数额罚款”的标准，罚款按三年计；请系统管理员在机关配置中补充）"
+        note += "（本机关尚未设定本省“较低数额罚款”的标准，罚款按三年计；请系统管理员在机关配置 publicity.low_fine_limit 中补充）"
     if kinds & set(RESTRICTIONS):
         note += "；限制开展生产经营活动、限制从业超过三年的，按实际限制期限公示（第十三条第三款），请人工核对"
     count = 3 if short else 36
