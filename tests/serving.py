@@ -11,10 +11,23 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+
+def agency_today() -> date:
+    """Today where the agency is (its profile's ``timezone``), the day the server counts deadlines and
+    countdowns from. From 16:00 to 24:00 UTC it is the machine's tomorrow: a test comparing with the
+    server must not use ``date.today()``."""
+    from datetime import datetime
+
+    from docgen.config import load_agency
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(load_agency()["timezone"])).date()
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,7 +20,7 @@ from pypdf import PdfReader
 import pdftools
 
 from docgen.catalogue import Catalogue
-from serving import Server, docgen
+from serving import Server, agency_today, docgen
 from tiers import LIBREOFFICE, POSTGRES
 
 ORG = {"kind": "organization", "name": "株洲市天元区鑫盛食品贸易有限公司", "license_name": "营业执照",
@@ -80,7 +79,7 @@ def issue(client: httpx.Client, template: str, data: dict[str, Any], case_id: st
 
 def test_a_case_gets_the_next_gap_free_number_of_its_year(server: Server, client: httpx.Client) -> None:
     first = open_case(client, party=unique_party("株洲市编号测试商行"))
-    year = date.today().year
+    year = agency_today().year
     assert first["number"].startswith(f"株市监立〔{year}〕") and first["status"] == "open"
     assert first["party"]["name"] == "株洲市编号测试商行" and first["officers"] == OFFICERS
     with ThreadPoolExecutor(6) as pool:

@@ -13,7 +13,7 @@ import httpx
 
 from docgen.catalogue import Catalogue
 from docgen.config import PROJECT_DIR, load_agency
-from serving import Server
+from serving import Server, agency_today
 from test_operations import samples, value
 from test_cases import client, server  # noqa: F401 - the case tests' servers: LibreOffice on SQLite, then PostgreSQL
 
@@ -42,7 +42,7 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def test_the_lifecycle_of_a_published_decision(server: Server, client: httpx.Client) -> None:
-    today = date.today()
+    today = agency_today()
     doc = issue(client, "penalty-decision", decision(today))
     base = f"/v1/documents/{doc['id']}/publicity"
     record = client.get(base).json()
@@ -110,7 +110,7 @@ def test_the_lifecycle_of_a_published_decision(server: Server, client: httpx.Cli
 
 def test_due_and_overdue_are_listed_apart(client: httpx.Client) -> None:
     late = issue(client, "penalty-decision", decision())  # dated 2026-04-27: due 2026-05-09, long past
-    fresh = issue(client, "penalty-decision", decision(date.today()))
+    fresh = issue(client, "penalty-decision", decision(agency_today()))
     overdue = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "overdue"}).json()]
     due = [r["document_id"] for r in client.get("/v1/publicity", params={"status": "due"}).json()]
     assert late["id"] in overdue and late["id"] not in due
@@ -134,7 +134,7 @@ def test_not_publishing_needs_a_reason_and_the_configured_role_s_signed_approval
                                                                                  client: httpx.Client) -> None:
     from docgen.chain import Link, verify_link_signature
     from docgen.trust import TrustBundle
-    doc = issue(client, "penalty-decision", decision(date.today()))
+    doc = issue(client, "penalty-decision", decision(agency_today()))
     base = f"/v1/documents/{doc['id']}/publicity"
     before = client.get(base).json()
     assert problem(client.post(f"{base}/not-published", json={"reason": ""}), 422)["errors"][0]["pointer"] == "/reason"
@@ -166,7 +166,7 @@ def test_the_export_batch_holds_each_due_rendition_with_its_summary_rows(client:
     import io
     import json
     import zipfile
-    doc = issue(client, "penalty-decision", decision(date.today()))
+    doc = issue(client, "penalty-decision", decision(agency_today()))
     assert client.post(f"/v1/documents/{doc['id']}/publicity/rendition", json={}).status_code == 201
     response = client.get("/v1/publicity/export")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
@@ -188,7 +188,7 @@ def test_the_export_batch_holds_each_due_rendition_with_its_summary_rows(client:
 def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_server: Server) -> None:
     """The differences are read from the pages' text: real LibreOffice only (the fixed PDF has none)."""
     with lo_server.client() as client:
-        doc = issue(client, "penalty-decision", decision(date.today()))
+        doc = issue(client, "penalty-decision", decision(agency_today()))
         base = f"/v1/documents/{doc['id']}/publicity"
         assert client.post(f"{base}/rendition", json={}).status_code == 201
         public, original = client.get(f"{base}/pdf").content, client.get(f"/v1/documents/{doc['id']}/pdf").content
@@ -198,7 +198,7 @@ def test_a_public_rendition_verifies_over_http_alone_and_with_its_original(lo_se
         both = client.post("/v1/verify/public", files={"file": ("public.pdf", public, "application/pdf"),
                                                        "original": ("original.pdf", original, "application/pdf")}).json()
         assert both["ok"] and both["differences"] >= 2 and both["doc_number"] == doc["doc_number"], both
-        other = issue(client, "penalty-decision", decision(date.today()))
+        other = issue(client, "penalty-decision", decision(agency_today()))
         wrong = client.post("/v1/verify/public", files={
             "file": ("public.pdf", public, "application/pdf"),
             "original": ("other.pdf", client.get(f"/v1/documents/{other['id']}/pdf").content, "application/pdf")}).json()
@@ -228,7 +228,7 @@ def listed(client: httpx.Client, status: str) -> list[str]:
 
 def test_a_due_decision_voided_is_no_longer_due_and_cannot_be_published(server: Server, client: httpx.Client) -> None:
     late = issue(client, "penalty-decision", decision())  # overdue since May
-    fresh = issue(client, "penalty-decision", decision(date.today()))
+    fresh = issue(client, "penalty-decision", decision(agency_today()))
     assert late["id"] in listed(client, "overdue") and fresh["id"] in listed(client, "due")
     assert client.post(f"/v1/documents/{fresh['id']}/publicity/rendition", json={}).status_code == 201
     for doc in (late, fresh):
@@ -247,7 +247,7 @@ def test_a_due_decision_voided_is_no_longer_due_and_cannot_be_published(server: 
         assert doc["id"] in listed(client, "void")
         # nothing more is published or rendered: 409 naming the void, and nothing changes
         for path, body in (("published", {"platform": "国家企业信用信息公示系统", "url": "https://www.gsxt.gov.cn/x",
-                                           "published_at": date.today().isoformat()}), ("rendition", {})):
+                                           "published_at": agency_today().isoformat()}), ("rendition", {})):
             refused = problem(client.post(f"{base}/{path}", json=body), 409)
             assert "作废" in refused["detail"] and VOID_REASON in refused["detail"], refused
         problem(client.post(f"{base}/withdraw", json={"reason": "复议撤销", "basis": "株政复决字〔2026〕3号"}), 409)
@@ -262,7 +262,7 @@ def test_a_due_decision_voided_is_no_longer_due_and_cannot_be_published(server: 
 
 
 def test_a_published_decision_voided_is_due_for_withdrawal_then_withdrawn(server: Server, client: httpx.Client) -> None:
-    today = date.today()
+    today = agency_today()
     doc = issue(client, "penalty-decision", decision(today))
     base = f"/v1/documents/{doc['id']}/publicity"
     assert client.post(f"{base}/rendition", json={}).status_code == 201
@@ -296,7 +296,7 @@ def test_a_published_decision_voided_is_due_for_withdrawal_then_withdrawn(server
 
 
 def test_a_withheld_or_withdrawn_decision_voided_gets_the_event_only(server: Server, client: httpx.Client) -> None:
-    today = date.today()
+    today = agency_today()
     withheld = issue(client, "penalty-decision", decision(today))
     base = f"/v1/documents/{withheld['id']}/publicity"
     assert client.post(f"{base}/not-published", json={"reason": "涉及商业秘密", "basis": "政府信息公开条例第十五条"}).status_code == 200

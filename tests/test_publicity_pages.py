@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 
-from datetime import date
 from typing import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from serving import Server
+from serving import Server, agency_today
 from test_case_pages import browser, signed_in  # noqa: F401 - the module's Chromium
 from test_cases import case_data, unique_party
 from test_publicity_api import decision
@@ -26,7 +25,7 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:  # noqa: F811
 
 def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Client) -> None:
     case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市公示流程试点商行"))).json()
-    today = date.today()
+    today = agency_today()
     data = {k: v for k, v in decision(today).items() if k != "party"}
     fresh = client.post("/v1/documents", json={"template": "penalty-decision", "case_id": case["id"], "data": data})
     assert fresh.status_code == 201, fresh.text
@@ -79,7 +78,7 @@ def test_a_voided_decision_on_the_pages_is_void_or_due_for_withdrawal(page: Page
                                                                      client: httpx.Client) -> None:
     from test_publicity_api import VOID_REASON, void
 
-    today = date.today()
+    today = agency_today()
     due = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
     shown = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
     base = f"/v1/documents/{shown['id']}/publicity"

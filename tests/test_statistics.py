@@ -20,7 +20,7 @@ import pytest
 import statyear
 from docgen.cases.case import Query
 from pg import fresh_database
-from serving import Server
+from serving import Server, agency_today
 from test_case_pages import browser, signed_in  # noqa: F401 - browser: the module-scoped Chromium fixture
 
 #: A generated year of 300 cases through the service: a system test, in `make test` (not the fast tier).
@@ -167,7 +167,7 @@ def expect(docs: list[dict[str, Any]], media: set[tuple[str, date]], year: int) 
                          and x["data"]["decision_number"] == d["number"]]
             end = (day_of(release[0], "released_on") if release else
                    day_of(extension[0], "until") if extension else day_of(d, "end_on"))
-            as_of = min(date.today(), date(year, 12, 31))
+            as_of = min(agency_today(), date(year, 12, 31))
             length = (end - start).days
             bucket = ("running" if not release and end > as_of else "within_30" if length <= 30
                       else "within_60" if length <= 60 else "over_60")

@@ -8,7 +8,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import pytest
 import pdftools
 from docgen.catalogue import Catalogue
 from docgen.config import load_agency
-from serving import PEOPLE, Server, run_cli
+from serving import PEOPLE, Server, agency_today, run_cli
 from tiers import LIBREOFFICE
 
 DECISION = "penalty-decision"
@@ -240,10 +240,10 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: Catalogue) 
     service.converter.start()
     try:
         example = catalogue.get(DECISION).example
-        served = (date.today() - timedelta(days=14)).isoformat()
+        served = (agency_today() - timedelta(days=14)).isoformat()
         yield Here(service, service.principals.add("承办人", ["case_system"])[0],
                    service.principals.add("周局长", ["director"])[0],
-                   {**example, "issued_on": date.today().isoformat(), "notice": {**example["notice"], "served_on": served}})
+                   {**example, "issued_on": agency_today().isoformat(), "notice": {**example["notice"], "served_on": served}})
     finally:
         service.converter.close()
         service.close()
@@ -287,10 +287,10 @@ def test_a_decision_voided_by_the_previous_release_is_reconciled_at_start(here: 
     for document in (due, published):
         service.voider.void(here.director, document.id, REASON)
     assert [service.publicity.get(d.id).status for d in (due, published)] == ["due", "published"]
-    assert service.publicity.get(published.id).state(date.today()) == "published"
+    assert service.publicity.get(published.id).state(agency_today()) == "published"
 
     service.claim()
-    today = date.today()
+    today = agency_today()
     record = service.publicity.get(due.id)
     assert (record.status, record.void["stage_index"], record.void["reason"]) == ("void", 1, REASON)
     assert [e["kind"] for e in record.events] == ["opened", "voided"]

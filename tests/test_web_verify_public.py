@@ -5,12 +5,11 @@ another decision's original, each report read in Chinese. Screenshots go to ``te
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from serving import Server
+from serving import Server, agency_today
 from test_publicity_api import decision
 from test_web import browser, page, screenshot, sign_in  # noqa: F401  (fixtures)
 from test_web_officers import issue, tag
@@ -20,7 +19,7 @@ DECISION = "penalty-decision"
 
 def published_decision(server: Server) -> tuple[dict, dict]:
     """A decision with a party no other test uses, and its first public rendition (made through the API)."""
-    data = decision(date.today())
+    data = decision(agency_today())
     data["party"] = {**data["party"], "name": f"株洲市荷塘区{tag()}食品商行有限公司"}
     document = issue(server, data, DECISION)
     with server.client() as http:
@@ -48,7 +47,7 @@ def verify(page: Page, file: Path, original: Path | None = None) -> None:
 def test_a_public_rendition_verifies_on_the_page_alone_with_its_original_and_not_with_another(
         page: Page, server: Server, tmp_path: Path) -> None:
     document, rendition = published_decision(server)
-    other = issue(server, {**decision(date.today()), "party": {**decision()["party"],
+    other = issue(server, {**decision(agency_today()), "party": {**decision()["party"],
                                                                "name": f"株洲市芦淞区{tag()}副食店有限公司"}}, DECISION)
     number = document["doc_number"]
     hidden = {r["pointer"] for r in rendition["redactions"]}
