@@ -125,7 +125,16 @@ def test_metadata_missing_on_the_page_is_shown_beside_its_field(page: Page, late
     form.get_by_label("文件（照片、录音或录像）").set_input_files(str(photo))
     form.get_by_role("button", name="上传").click()
     expect(page.locator("#media-form .field-error").first).to_be_visible()
-    expect(page.locator("#media-form")).to_contain_text("地点（/place）为必填项")
+    # the error sits right under its own field, worded without the API's JSON pointer
+    place, error = page.locator("#media-place"), page.locator("#media-place-error")
+    expect(error).to_have_text("地点为必填项")
+    expect(place).to_have_attribute("aria-invalid", "true")
+    field_box, error_box = place.bounding_box(), error.bounding_box()
+    assert field_box is not None and error_box is not None
+    assert field_box["y"] + field_box["height"] <= error_box["y"] < field_box["y"] + field_box["height"] + 40
+    assert abs(error_box["x"] - field_box["x"]) < 4
+    assert "（/" not in page.locator("#media-form").inner_text()
+    expect(page.locator("#media-file-again")).to_contain_text("请重新选择文件")
     expect(page.locator("#media-form").get_by_label("记录内容")).to_have_value("只填了内容")
     assert page.locator("#media-list li").count() == count
 
