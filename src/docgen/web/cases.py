@@ -80,10 +80,16 @@ def routes(web: Web) -> APIRouter:
         today = service.publicity.today()
         publicity = [{"record": r, "state": r.state(today), "label": PUBLICITY_LABELS[r.state(today)],
                       "days": r.days_left(today)} for r in service.publicity.list(case_id=case.id)]
+        volumes = binder.volumes(case.id)
+        media = store.media(case.id)
+        # closed: what a new volume would bind (none: the page says so rather than offer a refused build), and
+        # the 音像记录 no 音像记录原件移交清单 lists yet
+        unbound = len(binder.unbound(case, volumes)) if case.closed else 0
+        untransferred = sum(not docs for docs in docket.media_transfers(case).values()) if case.closed and media else 0
         return web.page(request, "case.html", status=status, case=case, deadlines=deadlines,
-                        timeline=docket.timeline(case), documents=documents, media=store.media(case.id),
-                        media_notes=docket.media_notes(case),
-                        volumes=binder.volumes(case.id), offered=offered, labels=STATUS_LABELS, publicity=publicity,
+                        timeline=docket.timeline(case), documents=documents, media=media,
+                        media_notes=docket.media_notes(case), unbound=unbound, untransferred=untransferred,
+                        volumes=volumes, offered=offered, labels=STATUS_LABELS, publicity=publicity,
                         kinds=media_files.KIND_LABELS, media_fields=media_files.FIELDS,
                         **{"notice": None, "errors": {}, "values": {}, "media_failed": False, **extra})
 
