@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +54,23 @@ def environment(zone: ZoneInfo) -> Environment:
     return env
 
 
+#: An error page's heading where the problem's ``title`` (kept as it is for API clients) reads badly to an
+#: officer: a 409 is a refusal of what the page asked for now (closed case, stale page), not a "conflict".
+PAGE_TITLES = {401: "请先登录", 403: "无权进行此操作", 409: "无法完成", 413: "上传的内容过大", 415: "文件类型不受支持"}
+_CASE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def page_title(status: int, title: str) -> str:
+    """The heading of an error page with ``status``, from the problem's ``title``."""
+    return PAGE_TITLES.get(status, title)
+
+
+def case_link(request: Request) -> str | None:
+    """The case page to go back to when the request named a case (``?case=…``, a form opened from a case)."""
+    case = request.query_params.get("case", "")
+    return f"/cases/{case}" if _CASE_ID.fullmatch(case) else None
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
     """Only a path on this site may follow sign-in (never ``//evil`` or ``https://…``)."""
     if (value and value.startswith("/") and not value.startswith("//") and "\\" not in value
@@ -85,7 +103,8 @@ class Web:
 
     def error(self, request: Request, exc: DocgenError) -> HTMLResponse:
         """A DocgenError on a page is a page in Chinese, not a problem document."""
-        return self.page(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
+        return self.page(request, "error.html", status=exc.status, title=page_title(exc.status, exc.title),
+                         detail=exc.detail, case_link=case_link(request))
 
     def to_login(self, request: Request, target: str | None = None) -> RedirectResponse:
         """Sign in first, then come back here (or to ``target``); a lapsed sign-in is told why."""
