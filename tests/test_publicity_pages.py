@@ -63,6 +63,12 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     page.locator("#withdraw-form").get_by_role("button", name="撤回").click()
     expect(page.locator("#publicity-state")).to_have_text("已撤回")
     expect(page.locator("#publicity-history li")).to_have_count(4)
+    history = page.locator("#publicity-history li")  # in Chinese, never the stored kinds
+    for item, said in zip(history.all(), ("登记公示记录", "生成公示文本", "已公示（国家企业信用信息公示系统）",
+                                          "撤回公示：行政复议决定撤销原处罚决定")):
+        expect(item).to_contain_text(said)
+    assert not any(kind in page.locator("#publicity-history").inner_text()
+                   for kind in ("opened", "rendition_made", "published", "withdrawn"))
 
     page.goto(f"/cases/{case['id']}")
     expect(page.locator("#case-publicity li")).to_contain_text("已撤回")

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from ..errors import DocgenError
+from ..publicity.record import EVENT_LABELS
 from ..service import Service
 from . import labels
 from .session import Sessions, Visitor
@@ -51,6 +52,7 @@ def environment(zone: ZoneInfo) -> Environment:
     env.filters["localtime"] = lambda value: labels.local_time(value, zone)
     env.filters["cn_date"] = labels.cn_date
     env.filters["script_json"] = script_json
+    env.filters["publicity_event"] = lambda kind: EVENT_LABELS.get(kind, kind)
     return env
 
 
