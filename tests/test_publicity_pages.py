@@ -3,6 +3,7 @@ decisions with their countdowns, the original and the public rendition side by s
 the document refused beside its form, mark as published, withdraw, and the case page's publicity state."""
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from typing import Iterator
 
@@ -107,7 +108,27 @@ def test_a_voided_decision_on_the_pages_is_void_or_due_for_withdrawal(page: Page
     expect(page.locator("#void")).to_contain_text("非法定期限")
     expect(page.locator("#rendition-form")).to_have_count(0)
     withdraw = page.locator("#withdraw-form")
+    expect(withdraw.locator("#withdraw-first")).to_have_text("请先在公示平台撤下该决定，再在此登记撤回。")
     expect(withdraw.get_by_label("依据")).to_have_value(f"文书已作废：{VOID_REASON}")
     withdraw.get_by_role("button", name="撤回").click()
     expect(page.locator("#publicity-state")).to_have_text("已撤回")
     expect(page.locator("#withdrawn")).to_contain_text(f"文书已作废：{VOID_REASON}")
+
+
+def test_the_export_link_downloads_the_batch_for_a_signed_in_officer(page: Page, server: Server,
+                                                                     client: httpx.Client) -> None:
+    """导出待公示批次 on the page: the API's ZIP with the session (no token), never the 未认证 page."""
+    today = date.today()
+    made = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
+    assert client.post(f"/v1/documents/{made['id']}/publicity/rendition", json={}).status_code == 201
+    page.goto("/publicity")
+    link = page.locator("#export-link")
+    expect(link).to_have_text("导出待公示批次")
+    with page.expect_download() as info:
+        link.click()
+    archive = zipfile.ZipFile(info.value.path())
+    names = archive.namelist()
+    assert any(name.endswith("/摘要.csv") for name in names) and any(name.endswith("/说明.txt") for name in names)
+    assert any(made["doc_number"] in name for name in names if "/pdf/" in name), names
+    signed_out = httpx.get(f"{server.url}/publicity/export", follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login?next=")
