@@ -219,3 +219,15 @@ def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(p
     (note,) = [d for d in documents if d["template"] == "av-record-note"]
     data = client.get(f"/v1/documents/{note['id']}").json()["data"]
     assert [m["sha256"] for m in data["media"]] == [stored.json()["sha256"]]
+
+
+def test_no_sideways_scrolling_on_a_phone(page: Page, late_case: dict, photo: Path) -> None:
+    """At 390 px the case list is one card per case and the case page fits: nothing wider than the screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for target in ("/cases", f"/cases/{late_case['id']}"):
+        page.goto(target)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{target} is {width} px wide at 390 px"
+    page.goto("/cases")
+    cell = page.locator("#case-table tbody tr").first.locator("td").first
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"案件编号"'

@@ -50,6 +50,15 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     expect(page.locator("#done-notice")).to_have_text("已生成公示文本")
     expect(page.locator("#public-pages img")).not_to_have_count(0)
     expect(page.locator("#side-by-side")).to_be_visible()
+    detail = page.url
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the redactions and the list fit its width
+    for target in (detail, "/publicity"):
+        page.goto(target)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{target} is {width} px wide at 390 px"
+    expect(page.locator("#publicity-filter a[aria-current=page]")).to_have_text("待办（已作废待撤回、逾期、待公示）")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(detail)
 
     published = page.locator("#published-form")
     published.get_by_label("公示地址").fill("https://www.gsxt.gov.cn/公示/1")
