@@ -219,6 +219,11 @@ def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(p
     (note,) = [d for d in documents if d["template"] == "av-record-note"]
     data = client.get(f"/v1/documents/{note['id']}").json()["data"]
     assert [m["sha256"] for m in data["media"]] == [stored.json()["sha256"]]
+    page.goto(f"/cases/{case['id']}")  # the record now says it is printed, linking the 说明
+    issued = page.locator("#media-list li").first.locator("a.media-note")
+    expect(issued).to_have_text("已出具音像记录说明")
+    expect(issued).to_have_attribute("href", f"/documents/{note['id']}")
+    expect(page.locator("#media-warning")).to_have_count(0)
 
 
 def test_no_sideways_scrolling_on_a_phone(page: Page, late_case: dict, photo: Path) -> None:
