@@ -185,6 +185,9 @@ def test_a_closed_case_offers_the_transfer_list_alone(browser: Browser, server: 
         expect(page.locator("main")).to_contain_text("已结案")
         expect(page.get_by_role("heading", name="无法完成", level=1)).to_be_visible()
         expect(page.locator("#back-to-case")).to_have_attribute("href", f"/cases/{case['id']}")
+        page.goto(f"/forms/penalty-notice?case={'0' * 32}")  # no such case: nothing to go back to
+        expect(page.get_by_role("heading", name="未找到", level=1)).to_be_visible()
+        expect(page.locator("#back-to-case")).to_have_count(0)
         # bound, with nothing new since: the page says so instead of offering a build that would be refused
         built = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
         assert built.status_code == 201, built.text

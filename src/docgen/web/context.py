@@ -67,10 +67,6 @@ def page_title(status: int, title: str) -> str:
     return PAGE_TITLES.get(status, title)
 
 
-def case_link(request: Request) -> str | None:
-    """The case page to go back to when the request named a case (``?case=…``, a form opened from a case)."""
-    case = request.query_params.get("case", "")
-    return f"/cases/{case}" if _CASE_ID.fullmatch(case) else None
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -106,7 +102,19 @@ class Web:
     def error(self, request: Request, exc: DocgenError) -> HTMLResponse:
         """A DocgenError on a page is a page in Chinese, not a problem document."""
         return self.page(request, "error.html", status=exc.status, title=page_title(exc.status, exc.title),
-                         detail=exc.detail, case_link=case_link(request))
+                         detail=exc.detail, case_link=self.case_link(request))
+
+    def case_link(self, request: Request) -> str | None:
+        """The case page to go back to when the request named a case that exists (``?case=…``: a form
+        opened from a case)."""
+        case = request.query_params.get("case", "")
+        if not _CASE_ID.fullmatch(case):
+            return None
+        try:
+            self.service.cases.get(case)
+        except DocgenError:
+            return None
+        return f"/cases/{case}"
 
     def to_login(self, request: Request, target: str | None = None) -> RedirectResponse:
         """Sign in first, then come back here (or to ``target``); a lapsed sign-in is told why."""

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from ..problems import HANDLERS
-from .context import Web, case_link, page_title
+from .context import Web, page_title
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -73,7 +73,7 @@ def negotiated(web: Web, handler: Handler) -> Handler:
                             title=page_title(status, str(problem.get("title", "错误"))),
                             detail=describe(status, str(problem.get("detail", "")), request.url.path),
                             errors=problem.get("errors") or [], code=status,
-                            request_id=problem.get("request_id"), case_link=case_link(request))
+                            request_id=problem.get("request_id"), case_link=web.case_link(request))
         except Exception:  # the page itself failed (say, the database is gone): the problem document still stands
             return response
         for name in KEPT_HEADERS:
