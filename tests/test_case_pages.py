@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from serving import Server
 from test_case_media import META
-from test_cases import approved_closing, case_data, director, unique_party  # noqa: F401 - director: a fixture
+from test_cases import VOLUME_ORDER, approved_closing, case_data, director, unique_party  # noqa: F401 - director: a fixture
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -125,7 +125,16 @@ def test_metadata_missing_on_the_page_is_shown_beside_its_field(page: Page, late
     form.get_by_label("文件（照片、录音或录像）").set_input_files(str(photo))
     form.get_by_role("button", name="上传").click()
     expect(page.locator("#media-form .field-error").first).to_be_visible()
-    expect(page.locator("#media-form")).to_contain_text("地点（/place）为必填项")
+    # the error sits right under its own field, worded without the API's JSON pointer
+    place, error = page.locator("#media-place"), page.locator("#media-place-error")
+    expect(error).to_have_text("地点为必填项")
+    expect(place).to_have_attribute("aria-invalid", "true")
+    field_box, error_box = place.bounding_box(), error.bounding_box()
+    assert field_box is not None and error_box is not None
+    assert field_box["y"] + field_box["height"] <= error_box["y"] < field_box["y"] + field_box["height"] + 40
+    assert abs(error_box["x"] - field_box["x"]) < 4
+    assert "（/" not in page.locator("#media-form").inner_text()
+    expect(page.locator("#media-file-again")).to_contain_text("请重新选择文件")
     expect(page.locator("#media-form").get_by_label("记录内容")).to_have_value("只填了内容")
     assert page.locator("#media-list li").count() == count
 
@@ -146,22 +155,45 @@ def test_an_instrument_opened_from_the_case_is_prefilled(page: Page, late_case: 
 
 
 def test_a_closed_case_offers_the_transfer_list_alone(browser: Browser, server: Server, client: httpx.Client,
-                                                      director: httpx.Client, catalogue) -> None:
+                                                      director: httpx.Client, catalogue, photo: Path) -> None:
     """After 结案 the originals go to the archive with the bound file: the page offers the 移交清单 and its form
     opens from the case; any other instrument opened from the closed case is refused, naming it."""
     case = client.post("/v1/cases", json=case_data(party=unique_party("株洲市结案移交页面商行"))).json()
+    stored = client.post(f"/v1/cases/{case['id']}/media", data=META,
+                         files={"file": ("现场照片.jpg", photo.read_bytes(), "image/jpeg")})
+    assert stored.status_code == 201, stored.text
     approved_closing(server, client, director, catalogue, case)
     assert client.post(f"/v1/cases/{case['id']}/close").status_code == 200
     with signed_in(browser, server, "case_system", f"/cases/{case['id']}", rf"/cases/{case['id']}$") as page:
         offered = page.locator("#offered")
         expect(offered.locator("a")).to_have_text(["音像记录原件移交清单"])
-        expect(page.get_by_role("heading", name="已结案：随案卷移交档案管理部门")).to_be_visible()
+        expect(page.get_by_role("heading", name="案件已结案，不能再制作其他文书；音像记录原件须随案卷移交档案管理部门，请制作："
+                                ).first).to_be_visible()
+        # the reminders stay after closing: no 说明 prints the record, no 移交清单 lists it
+        expect(page.locator("#media-warning")).to_contain_text("尚未出具音像记录说明")
+        expect(page.locator("#transfer-warning")).to_contain_text("有 1 项音像记录尚未制作移交清单")
+        # the volume form: each label above its input
+        volume = page.locator("#volume-form")
+        label, field = volume.locator("label[for=volume-result]").bounding_box(), volume.get_by_label("处理结果").bounding_box()
+        assert label is not None and field is not None and label["y"] + label["height"] <= field["y"] + 1
+        assert page.locator("#volume-done").count() == 0
         offered.get_by_role("link", name="音像记录原件移交清单").click()
         page.wait_for_url(re.compile(rf"/forms/av-originals-transfer\?case={case['id']}$"))
         expect(page.locator("form[data-ready=true]")).to_be_visible()
         expect(page.get_by_role("status").or_(page.locator(".notice")).first).to_contain_text(case["number"])
         page.goto(f"/forms/penalty-notice?case={case['id']}")
         expect(page.locator("main")).to_contain_text("已结案")
+        expect(page.get_by_role("heading", name="无法完成", level=1)).to_be_visible()
+        expect(page.locator("#back-to-case")).to_have_attribute("href", f"/cases/{case['id']}")
+        page.goto(f"/forms/penalty-notice?case={'0' * 32}")  # no such case: nothing to go back to
+        expect(page.get_by_role("heading", name="未找到", level=1)).to_be_visible()
+        expect(page.locator("#back-to-case")).to_have_count(0)
+        # bound, with nothing new since: the page says so instead of offering a build that would be refused
+        built = client.post(f"/v1/cases/{case['id']}/volume", json=VOLUME_ORDER)
+        assert built.status_code == 201, built.text
+        page.goto(f"/cases/{case['id']}")
+        expect(page.locator("#volume-done")).to_contain_text("已装订第 1 卷")
+        expect(page.locator("#volume-form")).to_have_count(0)
 
 
 def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(page: Page, client: httpx.Client,
@@ -194,3 +226,20 @@ def test_the_note_opened_from_the_case_lists_its_records_and_is_issued_into_it(p
     (note,) = [d for d in documents if d["template"] == "av-record-note"]
     data = client.get(f"/v1/documents/{note['id']}").json()["data"]
     assert [m["sha256"] for m in data["media"]] == [stored.json()["sha256"]]
+    page.goto(f"/cases/{case['id']}")  # the record now says it is printed, linking the 说明
+    issued = page.locator("#media-list li").first.locator("a.media-note")
+    expect(issued).to_have_text("已出具音像记录说明")
+    expect(issued).to_have_attribute("href", f"/documents/{note['id']}")
+    expect(page.locator("#media-warning")).to_have_count(0)
+
+
+def test_no_sideways_scrolling_on_a_phone(page: Page, late_case: dict, photo: Path) -> None:
+    """At 390 px the case list is one card per case and the case page fits: nothing wider than the screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for target in ("/cases", f"/cases/{late_case['id']}"):
+        page.goto(target)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{target} is {width} px wide at 390 px"
+    page.goto("/cases")
+    cell = page.locator("#case-table tbody tr").first.locator("td").first
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"案件编号"'

@@ -4,6 +4,7 @@ the document refused beside its form, mark as published, withdraw, and the case 
 from __future__ import annotations
 
 import re
+import zipfile
 
 from typing import Iterator
 
@@ -55,6 +56,15 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     expect(page.locator("#side-by-side")).to_be_visible()
     tags = page.locator("section[aria-labelledby=side-title] .tag").all_inner_texts()
     assert tags and not [t for t in tags if t.startswith("/")], tags  # hidden values named by field title
+    detail = page.url
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the redactions and the list fit its width
+    for target in (detail, "/publicity"):
+        page.goto(target)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{target} is {width} px wide at 390 px"
+    expect(page.locator("#publicity-filter a[aria-current=page]")).to_have_text("待办（已作废待撤回、逾期、待公示）")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(detail)
 
     published = page.locator("#published-form")
     published.get_by_label("公示地址").fill("https://www.gsxt.gov.cn/公示/1")
@@ -69,6 +79,12 @@ def test_the_publicity_page_from_due_to_withdrawn(page: Page, client: httpx.Clie
     page.locator("#withdraw-form").get_by_role("button", name="撤回").click()
     expect(page.locator("#publicity-state")).to_have_text("已撤回")
     expect(page.locator("#publicity-history li")).to_have_count(4)
+    history = page.locator("#publicity-history li")  # in Chinese, never the stored kinds
+    for item, said in zip(history.all(), ("登记公示记录", "生成公示文本", "已公示（国家企业信用信息公示系统）",
+                                          "撤回公示：行政复议决定撤销原处罚决定")):
+        expect(item).to_contain_text(said)
+    assert not any(kind in page.locator("#publicity-history").inner_text()
+                   for kind in ("opened", "rendition_made", "published", "withdrawn"))
 
     page.goto(f"/cases/{case['id']}")
     expect(page.locator("#case-publicity li")).to_contain_text("已撤回")
@@ -107,7 +123,27 @@ def test_a_voided_decision_on_the_pages_is_void_or_due_for_withdrawal(page: Page
     expect(page.locator("#void")).to_contain_text("非法定期限")
     expect(page.locator("#rendition-form")).to_have_count(0)
     withdraw = page.locator("#withdraw-form")
+    expect(withdraw.locator("#withdraw-first")).to_have_text("请先在公示平台撤下该决定，再在此登记撤回。")
     expect(withdraw.get_by_label("依据")).to_have_value(f"文书已作废：{VOID_REASON}")
     withdraw.get_by_role("button", name="撤回").click()
     expect(page.locator("#publicity-state")).to_have_text("已撤回")
     expect(page.locator("#withdrawn")).to_contain_text(f"文书已作废：{VOID_REASON}")
+
+
+def test_the_export_link_downloads_the_batch_for_a_signed_in_officer(page: Page, server: Server,
+                                                                     client: httpx.Client) -> None:
+    """导出待公示批次 on the page: the API's ZIP with the session (no token), never the 未认证 page."""
+    today = agency_today()
+    made = client.post("/v1/documents", json={"template": "penalty-decision", "data": decision(today)}).json()
+    assert client.post(f"/v1/documents/{made['id']}/publicity/rendition", json={}).status_code == 201
+    page.goto("/publicity")
+    link = page.locator("#export-link")
+    expect(link).to_have_text("导出待公示批次")
+    with page.expect_download() as info:
+        link.click()
+    archive = zipfile.ZipFile(info.value.path())
+    names = archive.namelist()
+    assert any(name.endswith("/摘要.csv") for name in names) and any(name.endswith("/说明.txt") for name in names)
+    assert any(made["doc_number"] in name for name in names if "/pdf/" in name), names
+    signed_out = httpx.get(f"{server.url}/publicity/export", follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login?next=")

@@ -22,11 +22,11 @@ from ..issuance import Issuer
 from ..rendering import RenderContext
 from ..sealing import sign
 from ..database import IntegrityError, Row
-from ..storage import Storage
+from ..storage import Storage, StoredDocument
 from ..tlog.log import VOLUME, Leaf
 from .case import Case, CaseStore
 from .docket import Docket
-from .volume import Bound, assemble, document_date, order
+from .volume import OWN, Bound, assemble, document_date, order
 
 FIELD = "docgen-volume"
 
@@ -83,6 +83,15 @@ class Binder:
         release = self.issuer.release(template_id, None)
         data = self.issuer.validate(release, payload)
         return self.issuer.stages.render_pdf(release, RenderContext(data=data, agency=self.issuer.agency))[1]
+
+    def unbound(self, case: Case, earlier: list[StoredVolume] | None = None) -> list[StoredDocument]:
+        """The case's documents no volume holds as they now stand (new, or re-signed since), the volume's
+        own pages left out: what the next volume would bind; none, and ``build`` refuses (the case page
+        says so instead of offering the build)."""
+        earlier = self.volumes(case.id) if earlier is None else earlier
+        bound_before = {(d["document_id"], d["sha256"]) for v in earlier for d in v.documents}
+        return [doc for doc, stages in self.docket.documents(case)
+                if (doc.id, stages[-1].pdf_sha256) not in bound_before and doc.template_id not in OWN]
 
     def build(self, actor: str, case_id: str, request: VolumeRequest) -> StoredVolume:
         """The next volume of a closed case (409 before closing, or with nothing new to bind)."""

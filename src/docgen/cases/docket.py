@@ -25,6 +25,8 @@ from .deadlines import Deadline, Issued
 CLOSING = "case-closing-approval"
 #: The 音像记录说明: the instrument that prints a case's 音像记录 into its file (seed: 作为案卷资料).
 AV_NOTE = "av-record-note"
+#: The 音像记录原件移交清单: the instrument that hands a case's 音像记录 originals to the archive with its file.
+AV_TRANSFER = "av-originals-transfer"
 #: Within one second (signed times have whole seconds), what must have come first: a document before its
 #: stages, the stages before the closing they allowed, the closing before the volume.
 _RANK = {"created": 0, "updated": 1, "document_issued": 2, "media_added": 2, "publicity_opened": 3, "stage": 3,
@@ -94,14 +96,22 @@ class Docket:
     def media_notes(self, case: Case) -> dict[str, list[str]]:
         """For each of the case's 音像记录 (by id), the 音像记录说明 (document ids) that print it, void ones
         left out; an empty list is a 音像记录 not yet in the case file as the seed asks."""
-        notes: dict[str, list[str]] = {m.id: [] for m in self.cases.media(case.id)}
+        return self._media_in(case, AV_NOTE)
+
+    def media_transfers(self, case: Case) -> dict[str, list[str]]:
+        """For each of the case's 音像记录 (by id), the 音像记录原件移交清单 (document ids) that list it, void
+        ones left out; an empty list is an original not yet handed over with the file (a reminder only)."""
+        return self._media_in(case, AV_TRANSFER)
+
+    def _media_in(self, case: Case, template_id: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {m.id: [] for m in self.cases.media(case.id)}
         for doc, stages in self.documents(case):
-            if doc.template_id != AV_NOTE or VoidMark.of([s.link for s in stages]) is not None:
+            if doc.template_id != template_id or VoidMark.of([s.link for s in stages]) is not None:
                 continue
             for item in self.storage.payload(stages[-1].payload_sha256).get("media", []):
-                if isinstance(item, dict) and item.get("media_id") in notes:
-                    notes[item["media_id"]].append(doc.id)
-        return notes
+                if isinstance(item, dict) and item.get("media_id") in found:
+                    found[item["media_id"]].append(doc.id)
+        return found
 
     def uncovered_media(self, case: Case) -> list[str]:
         """The ids of the case's 音像记录 that no 音像记录说明 prints (a reminder, never a refusal)."""

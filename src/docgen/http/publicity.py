@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import NotFound
 from ..principals import Principal
 from ..publicity import Span
+from ..publicity import export
 from ..publicity.export import batch
 from ..publicity.record import STATUS_LABELS, STATUSES, Record
 from ..service import Service
@@ -136,10 +137,9 @@ def export_batch(status: Literal["due", "overdue"] | None = Query(None, descript
                  caller: Principal = Depends(principal), svc: Service = Depends(service)) -> Response:
     """The due renditions as one ZIP: PDFs + 摘要.csv + 摘要.json (layout: ``publicity/export.py``, 说明.txt)."""
     today = svc.publicity.today()
-    records = svc.publicity.list(status or "due") + ([] if status else svc.publicity.list("overdue"))
-    data = batch(svc.renditions, records, today)
+    data = batch(svc.renditions, export.due(svc.publicity, status), today)
     return Response(data, media_type="application/zip", headers={
-        "Content-Disposition": f"attachment; filename=\"publicity-{today.isoformat()}.zip\""})
+        "Content-Disposition": f"attachment; filename=\"{export.filename(today)}\""})
 
 
 @router.get("/v1/documents/{document_id}/publicity", response_model=PublicityBody)

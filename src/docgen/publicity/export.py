@@ -21,13 +21,23 @@ from datetime import date
 from typing import Sequence
 
 from . import summary
-from .record import Record
+from .record import DUE, OVERDUE, PublicityStore, Record
 from .redaction import Span
 from .rendition import Renditions
 
 COLUMNS = ("行政处罚决定书文号", "当事人", "当事人证件号码", "法定代表人（负责人、经营者）", "违法行为类型", "行政处罚内容",
            "作出行政处罚决定的机关名称", "作出行政处罚决定的日期", "公示期限", "文件", "sha256")
 LAYOUT = __doc__.split("One ZIP, documented here and in its own ``说明.txt``:", 1)[1].strip()
+
+
+def due(store: PublicityStore, status: str | None = None) -> list[Record]:
+    """The records a batch is made of: ``status`` (due or overdue) alone, or by default all due ones,
+    overdue included — the same for the API (``GET /v1/publicity/export``) and the page (``/publicity/export``)."""
+    return store.list(status or DUE) + ([] if status else store.list(OVERDUE))
+
+
+def filename(today: date) -> str:
+    return f"publicity-{today.isoformat()}.zip"
 
 
 def rows(renditions: Renditions, records: Sequence[Record]) -> list[tuple[Record, dict[str, str], bytes]]:

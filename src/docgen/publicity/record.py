@@ -39,6 +39,10 @@ VOID, WITHDRAW_DUE = "void", "withdraw_due"
 STATUSES = (DUE, OVERDUE, PUBLISHED, WITHDRAW_DUE, WITHDRAWN, NOT_PUBLISHED, VOID)
 STATUS_LABELS = {DUE: "待公示", OVERDUE: "逾期未公示", PUBLISHED: "已公示", WITHDRAW_DUE: "已作废待撤回",
                  WITHDRAWN: "已撤回", NOT_PUBLISHED: "不予公开", VOID: "已作废（不再公示）"}
+#: Each kind of ``publicity_events`` row in the pages' words (the history of ``/publicity/{id}``).
+EVENT_LABELS = {"opened": "登记公示记录", "rendition_made": "生成公示文本", "corrected": "生成更正后的公示文本",
+                "published": "已公示", "withdrawn": "撤回公示", "voided": "文书作废",
+                "not_publish_proposed": "拟不予公开", "not_publish_decided": "不予公开审批"}
 #: The states derived from a stored one on reading (and the stored state each is read from).
 DERIVED = {OVERDUE: DUE, WITHDRAW_DUE: PUBLISHED}
 #: What a withdrawal after a void is based on when the officer names nothing else.
@@ -323,4 +327,4 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-__all__ = ["PublicityStore", "Record", "STATUSES", "STATUS_LABELS", "NotFound", "refuse_if_void"]
+__all__ = ["EVENT_LABELS", "PublicityStore", "Record", "STATUSES", "STATUS_LABELS", "NotFound", "refuse_if_void"]

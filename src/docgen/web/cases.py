@@ -31,6 +31,20 @@ OFFERED = ("case-filing-approval", "on-site-record", "inquiry-record", "av-recor
            "av-originals-transfer")
 
 
+def media_errors(issues: list[Issue]) -> dict[str, str]:
+    """The upload's issues by form field, worded for the page: the message without its JSON pointer
+    (“记录时间（/recorded_at）为必填项” → “记录时间为必填项”, the pointer is for API clients); an issue
+    naming no field of the form (say, a field the form does not have) is shown by the file input."""
+    known = {*media_files.FIELDS, *media_files.OPTIONAL, "file"}
+    errors: dict[str, str] = {}
+    for issue in issues:
+        key = issue.pointer.lstrip("/")
+        key = key if key in known else "file"
+        message = issue.message.replace(f"（{issue.pointer}）", "") if issue.pointer else issue.message
+        errors[key] = f"{errors[key]}；{message}" if key in errors else message
+    return errors
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     service = web.service
@@ -66,12 +80,18 @@ def routes(web: Web) -> APIRouter:
         today = service.publicity.today()
         publicity = [{"record": r, "state": r.state(today), "label": PUBLICITY_LABELS[r.state(today)],
                       "days": r.days_left(today)} for r in service.publicity.list(case_id=case.id)]
+        volumes = binder.volumes(case.id)
+        media = store.media(case.id)
+        # closed: what a new volume would bind (none: the page says so rather than offer a refused build), and
+        # the 音像记录 no 音像记录原件移交清单 lists yet
+        unbound = len(binder.unbound(case, volumes)) if case.closed else 0
+        untransferred = sum(not docs for docs in docket.media_transfers(case).values()) if case.closed and media else 0
         return web.page(request, "case.html", status=status, case=case, deadlines=deadlines,
-                        timeline=docket.timeline(case), documents=documents, media=store.media(case.id),
-                        media_notes=docket.media_notes(case),
-                        volumes=binder.volumes(case.id), offered=offered, labels=STATUS_LABELS, publicity=publicity,
+                        timeline=docket.timeline(case), documents=documents, media=media,
+                        media_notes=docket.media_notes(case), unbound=unbound, untransferred=untransferred,
+                        volumes=volumes, offered=offered, labels=STATUS_LABELS, publicity=publicity,
                         kinds=media_files.KIND_LABELS, media_fields=media_files.FIELDS,
-                        **{"notice": None, "errors": {}, "values": {}, **extra})
+                        **{"notice": None, "errors": {}, "values": {}, "media_failed": False, **extra})
 
     @router.get("/cases/{case_id}", response_class=HTMLResponse)
     def case_view(request: Request, case_id: str) -> Response:
@@ -115,16 +135,18 @@ def routes(web: Web) -> APIRouter:
         except ValidationFailed as exc:
             if receiver is not None:
                 receiver.discard()
-            errors = {issue.pointer.lstrip("/"): issue.message for issue in exc.issues}
+            errors = media_errors(exc.issues)
             values = receiver.fields if receiver is not None else {}
-            return await run_in_threadpool(lambda: case_page(request, case_id, 422, errors=errors, values=values))
+            return await run_in_threadpool(lambda: case_page(request, case_id, 422, errors=errors, values=values,
+                                                             media_failed=True))
         except DocgenError as exc:
             if receiver is not None:
                 receiver.discard()
             if exc.status == 404:
                 return web.error(request, exc)
             status, detail = exc.status, exc.detail  # bound here: the name ``exc`` ends with this block
-            return await run_in_threadpool(lambda: case_page(request, case_id, status, errors={"file": detail}))
+            return await run_in_threadpool(lambda: case_page(request, case_id, status, errors={"file": detail},
+                                                             media_failed=True))
         return RedirectResponse(f"/cases/{case_id}?done=media", status_code=303)
 
     @router.post("/cases/{case_id}/close", response_class=HTMLResponse)

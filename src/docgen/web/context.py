@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from ..errors import DocgenError
+from ..publicity.record import EVENT_LABELS
 from ..service import Service
 from . import labels
 from .session import Sessions, Visitor
@@ -50,7 +52,21 @@ def environment(zone: ZoneInfo) -> Environment:
     env.filters["localtime"] = lambda value: labels.local_time(value, zone)
     env.filters["cn_date"] = labels.cn_date
     env.filters["script_json"] = script_json
+    env.filters["publicity_event"] = lambda kind: EVENT_LABELS.get(kind, kind)
     return env
+
+
+#: An error page's heading where the problem's ``title`` (kept as it is for API clients) reads badly to an
+#: officer: a 409 is a refusal of what the page asked for now (closed case, stale page), not a "conflict".
+PAGE_TITLES = {401: "请先登录", 403: "无权进行此操作", 409: "无法完成", 413: "上传的内容过大", 415: "文件类型不受支持"}
+_CASE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def page_title(status: int, title: str) -> str:
+    """The heading of an error page with ``status``, from the problem's ``title``."""
+    return PAGE_TITLES.get(status, title)
+
+
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -85,7 +101,20 @@ class Web:
 
     def error(self, request: Request, exc: DocgenError) -> HTMLResponse:
         """A DocgenError on a page is a page in Chinese, not a problem document."""
-        return self.page(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
+        return self.page(request, "error.html", status=exc.status, title=page_title(exc.status, exc.title),
+                         detail=exc.detail, case_link=self.case_link(request))
+
+    def case_link(self, request: Request) -> str | None:
+        """The case page to go back to when the request named a case that exists (``?case=…``: a form
+        opened from a case)."""
+        case = request.query_params.get("case", "")
+        if not _CASE_ID.fullmatch(case):
+            return None
+        try:
+            self.service.cases.get(case)
+        except DocgenError:
+            return None
+        return f"/cases/{case}"
 
     def to_login(self, request: Request, target: str | None = None) -> RedirectResponse:
         """Sign in first, then come back here (or to ``target``); a lapsed sign-in is told why."""

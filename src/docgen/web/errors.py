@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from ..problems import HANDLERS
-from .context import Web
+from .context import Web, page_title
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -69,10 +69,11 @@ def negotiated(web: Web, handler: Handler) -> Handler:
             return response
         status = response.status_code
         try:
-            page = web.page(request, "error.html", status=status, title=problem.get("title", "错误"),
+            page = web.page(request, "error.html", status=status,
+                            title=page_title(status, str(problem.get("title", "错误"))),
                             detail=describe(status, str(problem.get("detail", "")), request.url.path),
                             errors=problem.get("errors") or [], code=status,
-                            request_id=problem.get("request_id"))
+                            request_id=problem.get("request_id"), case_link=web.case_link(request))
         except Exception:  # the page itself failed (say, the database is gone): the problem document still stands
             return response
         for name in KEPT_HEADERS:

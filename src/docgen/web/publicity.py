@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..errors import DocgenError, NotFound, ValidationFailed
 from ..http.downloads import PDF, document_filename, download
 from ..previews import data_url, page_images
-from ..publicity import Span
+from ..publicity import Span, export
+from ..publicity.export import batch
 from ..publicity.redaction import strings
 from ..publicity.record import DUE, OVERDUE, STATUS_LABELS, STATUSES, VOID_WITHDRAW_REASON, WITHDRAW_DUE
 from .context import Web
@@ -65,6 +66,17 @@ def routes(web: Web) -> APIRouter:
                         original_pages=[data_url(p) for p in page_images(original, SIDE_DPI)],
                         public_pages=[data_url(p) for p in page_images(public, SIDE_DPI)] if public else [],
                         **{"errors": {}, "values": {}, "notice": request.query_params.get("done"), **extra})
+
+    @router.get("/publicity/export")
+    def export_page(request: Request) -> Response:
+        """The batch of ``GET /v1/publicity/export`` for a signed-in officer (the API wants a token a page
+        does not have); registered before ``/publicity/{document_id}``, which would take ``export`` for an id."""
+        if web.sessions.principal(request) is None:
+            return web.to_login(request)
+        today = store.today()
+        return Response(batch(renditions, export.due(store), today), media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{export.filename(today)}"',
+                                 "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
     @router.get("/publicity/{document_id}", response_class=HTMLResponse)
     def publicity_view(request: Request, document_id: str) -> Response:
