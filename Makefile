@@ -34,9 +34,10 @@ test: setup
 	$(BIN)/pytest -q
 
 # The logic without LibreOffice, Chromium, PostgreSQL, the whole-catalogue sweeps or the end-to-end
-# system tests: API contract against a DOCGEN_CONVERTER=fake server on SQLite. `make test` runs everything.
+# system tests: API contract against a DOCGEN_CONVERTER=fake server on SQLite, in two processes (pytest-xdist,
+# one per core). `make test` runs everything, in one.
 test-fast: setup
-	$(BIN)/pytest -q -m "not libreoffice and not browser and not postgresql and not catalogue and not system"
+	$(BIN)/pytest -q -n 2 -m "not libreoffice and not browser and not postgresql and not catalogue and not system"
 
 bench: setup
 	$(BIN)/python bench/bench.py
