@@ -22,7 +22,7 @@ from ..issuance import Issuer
 from ..rendering import RenderContext
 from ..sealing import sign
 from ..database import IntegrityError, Row
-from ..storage import Storage, StoredDocument
+from ..storage import Storage, StoredDocument, StoredStage
 from ..tlog.log import VOLUME, Leaf
 from .case import Case, CaseStore
 from .docket import Docket
@@ -89,9 +89,13 @@ class Binder:
         own pages left out: what the next volume would bind; none, and ``build`` refuses (the case page
         says so instead of offering the build)."""
         earlier = self.volumes(case.id) if earlier is None else earlier
+        return [doc for doc, _ in self._fresh(case, earlier) if doc.template_id not in OWN]
+
+    def _fresh(self, case: Case, earlier: list[StoredVolume]) -> list[tuple[StoredDocument, list[StoredStage]]]:
+        """The case's documents, with their stages, whose latest file no earlier volume binds."""
         bound_before = {(d["document_id"], d["sha256"]) for v in earlier for d in v.documents}
-        return [doc for doc, stages in self.docket.documents(case)
-                if (doc.id, stages[-1].pdf_sha256) not in bound_before and doc.template_id not in OWN]
+        return [(doc, stages) for doc, stages in self.docket.documents(case)
+                if (doc.id, stages[-1].pdf_sha256) not in bound_before]
 
     def build(self, actor: str, case_id: str, request: VolumeRequest) -> StoredVolume:
         """The next volume of a closed case (409 before closing, or with nothing new to bind)."""
@@ -99,11 +103,9 @@ class Binder:
         if not case.closed:
             raise Conflict(f"案件 {case.number} 尚未结案，不能装订案卷：先经结案审批并结案")
         earlier = self.volumes(case_id)
-        bound_before = {(d["document_id"], d["sha256"]) for v in earlier for d in v.documents}
-        documents = [(doc, stages, self.storage.payload(stages[-1].payload_sha256))
-                     for doc, stages in self.docket.documents(case)]
-        fresh = [(doc, data) for doc, stages, data in documents if (doc.id, stages[-1].pdf_sha256) not in bound_before]
-        latest = {doc.id: stages[-1] for doc, stages, _ in documents}
+        unbound = self._fresh(case, earlier)
+        fresh = [(doc, self.storage.payload(stages[-1].payload_sha256)) for doc, stages in unbound]
+        latest = {doc.id: stages[-1] for doc, stages in unbound}
         ordered = order(fresh)
         if not ordered:
             raise Conflict(f"案件 {case.number} 自第 {len(earlier)} 卷以来没有新的文书，不再装订新卷")
